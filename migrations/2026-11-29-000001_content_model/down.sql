@@ -1,0 +1,12 @@
+DROP TABLE users;
+DROP TABLE news;
+DROP TABLE mission_assistance_types;
+DROP TABLE mission_key_figures;
+DROP TABLE mission_focus_areas;
+DROP TABLE mission_milestones;
+DROP TABLE missions;
+DROP TABLE objectives;
+DROP TABLE organization;
+DROP FUNCTION orgcms_touch();
+DROP FUNCTION orgcms_is_slug(text);
+DROP FUNCTION orgcms_is_localized(jsonb);

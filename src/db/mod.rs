@@ -1,0 +1,55 @@
+//! The connection pool, the embedded migrations, and the one way handlers reach the database:
+//! `db::run`, which takes a pooled connection and runs synchronous diesel code off the async workers.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use actix_web::web;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::ApiError;
+
+pub type DbPool = Pool<ConnectionManager<PgConnection>>;
+pub type DbConnection = PooledConnection<ConnectionManager<PgConnection>>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// A pool that connects lazily: the server starts (and `/healthz` answers) even while the
+/// database is down, and every request waits at most `timeout` for a connection.
+pub fn build_pool(database_url: &str, size: u32, timeout: Duration) -> DbPool {
+    Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1.min(size)))
+        .connection_timeout(timeout)
+        .test_on_check_out(false)
+        .build_unchecked(ConnectionManager::new(database_url))
+}
+
+pub type MigrationError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Applies every pending migration; returns the versions it applied.
+pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, MigrationError> {
+    Ok(conn
+        .run_pending_migrations(MIGRATIONS)?
+        .into_iter()
+        .map(|v| v.to_string())
+        .collect())
+}
+
+/// Runs `work` with a pooled connection on the blocking thread pool.
+pub async fn run<T, F>(pool: &web::Data<DbPool>, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("blocking task failed: {e}")))?
+}

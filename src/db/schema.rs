@@ -1,0 +1,149 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    mission_assistance_types (id) {
+        id -> Uuid,
+        mission_id -> Uuid,
+        position -> Int4,
+        name -> Jsonb,
+    }
+}
+
+diesel::table! {
+    mission_focus_areas (id) {
+        id -> Uuid,
+        mission_id -> Uuid,
+        position -> Int4,
+        title -> Jsonb,
+        description -> Jsonb,
+    }
+}
+
+diesel::table! {
+    mission_key_figures (id) {
+        id -> Uuid,
+        mission_id -> Uuid,
+        position -> Int4,
+        label -> Jsonb,
+        value -> Float8,
+        unit -> Nullable<Text>,
+        approximate -> Bool,
+        as_of -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    mission_milestones (id) {
+        id -> Uuid,
+        mission_id -> Uuid,
+        position -> Int4,
+        kind -> Text,
+        year -> Int4,
+        date -> Nullable<Date>,
+        title -> Jsonb,
+        description -> Jsonb,
+    }
+}
+
+diesel::table! {
+    missions (id) {
+        id -> Uuid,
+        slug -> Text,
+        country_code -> Text,
+        name -> Jsonb,
+        office_city -> Jsonb,
+        started_year -> Nullable<Int4>,
+        summary -> Jsonb,
+        body -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    news (id) {
+        id -> Uuid,
+        slug -> Text,
+        title -> Jsonb,
+        summary -> Jsonb,
+        body -> Jsonb,
+        status -> Text,
+        published_at -> Nullable<Timestamptz>,
+        mission_id -> Nullable<Uuid>,
+        tags -> Array<Nullable<Text>>,
+        cover_image_url -> Nullable<Text>,
+        cover_image_alt -> Jsonb,
+        synthetic -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    objectives (id) {
+        id -> Uuid,
+        slug -> Text,
+        position -> Int4,
+        title -> Jsonb,
+        summary -> Jsonb,
+        body -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    organization (id) {
+        id -> Uuid,
+        singleton -> Bool,
+        name -> Jsonb,
+        acronym -> Text,
+        founded_year -> Int4,
+        un_system_member -> Bool,
+        mission_statement -> Jsonb,
+        description -> Jsonb,
+        constitution_note -> Jsonb,
+        member_states -> Int4,
+        observer_states -> Int4,
+        countries_with_offices -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        active -> Bool,
+        password_hash -> Text,
+        last_login_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::joinable!(mission_assistance_types -> missions (mission_id));
+diesel::joinable!(mission_focus_areas -> missions (mission_id));
+diesel::joinable!(mission_key_figures -> missions (mission_id));
+diesel::joinable!(mission_milestones -> missions (mission_id));
+diesel::joinable!(news -> missions (mission_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    mission_assistance_types,
+    mission_focus_areas,
+    mission_key_figures,
+    mission_milestones,
+    missions,
+    news,
+    objectives,
+    organization,
+    users,
+);

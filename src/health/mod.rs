@@ -1,0 +1,3 @@
+//! Liveness and readiness probes for orchestrators and load balancers.
+
+pub mod routes;

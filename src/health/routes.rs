@@ -1,0 +1,54 @@
+use actix_web::{get, web, HttpResponse};
+use diesel::connection::SimpleConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::{self, DbPool};
+use crate::error::ApiError;
+
+/// The state of a probe.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
+pub struct HealthStatus {
+    /// `ok` for liveness, `ready` for readiness.
+    pub status: String,
+}
+
+/// Liveness
+///
+/// Answers 200 while the process runs, whatever the state of the database.
+#[utoipa::path(
+    tag = "health",
+    operation_id = "get_healthz",
+    responses((status = 200, description = "The process is up", body = HealthStatus)),
+)]
+#[get("/healthz")]
+pub async fn get_healthz() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(HealthStatus {
+            status: "ok".into(),
+        })
+}
+
+/// Readiness
+///
+/// Answers 200 when the database answers, 503 otherwise.
+#[utoipa::path(
+    tag = "health",
+    operation_id = "get_readyz",
+    responses((status = 200, description = "Ready to serve", body = HealthStatus)),
+)]
+#[get("/readyz")]
+pub async fn get_readyz(pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+    db::run(&pool, |conn| {
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| ApiError::Unavailable(e.to_string()))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(HealthStatus {
+            status: "ready".into(),
+        }))
+}

@@ -1,0 +1,21 @@
+//! orgcms: a headless JSON content API. `startup::Application` is the whole server; the binary
+//! in `main.rs` only parses the command line.
+
+pub mod caching;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod locale;
+pub mod openapi;
+pub mod pagination;
+pub mod params;
+pub mod responses;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;
+
+pub mod health;
+pub mod missions;
+pub mod news;
+pub mod objectives;
+pub mod organization;

@@ -1,0 +1,5 @@
+//! Country missions with their milestones, focus areas, key figures and assistance types.
+
+pub mod dto;
+pub mod queries;
+pub mod routes;

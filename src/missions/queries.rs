@@ -1,0 +1,172 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::schema::{
+    mission_assistance_types, mission_focus_areas, mission_key_figures, mission_milestones,
+    missions,
+};
+use crate::locale::Localized;
+use crate::pagination::Paging;
+use crate::params::ItemKey;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = missions, check_for_backend(diesel::pg::Pg))]
+pub struct MissionRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub country_code: String,
+    pub name: Localized,
+    pub office_city: Localized,
+    pub started_year: Option<i32>,
+    pub summary: Localized,
+    pub body: Localized,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = mission_milestones, check_for_backend(diesel::pg::Pg))]
+pub struct MilestoneRow {
+    pub id: Uuid,
+    pub mission_id: Uuid,
+    pub position: i32,
+    pub kind: String,
+    pub year: i32,
+    pub date: Option<NaiveDate>,
+    pub title: Localized,
+    pub description: Localized,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = mission_focus_areas, check_for_backend(diesel::pg::Pg))]
+pub struct FocusAreaRow {
+    pub id: Uuid,
+    pub mission_id: Uuid,
+    pub position: i32,
+    pub title: Localized,
+    pub description: Localized,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = mission_key_figures, check_for_backend(diesel::pg::Pg))]
+pub struct KeyFigureRow {
+    pub id: Uuid,
+    pub mission_id: Uuid,
+    pub position: i32,
+    pub label: Localized,
+    pub value: f64,
+    pub unit: Option<String>,
+    pub approximate: bool,
+    pub as_of: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = mission_assistance_types, check_for_backend(diesel::pg::Pg))]
+pub struct AssistanceTypeRow {
+    pub id: Uuid,
+    pub mission_id: Uuid,
+    pub position: i32,
+    pub name: Localized,
+}
+
+/// A mission with all its parts, each in position order.
+#[derive(Debug, Clone)]
+pub struct MissionDocument {
+    pub mission: MissionRow,
+    pub milestones: Vec<MilestoneRow>,
+    pub focus_areas: Vec<FocusAreaRow>,
+    pub key_figures: Vec<KeyFigureRow>,
+    pub assistance_types: Vec<AssistanceTypeRow>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MissionOrder {
+    Slug,
+    CountryCode,
+    StartedYear,
+}
+
+#[derive(Clone, Debug)]
+pub struct MissionFilter {
+    pub country_code: Option<String>,
+    pub order: MissionOrder,
+    pub descending: bool,
+}
+
+fn filtered(filter: &MissionFilter) -> missions::BoxedQuery<'static, diesel::pg::Pg> {
+    let mut query = missions::table.into_boxed();
+    if let Some(code) = &filter.country_code {
+        query = query.filter(missions::country_code.eq(code.clone()));
+    }
+    query
+}
+
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &MissionFilter,
+    paging: Paging,
+) -> QueryResult<(Vec<MissionRow>, i64)> {
+    let query = filtered(filter).select(MissionRow::as_select());
+    // The id makes every order total, so pages never overlap.
+    let query = match (filter.order, filter.descending) {
+        (MissionOrder::Slug, false) => query.order(missions::slug.asc()),
+        (MissionOrder::Slug, true) => query.order(missions::slug.desc()),
+        (MissionOrder::CountryCode, false) => {
+            query.order((missions::country_code.asc(), missions::id.asc()))
+        }
+        (MissionOrder::CountryCode, true) => {
+            query.order((missions::country_code.desc(), missions::id.desc()))
+        }
+        (MissionOrder::StartedYear, false) => query.order((
+            missions::started_year.asc().nulls_last(),
+            missions::id.asc(),
+        )),
+        (MissionOrder::StartedYear, true) => query.order((
+            missions::started_year.desc().nulls_last(),
+            missions::id.desc(),
+        )),
+    };
+    let rows = query
+        .limit(paging.limit())
+        .offset(paging.offset())
+        .load(conn)?;
+    let total = filtered(filter).count().get_result(conn)?;
+    Ok((rows, total))
+}
+
+pub fn find(conn: &mut PgConnection, key: &ItemKey) -> QueryResult<Option<MissionDocument>> {
+    let query = missions::table.select(MissionRow::as_select()).into_boxed();
+    let query = match key {
+        ItemKey::Id(id) => query.filter(missions::id.eq(*id)),
+        ItemKey::Slug(slug) => query.filter(missions::slug.eq(slug.as_str())),
+    };
+    let Some(mission) = query.first(conn).optional()? else {
+        return Ok(None);
+    };
+    let id = mission.id;
+    Ok(Some(MissionDocument {
+        milestones: mission_milestones::table
+            .filter(mission_milestones::mission_id.eq(id))
+            .order(mission_milestones::position)
+            .select(MilestoneRow::as_select())
+            .load(conn)?,
+        focus_areas: mission_focus_areas::table
+            .filter(mission_focus_areas::mission_id.eq(id))
+            .order(mission_focus_areas::position)
+            .select(FocusAreaRow::as_select())
+            .load(conn)?,
+        key_figures: mission_key_figures::table
+            .filter(mission_key_figures::mission_id.eq(id))
+            .order(mission_key_figures::position)
+            .select(KeyFigureRow::as_select())
+            .load(conn)?,
+        assistance_types: mission_assistance_types::table
+            .filter(mission_assistance_types::mission_id.eq(id))
+            .order(mission_assistance_types::position)
+            .select(AssistanceTypeRow::as_select())
+            .load(conn)?,
+        mission,
+    }))
+}

@@ -1,0 +1,109 @@
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::queries::NewsWithMission;
+use crate::locale::{item_locale, RequestLocale};
+
+/// The mission a news item belongs to.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "8c0d2b1e-4b8a-5e55-9d0a-3c2f7a4e9b11", "slug": "ukraine"}))]
+pub struct MissionRef {
+    pub id: Uuid,
+    pub slug: String,
+}
+
+/// A news item's cover picture.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoverImage {
+    #[schema(example = "https://example.org/images/dormitory.jpg")]
+    pub url: String,
+    /// Text that describes the picture, for readers who cannot see it.
+    pub alt: Option<String>,
+}
+
+/// A news item as it appears in lists, in the reader's locale.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "6d7e8f90-1a2b-5c3d-8e4f-5a6b7c8d9e01",
+    "slug": "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv",
+    "locale": "en",
+    "available_locales": ["en"],
+    "title": "The Danish Refugee Council Donated 133 Pieces of Equipment to a Dormitory for IDPs in Mykolaiv",
+    "summary": null,
+    "published_at": "2024-05-29T00:00:00Z",
+    "mission": {"id": "8c0d2b1e-4b8a-5e55-9d0a-3c2f7a4e9b11", "slug": "ukraine"},
+    "tags": [],
+    "cover_image": null,
+    "created_at": "2026-11-29T08:00:00Z",
+    "updated_at": "2026-11-29T08:00:00Z",
+    "version": 1
+}))]
+pub struct NewsSummary {
+    pub id: Uuid,
+    pub slug: String,
+    /// The locale the item is shown in (the reader's, or the default one it fell back to).
+    pub locale: String,
+    /// The locales the item's title is written in.
+    pub available_locales: Vec<String>,
+    pub title: String,
+    pub summary: Option<String>,
+    /// When the item was (or is to be) published.
+    pub published_at: Option<DateTime<Utc>>,
+    /// The country mission the item belongs to, if any.
+    pub mission: Option<MissionRef>,
+    /// Tag slugs.
+    pub tags: Vec<String>,
+    pub cover_image: Option<CoverImage>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases by one with every change.
+    pub version: i32,
+}
+
+/// A news item with its body, in the reader's locale.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct News {
+    #[serde(flatten)]
+    pub summary: NewsSummary,
+    /// The body as Markdown source.
+    pub body: Option<String>,
+}
+
+impl NewsSummary {
+    pub fn new(item: &NewsWithMission, locale: &RequestLocale) -> Self {
+        let row = &item.news;
+        let (shown, available) = item_locale(&row.title, locale);
+        Self {
+            id: row.id,
+            slug: row.slug.clone(),
+            locale: shown,
+            available_locales: available,
+            title: row.title.text(locale).unwrap_or_default(),
+            summary: row.summary.text(locale),
+            published_at: row.published_at,
+            mission: row
+                .mission_id
+                .zip(item.mission_slug.clone())
+                .map(|(id, slug)| MissionRef { id, slug }),
+            tags: row.tags.iter().flatten().cloned().collect(),
+            cover_image: row.cover_image_url.as_ref().map(|url| CoverImage {
+                url: url.clone(),
+                alt: row.cover_image_alt.text(locale),
+            }),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            version: row.version,
+        }
+    }
+}
+
+impl News {
+    pub fn new(item: &NewsWithMission, locale: &RequestLocale) -> Self {
+        Self {
+            summary: NewsSummary::new(item, locale),
+            body: item.news.body.text(locale),
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! News: the hot path. Public readers see published items whose time has come.
+
+pub mod dto;
+pub mod queries;
+pub mod routes;

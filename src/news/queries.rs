@@ -1,0 +1,114 @@
+use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::schema::{missions, news};
+use crate::locale::Localized;
+use crate::pagination::Paging;
+use crate::params::ItemKey;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = news, check_for_backend(Pg))]
+pub struct NewsRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: Localized,
+    pub summary: Localized,
+    pub body: Localized,
+    pub status: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub mission_id: Option<Uuid>,
+    pub tags: Vec<Option<String>>,
+    pub cover_image_url: Option<String>,
+    pub cover_image_alt: Localized,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+/// A news item with the slug of its mission.
+#[derive(Debug, Clone)]
+pub struct NewsWithMission {
+    pub news: NewsRow,
+    pub mission_slug: Option<String>,
+}
+
+/// Which news a reader asks for. `now` is taken once per request, so that a list and its count
+/// agree on which scheduled items have turned public.
+#[derive(Clone, Debug)]
+pub struct NewsFilter {
+    pub now: DateTime<Utc>,
+    pub mission: Option<ItemKey>,
+    pub tag: Option<String>,
+    pub published_after: Option<DateTime<Utc>>,
+    pub published_before: Option<DateTime<Utc>>,
+    pub oldest_first: bool,
+}
+
+type NewsJoin = diesel::dsl::LeftJoin<news::table, missions::table>;
+
+fn public(filter: &NewsFilter) -> diesel::dsl::IntoBoxed<'static, NewsJoin, Pg> {
+    let mut query = news::table
+        .left_join(missions::table)
+        .into_boxed()
+        .filter(news::status.eq("published"))
+        .filter(news::published_at.le(filter.now));
+    match &filter.mission {
+        Some(ItemKey::Id(id)) => query = query.filter(news::mission_id.eq(*id)),
+        Some(ItemKey::Slug(slug)) => query = query.filter(missions::slug.eq(slug.clone())),
+        None => {}
+    }
+    if let Some(tag) = &filter.tag {
+        query = query.filter(news::tags.contains(vec![tag.clone()]));
+    }
+    if let Some(after) = filter.published_after {
+        query = query.filter(news::published_at.ge(after));
+    }
+    if let Some(before) = filter.published_before {
+        query = query.filter(news::published_at.lt(before));
+    }
+    query
+}
+
+pub fn list_public(
+    conn: &mut PgConnection,
+    filter: &NewsFilter,
+    paging: Paging,
+) -> QueryResult<(Vec<NewsWithMission>, i64)> {
+    let query = public(filter).select((NewsRow::as_select(), missions::slug.nullable()));
+    let query = if filter.oldest_first {
+        query.order((news::published_at.asc(), news::id.asc()))
+    } else {
+        query.order((news::published_at.desc(), news::id.desc()))
+    };
+    let rows: Vec<(NewsRow, Option<String>)> = query
+        .limit(paging.limit())
+        .offset(paging.offset())
+        .load(conn)?;
+    let total = public(filter).count().get_result(conn)?;
+    let items = rows
+        .into_iter()
+        .map(|(news, mission_slug)| NewsWithMission { news, mission_slug })
+        .collect();
+    Ok((items, total))
+}
+
+pub fn find_public(
+    conn: &mut PgConnection,
+    key: &ItemKey,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<NewsWithMission>> {
+    let query = news::table
+        .left_join(missions::table)
+        .select((NewsRow::as_select(), missions::slug.nullable()))
+        .filter(news::status.eq("published"))
+        .filter(news::published_at.le(now))
+        .into_boxed();
+    let query = match key {
+        ItemKey::Id(id) => query.filter(news::id.eq(*id)),
+        ItemKey::Slug(slug) => query.filter(news::slug.eq(slug.clone())),
+    };
+    let row: Option<(NewsRow, Option<String>)> = query.first(conn).optional()?;
+    Ok(row.map(|(news, mission_slug)| NewsWithMission { news, mission_slug }))
+}

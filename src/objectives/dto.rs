@@ -1,0 +1,60 @@
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::queries::ObjectiveRow;
+use crate::locale::{item_locale, RequestLocale};
+
+/// A strategic objective, in the reader's locale.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "5e0f0f7e-3f1e-5d6a-8c1b-0d7e6c1f2a01",
+    "slug": "saving-lives-and-protecting-people-on-the-move",
+    "position": 1,
+    "locale": "en",
+    "available_locales": ["en"],
+    "title": "Saving lives and protecting people on the move",
+    "summary": "To fulfill this objective, IOM puts the safety, dignity and protection of people first in the most challenging crisis response contexts in the world.",
+    "body": null,
+    "created_at": "2026-11-29T08:00:00Z",
+    "updated_at": "2026-11-29T08:00:00Z",
+    "version": 1
+}))]
+pub struct Objective {
+    pub id: Uuid,
+    pub slug: String,
+    /// Order among the objectives, ascending.
+    pub position: i32,
+    /// The locale the objective is shown in (the reader's, or the default one it fell back to).
+    pub locale: String,
+    /// The locales the objective's title is written in.
+    pub available_locales: Vec<String>,
+    pub title: String,
+    pub summary: Option<String>,
+    /// Longer text, Markdown.
+    pub body: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases by one with every change.
+    pub version: i32,
+}
+
+impl Objective {
+    pub fn new(row: ObjectiveRow, locale: &RequestLocale) -> Self {
+        let (shown, available) = item_locale(&row.title, locale);
+        Self {
+            id: row.id,
+            slug: row.slug,
+            position: row.position,
+            locale: shown,
+            available_locales: available,
+            title: row.title.text(locale).unwrap_or_default(),
+            summary: row.summary.text(locale),
+            body: row.body.text(locale),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            version: row.version,
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The organization's strategic objectives, ordered by position.
+
+pub mod dto;
+pub mod queries;
+pub mod routes;

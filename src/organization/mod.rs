@@ -1,0 +1,5 @@
+//! The organization profile: a singleton.
+
+pub mod dto;
+pub mod queries;
+pub mod routes;

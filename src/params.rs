@@ -1,0 +1,228 @@
+//! Query parameters: typed, allow-listed, and rejected with a problem when unknown or bad.
+//!
+//! The allow-list of an endpoint is exactly the parameters its type documents in the OpenAPI
+//! document (`IntoParams`), so the documentation and the check cannot drift apart.
+
+use std::collections::HashSet;
+use std::future::{ready, Ready};
+
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+use utoipa::openapi::path::ParameterIn;
+use utoipa::IntoParams;
+
+use crate::error::ApiError;
+
+/// Longest query string accepted; beyond it no parameter can be meaningful.
+const MAX_QUERY_LENGTH: usize = 4096;
+
+/// The query string of a request, parsed into `T`.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned + IntoParams> Query<T> {
+    pub fn parse(query_string: &str) -> Result<T, ApiError> {
+        if query_string.len() > MAX_QUERY_LENGTH {
+            return Err(ApiError::bad_request(
+                "query-too-long",
+                format!("the query string is longer than {MAX_QUERY_LENGTH} bytes"),
+            ));
+        }
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(query_string).map_err(|e| {
+                ApiError::bad_request("invalid-query", format!("malformed query string: {e}"))
+            })?;
+        let allowed: Vec<String> = T::into_params(|| Some(ParameterIn::Query))
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        let mut seen = HashSet::new();
+        for (name, _) in &pairs {
+            if !allowed.contains(name) {
+                let list = if allowed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    allowed.join(", ")
+                };
+                return Err(ApiError::invalid_parameter(
+                    name,
+                    format!("unknown query parameter; allowed here: {list}"),
+                ));
+            }
+            if !seen.insert(name.as_str()) {
+                return Err(ApiError::invalid_parameter(name, "given more than once"));
+            }
+        }
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query_string.as_bytes()));
+        serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let field = e.path().to_string();
+            let message = e.into_inner().to_string();
+            ApiError::invalid_parameter(if field == "." { "query" } else { &field }, message)
+        })
+    }
+}
+
+impl<T: DeserializeOwned + IntoParams> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::parse(req.query_string()).map(Query))
+    }
+}
+
+/// Endpoints that take no parameter but `locale`.
+#[derive(Debug, serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LocaleParams {
+    /// The reader's locale (one of the configured ones, e.g. `en`, `uk`); texts missing in it fall
+    /// back to the default locale. Overrides `Accept-Language`.
+    #[param(example = "uk")]
+    pub locale: Option<String>,
+}
+
+/// A point in time given as an RFC 3339 timestamp or as a date (`YYYY-MM-DD`, meaning its start
+/// in UTC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Instant(pub chrono::DateTime<chrono::Utc>);
+
+impl<'de> serde::Deserialize<'de> for Instant {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&text) {
+            return Ok(Self(t.with_timezone(&chrono::Utc)));
+        }
+        chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .ok()
+            .filter(|_| text.len() == 10)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| Self(t.and_utc()))
+            .ok_or_else(|| {
+                serde::de::Error::custom("expected a date (2024-05-29) or an RFC 3339 timestamp")
+            })
+    }
+}
+
+/// How a path names an item: by UUID or by slug.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ItemKey {
+    Id(uuid::Uuid),
+    Slug(String),
+}
+
+impl ItemKey {
+    /// A segment that is neither a UUID nor a well-formed slug cannot name anything: 404.
+    pub fn parse(segment: &str) -> Result<Self, ApiError> {
+        if let Ok(id) = uuid::Uuid::parse_str(segment) {
+            return Ok(Self::Id(id));
+        }
+        if is_slug(segment) {
+            return Ok(Self::Slug(segment.to_owned()));
+        }
+        Err(ApiError::not_found(format!(
+            "nothing is named `{}` here",
+            segment.escape_debug()
+        )))
+    }
+}
+
+/// Lower-case letters and digits in groups joined by single hyphens, at most 120 characters
+/// (the same rule as the database's `orgcms_is_slug`).
+pub fn is_slug(s: &str) -> bool {
+    s.len() <= 120
+        && !s.is_empty()
+        && s.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[test]
+    fn instants() {
+        #[derive(Debug, Deserialize, IntoParams)]
+        struct When {
+            #[param(value_type = Option<String>)]
+            at: Option<Instant>,
+        }
+        let at = |q: &str| Query::<When>::parse(q).map(|w| w.at.map(|i| i.0.to_rfc3339()));
+        assert_eq!(
+            at("at=2024-05-29").unwrap().unwrap(),
+            "2024-05-29T00:00:00+00:00"
+        );
+        assert_eq!(
+            at("at=2024-05-29T10:00:00%2B02:00").unwrap().unwrap(),
+            "2024-05-29T08:00:00+00:00"
+        );
+        assert!(at("at=2024-13-01").is_err());
+        assert!(at("at=yesterday").is_err());
+        assert!(at("at=2024-5-1").is_err());
+    }
+
+    #[test]
+    fn item_keys() {
+        let id = "0b6f8a52-9f38-5b7c-a0c5-6f1de0c1e001";
+        assert!(matches!(ItemKey::parse(id), Ok(ItemKey::Id(_))));
+        assert_eq!(
+            ItemKey::parse("ukraine").unwrap(),
+            ItemKey::Slug("ukraine".into())
+        );
+        assert!(ItemKey::parse("Ukraine").is_err());
+        assert!(ItemKey::parse("a--b").is_err());
+        assert!(ItemKey::parse("-a").is_err());
+        assert!(ItemKey::parse("").is_err());
+        assert!(ItemKey::parse(&"a".repeat(121)).is_err());
+        assert!(ItemKey::parse("x' OR 1=1 --").is_err());
+    }
+
+    #[derive(Debug, Deserialize, IntoParams)]
+    struct Example {
+        page: Option<u32>,
+        #[allow(dead_code)]
+        locale: Option<String>,
+    }
+
+    #[test]
+    fn accepts_documented_parameters() {
+        let parsed = Query::<Example>::parse("page=2&locale=uk").unwrap();
+        assert_eq!(parsed.page, Some(2));
+        assert!(Query::<Example>::parse("").unwrap().page.is_none());
+    }
+
+    fn field_of(error: ApiError) -> String {
+        error
+            .problem()
+            .errors
+            .first()
+            .map(|e| e.field.clone())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn rejects_unknown_repeated_and_bad_parameters() {
+        assert_eq!(
+            field_of(Query::<Example>::parse("pgae=2").unwrap_err()),
+            "pgae"
+        );
+        assert_eq!(
+            field_of(Query::<Example>::parse("page=1&page=2").unwrap_err()),
+            "page"
+        );
+        assert_eq!(
+            field_of(Query::<Example>::parse("page=two").unwrap_err()),
+            "page"
+        );
+        assert_eq!(
+            field_of(Query::<Example>::parse("page=-1").unwrap_err()),
+            "page"
+        );
+        assert!(Query::<Example>::parse(&"a".repeat(5000)).is_err());
+    }
+}

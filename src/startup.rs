@@ -1,0 +1,143 @@
+//! The one app builder, used by `orgcms serve`, the tests and the spec generator.
+
+use std::net::TcpListener;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, Service, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{web, App, HttpMessage, HttpResponse, HttpServer};
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi;
+use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::caching::CachePolicy;
+use crate::config::Settings;
+use crate::db::{self, DbPool};
+use crate::error::ApiError;
+use crate::openapi::{document_shared_behaviour, ApiDoc};
+use crate::{health, missions, news, objectives, organization};
+
+/// Every documented route. utoipa-actix-web collects the OpenAPI paths from exactly these.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope::scope("/api/v1")
+            .service(organization::routes::get_organization)
+            .service(objectives::routes::list_objectives)
+            .service(objectives::routes::get_objective)
+            .service(missions::routes::list_missions)
+            .service(missions::routes::get_mission)
+            .service(news::routes::list_news)
+            .service(news::routes::get_news),
+    )
+    .service(health::routes::get_healthz)
+    .service(health::routes::get_readyz);
+}
+
+/// The OpenAPI document of the mounted routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    document_shared_behaviour(&mut doc);
+    doc
+}
+
+/// The document as committed in `openapi/openapi.json` (pretty, with a final newline).
+pub fn openapi_json() -> Result<String, serde_json::Error> {
+    Ok(serde_json::to_string_pretty(&openapi())? + "\n")
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects the pool, applies pending migrations, and binds the listener.
+    pub fn build(settings: &Settings) -> Result<Self, std::io::Error> {
+        let pool = db::build_pool(
+            settings.database_url.expose(),
+            settings.db_pool_size,
+            settings.db_timeout,
+        );
+        {
+            let mut conn = pool
+                .get()
+                .map_err(|e| std::io::Error::other(format!("database: {e}")))?;
+            let applied = db::run_migrations(&mut conn)
+                .map_err(|e| std::io::Error::other(format!("migrations: {e}")))?;
+            if !applied.is_empty() {
+                tracing::info!(?applied, "applied migrations");
+            }
+        }
+        let listener = TcpListener::bind(settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let server = run(listener, pool, settings)?;
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Server, std::io::Error> {
+    let pool = web::Data::new(pool);
+    let locales = web::Data::new(settings.locales.clone());
+    let policy = web::Data::new(CachePolicy {
+        max_age: settings.cache_max_age,
+    });
+    let spec = openapi();
+    let server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .app_data(pool.clone())
+            .app_data(locales.clone())
+            .app_data(policy.clone())
+            .configure(routes)
+            .split_for_parts();
+        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+            .service(web::redirect("/docs", "/docs/"))
+            .default_service(web::to(not_found))
+            .wrap_fn(add_request_id_header)
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found(
+        "no such resource; the API lives under /api/v1 (see /docs)",
+    ))
+}
+
+/// Echoes the request id that `TracingLogger` gave the request (and its log lines).
+fn add_request_id_header<S, B>(
+    req: ServiceRequest,
+    service: &S,
+) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let request_id = req.extensions().get::<RequestId>().copied();
+    let response = service.call(req);
+    async move {
+        let mut response = response.await?;
+        if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static("x-request-id"), id);
+        }
+        Ok(response)
+    }
+}
