@@ -42,6 +42,8 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// How long a request waits for a database connection before it gets 503.
     pub db_timeout: Duration,
+    /// HTTP worker threads; None means one per core.
+    pub workers: Option<usize>,
     /// Seconds anonymous readers (and caches) may reuse a response (`Cache-Control: max-age`).
     pub cache_max_age: u32,
 }
@@ -127,6 +129,10 @@ impl Settings {
                 1..=60,
             )?)),
             cache_max_age: number("ORGCMS_CACHE_MAX_AGE", 60, 0..=86_400)?,
+            workers: match get("ORGCMS_WORKERS") {
+                None => None,
+                Some(_) => Some(number("ORGCMS_WORKERS", 1, 1..=256)? as usize),
+            },
         })
     }
 }

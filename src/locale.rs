@@ -100,10 +100,12 @@ impl Localized {
         Self(BTreeMap::from([("en".to_owned(), text.to_owned())]))
     }
 
-    /// The text in `locale`, else in the default locale; None when neither has a non-empty text.
+    /// The text in the reader's locale, else in the default locale, else in the first configured
+    /// locale that has it (better than nothing); None when it exists in none of them.
     pub fn resolve<'a>(&'a self, locale: &RequestLocale) -> Option<(&'a str, &'a str)> {
         [locale.locale.as_str(), locale.default.as_str()]
             .into_iter()
+            .chain(locale.locales.all().iter().map(String::as_str))
             .find_map(|l| self.0.get_key_value(l).filter(|(_, text)| !text.is_empty()))
             .map(|(l, text)| (l.as_str(), text.as_str()))
     }
@@ -283,5 +285,18 @@ mod tests {
         assert_eq!(text.resolve(&uk), Some(("en", "Hello")));
         assert_eq!(text.available(&l), ["en"]);
         assert_eq!(Localized::default().resolve(&uk), None);
+        let only_uk = Localized(BTreeMap::from([("uk".to_owned(), "Привіт".to_owned())]));
+        let en = RequestLocale::choose(&l, Some("en"), None).unwrap();
+        assert_eq!(
+            only_uk.resolve(&en),
+            Some(("uk", "Привіт")),
+            "better than nothing"
+        );
+        let unknown = Localized(BTreeMap::from([("de".to_owned(), "Hallo".to_owned())]));
+        assert_eq!(
+            unknown.resolve(&en),
+            None,
+            "unconfigured locales are never shown"
+        );
     }
 }

@@ -120,10 +120,7 @@ impl ItemKey {
         if is_slug(segment) {
             return Ok(Self::Slug(segment.to_owned()));
         }
-        Err(ApiError::not_found(format!(
-            "nothing is named `{}` here",
-            segment.escape_debug()
-        )))
+        Err(ApiError::not_found("no item has this id or slug"))
     }
 }
 

@@ -95,6 +95,7 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
         max_age: settings.cache_max_age,
     });
     let spec = openapi();
+    let workers = settings.workers;
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
@@ -109,9 +110,12 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
             .wrap_fn(add_request_id_header)
             .wrap(TracingLogger::default())
     })
-    .listen(listener)?
-    .run();
-    Ok(server)
+    .listen(listener)?;
+    let server = match workers {
+        Some(n) => server.workers(n),
+        None => server,
+    };
+    Ok(server.run())
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {

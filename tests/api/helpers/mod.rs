@@ -1,0 +1,289 @@
+//! The test harness: every test gets its own database, cloned from a migrated template, and its
+//! own server on a free port, so tests run in parallel and never see each other's rows.
+
+pub mod factories;
+
+use std::sync::OnceLock;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use orgcms::config::Settings;
+use orgcms::startup::Application;
+use sha2::{Digest, Sha256};
+
+pub use factories::NewsFactory;
+
+/// The server that holds the test databases (`DATABASE_URL`, set by scripts/test).
+fn server_url() -> String {
+    std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL must point at a PostgreSQL server; run the tests with scripts/test")
+}
+
+/// The URL of database `name` on the same server.
+fn database_url(name: &str) -> String {
+    let url = server_url();
+    let (base, _) = url
+        .rsplit_once('/')
+        .expect("DATABASE_URL has a database name");
+    format!("{base}/{name}")
+}
+
+fn maintenance_connection() -> PgConnection {
+    PgConnection::establish(&server_url()).expect("connect to the test server")
+}
+
+/// The template's name depends on the migrations, so a changed migration gets a new template.
+fn template_name() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<_> = walk(&dir);
+        files.sort();
+        let mut hasher = Sha256::new();
+        for file in files {
+            hasher.update(file.to_string_lossy().as_bytes());
+            hasher.update(std::fs::read(&file).expect("read migration"));
+        }
+        let hex: String = hasher.finalize()[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let name = format!("orgcms_test_template_{hex}");
+        create_template(&name);
+        name
+    })
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("migrations dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[derive(QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    exists: bool,
+}
+
+fn create_template(name: &str) {
+    let mut conn = maintenance_connection();
+    // Several test processes may start at once: one of them builds the template.
+    conn.batch_execute("SELECT pg_advisory_lock(727274)")
+        .unwrap();
+    let exists =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+            .bind::<Text, _>(name)
+            .get_result::<Exists>(&mut conn)
+            .unwrap()
+            .exists;
+    if !exists {
+        // Identifiers cannot be bound; `name` is made of [a-z0-9_] by `template_name`.
+        let building = format!("{name}_building");
+        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {building}"))
+            .unwrap();
+        conn.batch_execute(&format!("CREATE DATABASE {building}"))
+            .unwrap();
+        {
+            let mut tpl = PgConnection::establish(&database_url(&building)).unwrap();
+            orgcms::db::run_migrations(&mut tpl).unwrap();
+        }
+        conn.batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}"))
+            .unwrap();
+    }
+    conn.batch_execute("SELECT pg_advisory_unlock(727274)")
+        .unwrap();
+}
+
+/// A database of one test's own; dropped with it.
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    pub fn new() -> Self {
+        let template = template_name();
+        let name = format!("orgcms_test_{}", uuid::Uuid::new_v4().simple());
+        maintenance_connection()
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .unwrap();
+        let url = database_url(&name);
+        Self { name, url }
+    }
+
+    pub fn connect(&self) -> PgConnection {
+        PgConnection::establish(&self.url).unwrap()
+    }
+
+    /// Drops the database now (for tests of what happens when it goes away).
+    pub fn drop_now(&self) {
+        maintenance_connection()
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .unwrap();
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&server_url()) {
+            let _ = conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: TestDatabase,
+}
+
+/// Builds a `TestApp`: `TestApp::builder().seeded().spawn().await`.
+#[derive(Default)]
+pub struct TestAppBuilder {
+    seeded: bool,
+    env: Vec<(&'static str, String)>,
+}
+
+impl TestAppBuilder {
+    /// Load the seed content before the server starts.
+    pub fn seeded(mut self) -> Self {
+        self.seeded = true;
+        self
+    }
+
+    /// Set an environment variable of the server's configuration.
+    pub fn env(mut self, name: &'static str, value: &str) -> Self {
+        self.env.push((name, value.to_owned()));
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let db = TestDatabase::new();
+        if self.seeded {
+            orgcms::seed::seed(&mut db.connect()).unwrap();
+        }
+        let mut vars = vec![
+            ("DATABASE_URL", db.url.clone()),
+            ("ORGCMS_BIND", "127.0.0.1:0".to_owned()),
+            ("ORGCMS_WORKERS", "1".to_owned()),
+            ("ORGCMS_DB_POOL_SIZE", "4".to_owned()),
+            ("ORGCMS_DB_TIMEOUT_SECS", "2".to_owned()),
+        ];
+        vars.extend(self.env);
+        let settings = Settings::from_lookup(|name| {
+            vars.iter()
+                .rev()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+        })
+        .unwrap();
+        let app = Application::build(&settings).unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            db,
+        }
+    }
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder::default()
+    }
+
+    /// A server on an empty, migrated database.
+    pub async fn new() -> Self {
+        Self::builder().spawn().await
+    }
+
+    /// A server on a database with the seed content.
+    pub async fn seeded() -> Self {
+        Self::builder().seeded().spawn().await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// GET that must answer 200 with JSON; returns the body.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    pub fn conn(&self) -> PgConnection {
+        self.db.connect()
+    }
+}
+
+/// Asserts an RFC 9457 problem response and returns its body.
+pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(response.status(), status, "status of {}", response.url());
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert!(body["type"]
+        .as_str()
+        .unwrap()
+        .starts_with("urn:orgcms:problem:"));
+    assert!(body["title"].is_string());
+    assert!(!body["detail"].as_str().unwrap().is_empty());
+    body
+}
+
+/// The field names of a problem's `errors`.
+pub fn error_fields(problem: &serde_json::Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["field"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `slug`s of a list response, in order.
+pub fn slugs(list: &serde_json::Value) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["slug"].as_str().unwrap().to_owned())
+        .collect()
+}
