@@ -107,7 +107,7 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(not_found))
-            .wrap_fn(add_request_id_header)
+            .wrap_fn(request_id_and_access_log)
             .wrap(TracingLogger::default())
     })
     .listen(listener)?;
@@ -124,8 +124,9 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
     ))
 }
 
-/// Echoes the request id that `TracingLogger` gave the request (and its log lines).
-fn add_request_id_header<S, B>(
+/// Echoes the request id that `TracingLogger` gave the request (and its log lines), and logs one
+/// access line per request inside the request's span.
+fn request_id_and_access_log<S, B>(
     req: ServiceRequest,
     service: &S,
 ) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>>
@@ -133,6 +134,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
+    let started = std::time::Instant::now();
     let request_id = req.extensions().get::<RequestId>().copied();
     let response = service.call(req);
     async move {
@@ -142,6 +144,11 @@ where
                 .headers_mut()
                 .insert(HeaderName::from_static("x-request-id"), id);
         }
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "request completed"
+        );
         Ok(response)
     }
 }
