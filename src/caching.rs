@@ -14,15 +14,29 @@ pub struct CachePolicy {
     pub max_age: u32,
 }
 
-impl CachePolicy {
+/// Who may keep a copy of a response: anyone for anonymous reads, nobody for what an editor's
+/// token unlocked.
+#[derive(Clone, Copy, Debug)]
+pub enum Audience {
+    Public(CachePolicy),
+    Private,
+}
+
+impl Audience {
     fn header_value(&self) -> String {
-        format!(
-            "public, max-age={}, stale-while-revalidate={}",
-            self.max_age,
-            self.max_age.saturating_mul(5)
-        )
+        match self {
+            Self::Public(policy) => format!(
+                "public, max-age={}, stale-while-revalidate={}",
+                policy.max_age,
+                policy.max_age.saturating_mul(5)
+            ),
+            Self::Private => "private, no-store".to_owned(),
+        }
     }
 }
+
+/// What every content read varies on.
+pub const VARY: &str = "Accept-Language, Authorization";
 
 /// What a read response says besides its body.
 #[derive(Debug, Default)]
@@ -47,7 +61,7 @@ pub fn if_none_match_matches(header_value: &str, etag: &str) -> bool {
 
 pub fn json_read<T: Serialize>(
     req: &HttpRequest,
-    policy: CachePolicy,
+    audience: Audience,
     body: &T,
     representation: Representation,
 ) -> Result<HttpResponse, ApiError> {
@@ -66,8 +80,8 @@ pub fn json_read<T: Serialize>(
     };
     response
         .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, policy.header_value()))
-        .insert_header((header::VARY, HeaderValue::from_static("Accept-Language")));
+        .insert_header((header::CACHE_CONTROL, audience.header_value()))
+        .insert_header((header::VARY, HeaderValue::from_static(VARY)));
     if let Some(language) = representation.content_language {
         response.insert_header((header::CONTENT_LANGUAGE, language));
     }

@@ -42,6 +42,15 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// How long a request waits for a database connection before it gets 503.
     pub db_timeout: Duration,
+    /// The first administrator, created or updated at start-up when both are set.
+    pub admin_email: Option<String>,
+    pub admin_password: Option<Secret>,
+    /// Failed logins allowed per account within `login_window_seconds` (four times as many per
+    /// client address).
+    pub login_max_failures: u32,
+    pub login_window_seconds: u32,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: u32,
     /// HTTP worker threads; None means one per core.
     pub workers: Option<usize>,
     /// Seconds anonymous readers (and caches) may reuse a response (`Cache-Control: max-age`).
@@ -97,6 +106,16 @@ impl Settings {
             }
             (None, Environment::Development) => Secret::new(DEVELOPMENT_JWT_SECRET),
         };
+        if get("ORGCMS_ADMIN_EMAIL").is_some() != get("ORGCMS_ADMIN_PASSWORD").is_some() {
+            return Err(ConfigError(
+                "ORGCMS_ADMIN_EMAIL and ORGCMS_ADMIN_PASSWORD go together".into(),
+            ));
+        }
+        if let Some(weakness) =
+            get("ORGCMS_ADMIN_PASSWORD").and_then(|p| crate::auth::password::weakness(&p))
+        {
+            return Err(ConfigError(format!("ORGCMS_ADMIN_PASSWORD {weakness}")));
+        }
         let locales = Locales::parse(&get("ORGCMS_LOCALES").unwrap_or_else(|| "en,uk".into()))
             .map_err(|e| ConfigError(format!("ORGCMS_LOCALES: {e}")))?;
         let number = |name: &str, default: u32, range: std::ops::RangeInclusive<u32>| {
@@ -129,6 +148,11 @@ impl Settings {
                 1..=60,
             )?)),
             cache_max_age: number("ORGCMS_CACHE_MAX_AGE", 60, 0..=86_400)?,
+            admin_email: get("ORGCMS_ADMIN_EMAIL").map(|e| e.trim().to_lowercase()),
+            admin_password: get("ORGCMS_ADMIN_PASSWORD").map(Secret::new),
+            login_max_failures: number("ORGCMS_LOGIN_MAX_FAILURES", 5, 1..=1000)?,
+            login_window_seconds: number("ORGCMS_LOGIN_WINDOW_SECS", 900, 1..=86_400)?,
+            max_body_bytes: number("ORGCMS_MAX_BODY_BYTES", 1 << 20, 1024..=64 << 20)?,
             workers: match get("ORGCMS_WORKERS") {
                 None => None,
                 Some(_) => Some(number("ORGCMS_WORKERS", 1, 1..=256)? as usize),
@@ -178,6 +202,13 @@ mod tests {
         assert!(settings(&[DB, ("ORGCMS_BIND", "nowhere")]).is_err());
         assert!(settings(&[DB, ("ORGCMS_LOCALES", "en,,EN!")]).is_err());
         assert!(settings(&[DB, ("ORGCMS_DB_POOL_SIZE", "0")]).is_err());
+        assert!(settings(&[DB, ("ORGCMS_ADMIN_EMAIL", "a@b.c")]).is_err());
+        assert!(settings(&[
+            DB,
+            ("ORGCMS_ADMIN_EMAIL", "a@b.c"),
+            ("ORGCMS_ADMIN_PASSWORD", "short")
+        ])
+        .is_err());
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! orgcms: a headless JSON content API. `startup::Application` is the whole server; the binary
 //! in `main.rs` only parses the command line.
 
+pub mod auth;
+pub mod body;
 pub mod caching;
 pub mod config;
 pub mod db;
@@ -13,9 +15,12 @@ pub mod responses;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;
+pub mod validation;
+pub mod writes;
 
 pub mod health;
 pub mod missions;
 pub mod news;
 pub mod objectives;
 pub mod organization;
+pub mod users;

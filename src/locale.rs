@@ -90,9 +90,19 @@ fn is_locale_tag(tag: &str) -> bool {
 
 /// A human-readable text in several locales, stored as a JSON object `{"en": "...", "uk": "..."}`.
 #[derive(
-    Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, AsExpression, FromSqlRow,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    AsExpression,
+    FromSqlRow,
+    utoipa::ToSchema,
 )]
 #[diesel(sql_type = Jsonb)]
+#[schema(example = json!({"en": "Hello", "uk": "Привіт"}))]
 pub struct Localized(pub BTreeMap<String, String>);
 
 impl Localized {

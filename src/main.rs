@@ -29,6 +29,16 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Create an account. The password is read from the terminal (without echo) or, when
+    /// standard input is not a terminal, from its first line; never from an argument.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["admin", "editor"])]
+        role: String,
+        #[arg(long, default_value = "Editor")]
+        display_name: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -69,8 +79,40 @@ fn execute(command: Command) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::CreateUser {
+            email,
+            role,
+            display_name,
+        } => {
+            let password = read_password()?;
+            if let Some(weakness) = orgcms::auth::password::weakness(&password) {
+                return Err(format!("the password {weakness}"));
+            }
+            let hash = orgcms::auth::password::hash(&password).map_err(|e| e.to_string())?;
+            let mut conn = connect(&settings)?;
+            db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+            let email = email.trim().to_lowercase();
+            let user =
+                orgcms::users::queries::insert(&mut conn, &email, &display_name, &role, &hash)
+                    .map_err(|e| e.to_string())?;
+            eprintln!("orgcms: created {role} {} ({})", user.email, user.id);
+            Ok(())
+        }
         Command::Openapi => Ok(()),
     }
+}
+
+fn read_password() -> Result<String, String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password("Password: ").map_err(|e| e.to_string());
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 fn connect(settings: &Settings) -> Result<PgConnection, String> {

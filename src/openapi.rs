@@ -2,8 +2,10 @@
 //! the mounted handlers, then the responses that the shared mechanisms give every operation.
 
 use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::Required;
 use utoipa::openapi::{
     ContentBuilder, OpenApi as OpenApiDocument, Ref, RefOr, Response, ResponseBuilder,
 };
@@ -27,6 +29,8 @@ use crate::error::{Problem, PROBLEM_JSON};
         (name = "objectives", description = "The organization's strategic objectives"),
         (name = "missions", description = "Country missions with their history and programmes"),
         (name = "news", description = "News items"),
+        (name = "auth", description = "Logging in and out, tokens, the current account"),
+        (name = "users", description = "Accounts (administrators only)"),
         (name = "health", description = "Liveness and readiness probes"),
     ),
     components(schemas(Problem)),
@@ -53,8 +57,18 @@ fn string_header(description: &str) -> utoipa::openapi::header::Header {
 }
 
 /// The shared responses, referenced from every operation that can give them.
-fn add_shared_responses(doc: &mut OpenApiDocument) {
+fn add_shared_components(doc: &mut OpenApiDocument) {
     let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some("An access token from `POST /api/v1/auth/login`"))
+                .build(),
+        ),
+    );
     let mut unavailable = problem_response(
         "The database is unavailable; retry after the number of seconds in `Retry-After`",
     );
@@ -65,14 +79,50 @@ fn add_shared_responses(doc: &mut OpenApiDocument) {
             .description(Some("Seconds to wait before retrying"))
             .build(),
     );
+    let mut unauthorized = problem_response(
+        "No valid access token: missing, malformed, expired, or of a deactivated account",
+    );
+    unauthorized.headers.insert(
+        "WWW-Authenticate".into(),
+        string_header("`Bearer error=\"invalid_token\"`"),
+    );
     let shared = [
         (
             "BadRequest",
-            problem_response("A query parameter is unknown, repeated or invalid"),
+            problem_response(
+                "A parameter or header is unknown, repeated or invalid, or the body is not JSON",
+            ),
         ),
+        ("Unauthorized", unauthorized),
         (
             "NotFound",
             problem_response("No such item (or it is not public)"),
+        ),
+        (
+            "Conflict",
+            problem_response("Another item already has this slug (or email)"),
+        ),
+        (
+            "PreconditionFailed",
+            problem_response(
+                "`If-Match` does not match the item's current `ETag`: it changed since it was read",
+            ),
+        ),
+        (
+            "PayloadTooLarge",
+            problem_response("The body is larger than the configured limit"),
+        ),
+        (
+            "UnsupportedMediaType",
+            problem_response(
+                "The body is not `application/json` (or `application/merge-patch+json`)",
+            ),
+        ),
+        (
+            "UnprocessableEntity",
+            problem_response(
+                "The body does not fit the resource; `errors` has one entry per problem",
+            ),
         ),
         (
             "InternalError",
@@ -85,36 +135,114 @@ fn add_shared_responses(doc: &mut OpenApiDocument) {
     }
 }
 
-/// What every operation shares because one mechanism serves them all: query parameter checks
-/// (400), item lookup (404 on paths with a parameter), the database (503), errors (500), and on
-/// content reads the caching headers and 304.
+fn header_parameter(name: &str, description: &str, example: &str) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(200)),
+        ))
+        .example(Some(serde_json::Value::String(example.to_owned())))
+        .build()
+}
+
+/// What every operation shares because one mechanism serves them all: parameter and body checks,
+/// authentication, preconditions, item lookup, the database, and on reads the caching headers.
 pub fn document_shared_behaviour(doc: &mut OpenApiDocument) {
-    add_shared_responses(doc);
+    add_shared_components(doc);
     for (path, item) in doc.paths.paths.iter_mut() {
         let has_path_parameter = path.contains('{');
-        let is_content = path.starts_with("/api/");
+        let is_api = path.starts_with("/api/");
         let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.patch,
-            &mut item.delete,
+            (HttpMethod::Get, &mut item.get),
+            (HttpMethod::Put, &mut item.put),
+            (HttpMethod::Post, &mut item.post),
+            (HttpMethod::Patch, &mut item.patch),
+            (HttpMethod::Delete, &mut item.delete),
         ];
-        for operation in operations.into_iter().flatten() {
-            document_operation(operation, has_path_parameter, is_content);
+        for (method, operation) in operations {
+            if let Some(operation) = operation {
+                document_operation(operation, method, has_path_parameter, is_api);
+            }
         }
     }
 }
 
-fn document_operation(operation: &mut Operation, has_path_parameter: bool, is_content: bool) {
-    let responses = &mut operation.responses.responses;
+fn requires_bearer(operation: &Operation) -> bool {
+    operation.security.as_ref().is_some_and(|requirements| {
+        !requirements.is_empty()
+            && requirements
+                .iter()
+                .all(|r| serde_json::to_value(r).is_ok_and(|v| v.get("bearer").is_some()))
+    })
+}
+
+fn document_operation(
+    operation: &mut Operation,
+    method: HttpMethod,
+    has_path_parameter: bool,
+    is_api: bool,
+) {
+    let is_read = matches!(method, HttpMethod::Get);
+    if operation.security.is_none() {
+        // Reads are public; a valid token unlocks the editor view.
+        operation.security = Some(if is_api && is_read {
+            vec![
+                SecurityRequirement::default(),
+                SecurityRequirement::new("bearer", Vec::<String>::new()),
+            ]
+        } else {
+            vec![SecurityRequirement::default()]
+        });
+    }
+    let authenticated = requires_bearer(operation);
+    let is_content_write = authenticated && !is_read;
+    // Content reads (public, optionally with a token) go through the caching mechanism.
+    let is_content_read = is_api && is_read && !authenticated;
     let mut shared = vec![("500", "InternalError"), ("503", "ServiceUnavailable")];
-    if is_content {
+    if is_api {
         shared.push(("400", "BadRequest"));
+    }
+    if authenticated || (is_api && is_read) {
+        shared.push(("401", "Unauthorized"));
     }
     if has_path_parameter {
         shared.push(("404", "NotFound"));
     }
+    if operation.request_body.is_some() {
+        shared.extend([
+            ("413", "PayloadTooLarge"),
+            ("415", "UnsupportedMediaType"),
+            ("422", "UnprocessableEntity"),
+        ]);
+    }
+    if is_content_write && !matches!(method, HttpMethod::Delete) {
+        shared.push(("409", "Conflict"));
+    }
+    let parameters = operation.parameters.get_or_insert_with(Vec::new);
+    if is_content_write && matches!(method, HttpMethod::Post) {
+        parameters.push(header_parameter(
+            "Idempotency-Key",
+            "Makes the request safe to retry: a repeat with the same key and body replays the first answer and creates nothing",
+            "7f1c2e4a-create-news-1",
+        ));
+    }
+    if is_content_write && has_path_parameter {
+        shared.push(("412", "PreconditionFailed"));
+        parameters.push(header_parameter(
+            "If-Match",
+            "The `ETag` you read; the write fails with 412 if the item changed since",
+            "\"5d41402abc4b2a76b9719d911017c592\"",
+        ));
+    }
+    if parameters.is_empty() {
+        operation.parameters = None;
+    }
+    let responses = &mut operation.responses.responses;
     for (status, name) in shared {
         responses
             .entry(status.into())
@@ -124,38 +252,50 @@ fn document_operation(operation: &mut Operation, has_path_parameter: bool, is_co
         "X-Request-Id",
         "The id of this request, also on every log line about it",
     )];
-    if is_content {
+    if is_content_read {
         headers.extend([
-            (
-                "ETag",
-                "Strong validator of this representation; send it back in `If-None-Match`",
-            ),
-            (
-                "Cache-Control",
-                "How long shared caches and clients may reuse the response",
-            ),
+            ("ETag", "Strong validator of this representation; send it back in `If-None-Match`"),
+            ("Cache-Control", "`public, max-age=..., stale-while-revalidate=...` for readers, `private, no-store` for editors"),
             ("Content-Language", "The locale(s) the content is in"),
-            (
-                "Vary",
-                "`Accept-Language`: the representation depends on it",
-            ),
+            ("Vary", "`Accept-Language, Authorization`: the representation depends on them"),
         ]);
     }
-    if let Some(RefOr::T(ok)) = responses.get_mut("200") {
-        let is_list = ok.content.values().any(
+    if is_content_write {
+        headers.push((
+            "ETag",
+            "The new `ETag` of the item; send it as `If-Match` on the next write",
+        ));
+    }
+    for (status, response) in responses.iter_mut() {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        if !status.starts_with('2') {
+            continue;
+        }
+        let is_list = response.content.values().any(
             |c| matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.contains("ListResponse")),
         );
+        let mut all = headers.clone();
         if is_list {
-            headers.push((
+            all.push((
                 "Link",
                 "RFC 8288 links to the first, previous, next and last pages",
             ));
         }
-        for (name, description) in headers {
-            ok.headers.insert(name.into(), string_header(description));
+        if status == "201" {
+            all.push(("Location", "The path of the created item"));
+        }
+        if status == "204" {
+            all.retain(|(name, _)| *name == "X-Request-Id");
+        }
+        for (name, description) in all {
+            response
+                .headers
+                .insert(name.into(), string_header(description));
         }
     }
-    if is_content {
+    if is_content_read {
         responses.entry("304".into()).or_insert_with(|| {
             RefOr::T(Response::new(
                 "Not modified: the `If-None-Match` header matched the current `ETag`",

@@ -3,14 +3,14 @@
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use crate::caching::{json_read, CachePolicy, Representation};
+use crate::caching::{json_read, Audience, Representation};
 use crate::error::ApiError;
 use crate::locale::{content_language, RequestLocale};
 use crate::pagination::{ListResponse, PageMeta};
 
 pub fn item_response<T: Serialize>(
     req: &HttpRequest,
-    policy: CachePolicy,
+    audience: Audience,
     item: &T,
     shown_locale: &str,
 ) -> Result<HttpResponse, ApiError> {
@@ -18,12 +18,12 @@ pub fn item_response<T: Serialize>(
         content_language: Some(shown_locale.to_owned()),
         link: None,
     };
-    json_read(req, policy, item, representation)
+    json_read(req, audience, item, representation)
 }
 
 pub fn list_response<T: Serialize>(
     req: &HttpRequest,
-    policy: CachePolicy,
+    audience: Audience,
     locale: &RequestLocale,
     data: Vec<T>,
     meta: PageMeta,
@@ -33,5 +33,31 @@ pub fn list_response<T: Serialize>(
         content_language: Some(content_language(data.iter().map(shown_locale), locale)),
         link: Some(meta.link_header(req.path(), req.query_string())),
     };
-    json_read(req, policy, &ListResponse { data, meta }, representation)
+    json_read(req, audience, &ListResponse { data, meta }, representation)
+}
+
+/// A read of what only editors see: all locales, never cached by anyone.
+pub fn editor_item_response<T: Serialize>(
+    req: &HttpRequest,
+    item: &T,
+) -> Result<HttpResponse, ApiError> {
+    json_read(req, Audience::Private, item, Representation::default())
+}
+
+/// A page of editor representations.
+pub fn editor_list_response<T: Serialize>(
+    req: &HttpRequest,
+    data: Vec<T>,
+    meta: PageMeta,
+) -> Result<HttpResponse, ApiError> {
+    let representation = Representation {
+        content_language: None,
+        link: Some(meta.link_header(req.path(), req.query_string())),
+    };
+    json_read(
+        req,
+        Audience::Private,
+        &ListResponse { data, meta },
+        representation,
+    )
 }

@@ -11,12 +11,15 @@ use utoipa::OpenApi;
 use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::jwt::JwtKeys;
+use crate::auth::routes::LoginLimits;
+use crate::body::BodyLimit;
 use crate::caching::CachePolicy;
 use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::openapi::{document_shared_behaviour, ApiDoc};
-use crate::{health, missions, news, objectives, organization};
+use crate::{auth, health, missions, news, objectives, organization, users};
 
 /// Every documented route. utoipa-actix-web collects the OpenAPI paths from exactly these.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -28,7 +31,19 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(missions::routes::list_missions)
             .service(missions::routes::get_mission)
             .service(news::routes::list_news)
-            .service(news::routes::get_news),
+            .service(news::routes::get_news)
+            .service(news::routes::create_news)
+            .service(news::routes::replace_news)
+            .service(news::routes::update_news)
+            .service(news::routes::delete_news)
+            .service(auth::routes::login)
+            .service(auth::routes::refresh)
+            .service(auth::routes::logout)
+            .service(auth::routes::me)
+            .service(users::routes::list_users)
+            .service(users::routes::create_user)
+            .service(users::routes::get_user)
+            .service(users::routes::update_user),
     )
     .service(health::routes::get_healthz)
     .service(health::routes::get_readyz);
@@ -72,6 +87,14 @@ impl Application {
             if !applied.is_empty() {
                 tracing::info!(?applied, "applied migrations");
             }
+            if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password)
+            {
+                let hash = crate::auth::password::hash(password.expose())
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                users::queries::upsert_admin(&mut conn, email, &hash)
+                    .map_err(|e| std::io::Error::other(format!("administrator: {e}")))?;
+                tracing::info!(%email, "administrator account is set up");
+            }
         }
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
@@ -94,6 +117,15 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
     let policy = web::Data::new(CachePolicy {
         max_age: settings.cache_max_age,
     });
+    let keys = web::Data::new(
+        JwtKeys::new(&settings.jwt_secret)
+            .map_err(|e| std::io::Error::other(format!("JWT keys: {e}")))?,
+    );
+    let login_limits = web::Data::new(LoginLimits {
+        max_failures: i64::from(settings.login_max_failures),
+        window_seconds: i64::from(settings.login_window_seconds),
+    });
+    let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes as usize));
     let spec = openapi();
     let workers = settings.workers;
     let server = HttpServer::new(move || {
@@ -102,6 +134,9 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
             .app_data(pool.clone())
             .app_data(locales.clone())
             .app_data(policy.clone())
+            .app_data(keys.clone())
+            .app_data(login_limits.clone())
+            .app_data(body_limit.clone())
             .configure(routes)
             .split_for_parts();
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))

@@ -15,10 +15,14 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT s ~ '^[a-z0-9]+(-[a-z0-9]+)*$' AND length(s) <= 120
 $$;
 
--- Every change of a row bumps its version and updated_at, whoever writes it.
+-- Every change of a row bumps its version and updated_at, whoever writes it; an update that
+-- changes nothing leaves both alone.
 CREATE FUNCTION orgcms_touch() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+  IF NEW IS NOT DISTINCT FROM OLD THEN
+    RETURN NEW;
+  END IF;
   NEW.version := OLD.version + 1;
   NEW.updated_at := now();
   NEW.created_at := OLD.created_at;

@@ -1,6 +1,40 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        user_id -> Nullable<Uuid>,
+        user_email -> Text,
+        action -> Text,
+        resource -> Text,
+        item_id -> Uuid,
+        changes -> Jsonb,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Uuid,
+        key -> Text,
+        request_hash -> Text,
+        status -> Int4,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Int8,
+        key -> Text,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     mission_assistance_types (id) {
         id -> Uuid,
         mission_id -> Uuid,
@@ -116,6 +150,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    refresh_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        family_id -> Uuid,
+        token_hash -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         email -> Text,
@@ -135,8 +182,12 @@ diesel::joinable!(mission_focus_areas -> missions (mission_id));
 diesel::joinable!(mission_key_figures -> missions (mission_id));
 diesel::joinable!(mission_milestones -> missions (mission_id));
 diesel::joinable!(news -> missions (mission_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_log,
+    idempotency_keys,
+    login_failures,
     mission_assistance_types,
     mission_focus_areas,
     mission_key_figures,
@@ -145,5 +196,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     news,
     objectives,
     organization,
+    refresh_tokens,
     users,
 );

@@ -4,7 +4,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{Mission, MissionSummary};
 use super::queries::{self, MissionFilter, MissionOrder};
-use crate::caching::CachePolicy;
+use crate::caching::{Audience, CachePolicy};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::locale::RequestLocale;
@@ -104,7 +104,7 @@ pub async fn list_missions(
         .collect();
     list_response(
         &req,
-        **policy,
+        Audience::Public(**policy),
         &locale,
         data,
         paging.meta(total),
@@ -134,5 +134,10 @@ pub async fn get_mission(
     let doc = db::run(&pool, move |conn| Ok(queries::find(conn, &key)?)).await?;
     let doc = doc.ok_or_else(|| ApiError::not_found("no such mission"))?;
     let body = Mission::new(doc, &locale);
-    item_response(&req, **policy, &body, &body.summary.locale)
+    item_response(
+        &req,
+        Audience::Public(**policy),
+        &body,
+        &body.summary.locale,
+    )
 }

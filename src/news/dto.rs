@@ -107,3 +107,124 @@ impl News {
         }
     }
 }
+
+/// Where a news item is in its life. A `published` item with a future `published_at` is
+/// scheduled: it turns public at that moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NewsStatus {
+    #[default]
+    Draft,
+    Published,
+    Archived,
+}
+
+impl NewsStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Self {
+        match value {
+            "published" => Self::Published,
+            "archived" => Self::Archived,
+            _ => Self::Draft,
+        }
+    }
+}
+
+/// A news item as editors write it: every locale at once.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": {"en": "New shelter opens in Kharkiv", "uk": "У Харкові відкрився новий прихисток"},
+    "summary": {"en": "A short summary."},
+    "body": {"en": "The **Markdown** body."},
+    "status": "published",
+    "published_at": "2026-11-29T09:00:00Z",
+    "mission_id": "70808a34-63c1-5675-aa27-930c3550af48",
+    "tags": ["shelter"],
+    "cover_image_url": "https://example.org/images/shelter.jpg",
+    "cover_image_alt": {"en": "The shelter's entrance"}
+}))]
+pub struct NewsInput {
+    /// Generated from the default-locale title when absent; kept when the title changes.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// Required in the default locale; at most 300 characters per locale.
+    pub title: crate::locale::Localized,
+    #[serde(default)]
+    pub summary: crate::locale::Localized,
+    /// Markdown.
+    #[serde(default)]
+    pub body: crate::locale::Localized,
+    #[serde(default)]
+    pub status: NewsStatus,
+    /// When the item is (to be) public; publishing without it means now.
+    #[serde(default)]
+    pub published_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub mission_id: Option<Uuid>,
+    /// Tag slugs, at most 20.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub cover_image_url: Option<String>,
+    #[serde(default)]
+    pub cover_image_alt: crate::locale::Localized,
+}
+
+/// A news item as editors read it: all locales, any status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewsEditor {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub fields: NewsInput,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases by one with every change.
+    pub version: i32,
+}
+
+impl NewsEditor {
+    pub fn new(row: super::queries::NewsRow) -> Self {
+        Self {
+            id: row.id,
+            fields: NewsInput {
+                slug: Some(row.slug),
+                title: row.title,
+                summary: row.summary,
+                body: row.body,
+                status: NewsStatus::from_db(&row.status),
+                published_at: row.published_at,
+                mission_id: row.mission_id,
+                tags: row.tags.into_iter().flatten().collect(),
+                cover_image_url: row.cover_image_url,
+                cover_image_alt: row.cover_image_alt,
+            },
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            version: row.version,
+        }
+    }
+}
+
+/// A news item: the public view (one locale) for readers, the editor view for a valid token.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum NewsView {
+    Public(News),
+    Editor(NewsEditor),
+}
+
+/// An item of the news list: the public summary for readers, the editor view for a valid token.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum NewsListItem {
+    Public(NewsSummary),
+    Editor(NewsEditor),
+}

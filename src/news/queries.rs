@@ -39,6 +39,7 @@ pub struct NewsWithMission {
 #[derive(Clone, Debug)]
 pub struct NewsFilter {
     pub now: DateTime<Utc>,
+    pub visibility: Visibility,
     pub mission: Option<ItemKey>,
     pub tag: Option<String>,
     pub published_after: Option<DateTime<Utc>>,
@@ -46,14 +47,49 @@ pub struct NewsFilter {
     pub oldest_first: bool,
 }
 
+/// What the reader may see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// Published items whose time has come.
+    Public,
+    /// Editors: every item, or those in one state.
+    Editor(Option<EditorState>),
+}
+
+/// The states editors can list by (`scheduled` is published with a future date).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EditorState {
+    Draft,
+    Published,
+    Scheduled,
+    Archived,
+}
+
 type NewsJoin = diesel::dsl::LeftJoin<news::table, missions::table>;
 
-fn public(filter: &NewsFilter) -> diesel::dsl::IntoBoxed<'static, NewsJoin, Pg> {
-    let mut query = news::table
-        .left_join(missions::table)
-        .into_boxed()
-        .filter(news::status.eq("published"))
-        .filter(news::published_at.le(filter.now));
+fn filtered(filter: &NewsFilter) -> diesel::dsl::IntoBoxed<'static, NewsJoin, Pg> {
+    let mut query = news::table.left_join(missions::table).into_boxed();
+    let published = news::status.eq("published");
+    match filter.visibility {
+        Visibility::Public | Visibility::Editor(Some(EditorState::Published)) => {
+            query = query
+                .filter(published)
+                .filter(news::published_at.le(filter.now));
+        }
+        Visibility::Editor(Some(EditorState::Scheduled)) => {
+            query = query
+                .filter(published)
+                .filter(news::published_at.gt(filter.now));
+        }
+        Visibility::Editor(Some(EditorState::Draft)) => {
+            query = query.filter(news::status.eq("draft"))
+        }
+        Visibility::Editor(Some(EditorState::Archived)) => {
+            query = query.filter(news::status.eq("archived"))
+        }
+        Visibility::Editor(None) => {}
+    }
     match &filter.mission {
         Some(ItemKey::Id(id)) => query = query.filter(news::mission_id.eq(*id)),
         Some(ItemKey::Slug(slug)) => query = query.filter(missions::slug.eq(slug.clone())),
@@ -71,22 +107,29 @@ fn public(filter: &NewsFilter) -> diesel::dsl::IntoBoxed<'static, NewsJoin, Pg> 
     query
 }
 
-pub fn list_public(
+pub fn list(
     conn: &mut PgConnection,
     filter: &NewsFilter,
     paging: Paging,
 ) -> QueryResult<(Vec<NewsWithMission>, i64)> {
-    let query = public(filter).select((NewsRow::as_select(), missions::slug.nullable()));
-    let query = if filter.oldest_first {
-        query.order((news::published_at.asc(), news::id.asc()))
-    } else {
-        query.order((news::published_at.desc(), news::id.desc()))
+    let query = filtered(filter).select((NewsRow::as_select(), missions::slug.nullable()));
+    // The public order is exactly the index's (and public items always have a date); editors
+    // see undated drafts last either way.
+    let query = match (filter.visibility, filter.oldest_first) {
+        (Visibility::Public, false) => query.order((news::published_at.desc(), news::id.desc())),
+        (Visibility::Public, true) => query.order((news::published_at.asc(), news::id.asc())),
+        (Visibility::Editor(_), false) => {
+            query.order((news::published_at.desc().nulls_last(), news::id.desc()))
+        }
+        (Visibility::Editor(_), true) => {
+            query.order((news::published_at.asc().nulls_last(), news::id.asc()))
+        }
     };
     let rows: Vec<(NewsRow, Option<String>)> = query
         .limit(paging.limit())
         .offset(paging.offset())
         .load(conn)?;
-    let total = public(filter).count().get_result(conn)?;
+    let total = filtered(filter).count().get_result(conn)?;
     let items = rows
         .into_iter()
         .map(|(news, mission_slug)| NewsWithMission { news, mission_slug })
@@ -111,4 +154,14 @@ pub fn find_public(
     };
     let row: Option<(NewsRow, Option<String>)> = query.first(conn).optional()?;
     Ok(row.map(|(news, mission_slug)| NewsWithMission { news, mission_slug }))
+}
+
+/// The id of the item `key` names, whatever its state.
+pub fn id_of(conn: &mut PgConnection, key: &ItemKey) -> QueryResult<Option<Uuid>> {
+    let query = news::table.select(news::id).into_boxed();
+    let query = match key {
+        ItemKey::Id(id) => query.filter(news::id.eq(*id)),
+        ItemKey::Slug(slug) => query.filter(news::slug.eq(slug.clone())),
+    };
+    query.first(conn).optional()
 }

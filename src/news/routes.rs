@@ -1,17 +1,21 @@
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::{News, NewsSummary};
-use super::queries::{self, NewsFilter};
-use crate::caching::CachePolicy;
+use super::document::NewsDocument;
+use super::dto::{News, NewsEditor, NewsInput, NewsListItem, NewsSummary, NewsView};
+use super::queries::{self, EditorState, NewsFilter, Visibility};
+use crate::auth::extractor::{Editor, MaybeEditor};
+use crate::body::JsonValue;
+use crate::caching::{Audience, CachePolicy};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
-use crate::locale::RequestLocale;
+use crate::locale::{Locales, RequestLocale};
 use crate::pagination::{ListResponse, Paging};
 use crate::params::{is_slug, Instant, ItemKey, LocaleParams, Query};
-use crate::responses::{item_response, list_response};
+use crate::responses::{editor_item_response, editor_list_response, item_response, list_response};
+use crate::writes::{self, run_write, WriteHeaders};
 
 /// Orders of the news list; a leading `-` means descending.
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
@@ -37,6 +41,10 @@ pub struct NewsQuery {
     /// Only news published before this time (RFC 3339, or a date meaning its start in UTC).
     #[param(value_type = Option<String>, example = "2025-01-01")]
     pub published_before: Option<Instant>,
+    /// Editors only: items in this state (`scheduled` is published with a future date). Without
+    /// it, editors see every item.
+    #[param(inline, example = "draft")]
+    pub status: Option<EditorState>,
     /// Order of the list (default `-published_at`, newest first).
     #[param(inline, example = "-published_at")]
     pub sort: Option<NewsSort>,
@@ -52,7 +60,7 @@ pub struct NewsQuery {
 }
 
 impl NewsQuery {
-    fn filter(&self) -> Result<NewsFilter, ApiError> {
+    fn filter(&self, editor: bool) -> Result<NewsFilter, ApiError> {
         let mission = match &self.mission {
             Some(m) => Some(ItemKey::parse(m).map_err(|_| {
                 ApiError::invalid_parameter("mission", "must be a mission's slug or UUID")
@@ -77,8 +85,19 @@ impl NewsQuery {
                 ));
             }
         }
+        let visibility = match (editor, self.status) {
+            (true, status) => Visibility::Editor(status),
+            (false, None) => Visibility::Public,
+            (false, Some(_)) => {
+                return Err(ApiError::invalid_parameter(
+                    "status",
+                    "only editors (with an access token) can list by status",
+                ))
+            }
+        };
         Ok(NewsFilter {
             now: Utc::now(),
+            visibility,
             mission,
             tag: self.tag.clone(),
             published_after,
@@ -88,55 +107,68 @@ impl NewsQuery {
     }
 }
 
-/// List published news
+/// List news
 ///
-/// Newest first by default. Only published items whose publication time has come are listed.
+/// Readers get published items whose publication time has come, newest first, in their locale.
+/// With an editor's token the list holds every item (or those of `status`) in the editor view.
 #[utoipa::path(
     tag = "news",
     operation_id = "list_news",
     params(NewsQuery),
-    responses((status = 200, description = "A page of news", body = ListResponse<NewsSummary>)),
+    responses((status = 200, description = "A page of news", body = ListResponse<NewsListItem>)),
 )]
 #[get("/news")]
 pub async fn list_news(
     req: HttpRequest,
+    editor: MaybeEditor,
     query: Query<NewsQuery>,
     locale: RequestLocale,
     pool: web::Data<DbPool>,
     policy: web::Data<CachePolicy>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = query.0.filter()?;
+    let is_editor = editor.0.is_some();
+    let filter = query.0.filter(is_editor)?;
     let paging = Paging::new(query.0.page, query.0.per_page)?;
-    let (rows, total) = db::run(&pool, move |conn| {
-        Ok(queries::list_public(conn, &filter, paging)?)
-    })
-    .await?;
+    let (rows, total) =
+        db::run(&pool, move |conn| Ok(queries::list(conn, &filter, paging)?)).await?;
+    if is_editor {
+        let data: Vec<NewsListItem> = rows
+            .into_iter()
+            .map(|r| NewsListItem::Editor(NewsEditor::new(r.news)))
+            .collect();
+        return editor_list_response(&req, data, paging.meta(total));
+    }
     let data = rows
         .iter()
-        .map(|row| NewsSummary::new(row, &locale))
+        .map(|row| NewsListItem::Public(NewsSummary::new(row, &locale)))
         .collect();
     list_response(
         &req,
-        **policy,
+        Audience::Public(**policy),
         &locale,
         data,
         paging.meta(total),
-        |n: &NewsSummary| &n.locale,
+        |n| match n {
+            NewsListItem::Public(s) => &s.locale,
+            NewsListItem::Editor(_) => "",
+        },
     )
 }
 
-/// Get one published news item
+/// Get one news item
 ///
-/// By id or slug, with its Markdown body. Drafts, scheduled and archived items are not found.
+/// By id or slug. Readers get a published item in their locale (drafts, scheduled and archived
+/// items are not found); editors get any item in the editor view.
 #[utoipa::path(
     tag = "news",
     operation_id = "get_news",
     params(("id_or_slug" = String, Path, description = "The item's UUID or slug", example = "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv"), LocaleParams),
-    responses((status = 200, description = "The news item", body = News)),
+    responses((status = 200, description = "The news item", body = NewsView)),
 )]
 #[get("/news/{id_or_slug}")]
 pub async fn get_news(
     req: HttpRequest,
+    editor: MaybeEditor,
     path: web::Path<String>,
     _query: Query<LocaleParams>,
     locale: RequestLocale,
@@ -144,12 +176,138 @@ pub async fn get_news(
     policy: web::Data<CachePolicy>,
 ) -> Result<HttpResponse, ApiError> {
     let key = ItemKey::parse(&path)?;
+    let not_found = || ApiError::not_found("no such news item");
+    if editor.0.is_some() {
+        let item = db::run(&pool, move |conn| {
+            use crate::writes::Document;
+            let id = match key {
+                ItemKey::Id(id) => Some(id),
+                ItemKey::Slug(_) => queries::id_of(conn, &key)?,
+            };
+            match id {
+                Some(id) => NewsDocument::load(conn, id),
+                None => Ok(None),
+            }
+        })
+        .await?;
+        return editor_item_response(&req, &NewsView::Editor(item.ok_or_else(not_found)?));
+    }
     let now = Utc::now();
     let row = db::run(&pool, move |conn| {
         Ok(queries::find_public(conn, &key, now)?)
     })
     .await?;
-    let row = row.ok_or_else(|| ApiError::not_found("no such news item"))?;
-    let body = News::new(&row, &locale);
-    item_response(&req, **policy, &body, &body.summary.locale)
+    let body = News::new(&row.ok_or_else(not_found)?, &locale);
+    let shown = body.summary.locale.clone();
+    item_response(
+        &req,
+        Audience::Public(**policy),
+        &NewsView::Public(body),
+        &shown,
+    )
+}
+
+/// Create a news item
+///
+/// Send every locale at once. Without `slug`, one is made from the default-locale title. An
+/// `Idempotency-Key` makes retries safe: the same key and body replay the first answer.
+#[utoipa::path(
+    tag = "news",
+    operation_id = "create_news",
+    request_body = NewsInput,
+    responses((status = 201, description = "Created; `Location` names the new item", body = NewsEditor)),
+    security(("bearer" = [])),
+)]
+#[post("/news")]
+pub async fn create_news(
+    editor: Editor,
+    headers: WriteHeaders,
+    body: JsonValue,
+    pool: web::Data<DbPool>,
+    locales: web::Data<Locales>,
+) -> Result<HttpResponse, ApiError> {
+    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
+        writes::create::<NewsDocument>(conn, ctx, body.0)
+    })
+    .await
+}
+
+/// Replace a news item
+///
+/// The body replaces every field; a missing `slug` keeps the current one.
+#[utoipa::path(
+    tag = "news",
+    operation_id = "replace_news",
+    params(("id_or_slug" = String, Path, description = "The item's UUID or slug")),
+    request_body = NewsInput,
+    responses((status = 200, description = "The item as written", body = NewsEditor)),
+    security(("bearer" = [])),
+)]
+#[put("/news/{id_or_slug}")]
+pub async fn replace_news(
+    editor: Editor,
+    headers: WriteHeaders,
+    path: web::Path<String>,
+    body: JsonValue,
+    pool: web::Data<DbPool>,
+    locales: web::Data<Locales>,
+) -> Result<HttpResponse, ApiError> {
+    let key = ItemKey::parse(&path)?;
+    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
+        writes::replace::<NewsDocument>(conn, ctx, &key, body.0, false)
+    })
+    .await
+}
+
+/// Change a news item
+///
+/// A JSON merge patch (RFC 7396): fields present replace, `null` clears, objects (such as a
+/// text's locales) merge.
+#[utoipa::path(
+    tag = "news",
+    operation_id = "update_news",
+    params(("id_or_slug" = String, Path, description = "The item's UUID or slug")),
+    request_body(content = serde_json::Value, content_type = "application/merge-patch+json",
+        description = "Fields of `NewsInput` to change",
+        example = json!({"status": "published", "title": {"uk": "Новий заголовок"}})),
+    responses((status = 200, description = "The item as written", body = NewsEditor)),
+    security(("bearer" = [])),
+)]
+#[patch("/news/{id_or_slug}")]
+pub async fn update_news(
+    editor: Editor,
+    headers: WriteHeaders,
+    path: web::Path<String>,
+    body: JsonValue,
+    pool: web::Data<DbPool>,
+    locales: web::Data<Locales>,
+) -> Result<HttpResponse, ApiError> {
+    let key = ItemKey::parse(&path)?;
+    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
+        writes::patch::<NewsDocument>(conn, ctx, &key, body.0)
+    })
+    .await
+}
+
+/// Delete a news item
+#[utoipa::path(
+    tag = "news",
+    operation_id = "delete_news",
+    params(("id_or_slug" = String, Path, description = "The item's UUID or slug")),
+    responses((status = 204, description = "Deleted")),
+    security(("bearer" = [])),
+)]
+#[delete("/news/{id_or_slug}")]
+pub async fn delete_news(
+    editor: Editor,
+    headers: WriteHeaders,
+    path: web::Path<String>,
+    pool: web::Data<DbPool>,
+    locales: web::Data<Locales>,
+) -> Result<HttpResponse, ApiError> {
+    let key = ItemKey::parse(&path)?;
+    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
+        writes::delete::<NewsDocument>(conn, ctx, &key)
+    })
+    .await
 }

@@ -3,7 +3,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{dto::Objective, queries};
-use crate::caching::CachePolicy;
+use crate::caching::{Audience, CachePolicy};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::locale::RequestLocale;
@@ -50,7 +50,7 @@ pub async fn list_objectives(
         .collect();
     list_response(
         &req,
-        **policy,
+        Audience::Public(**policy),
         &locale,
         data,
         paging.meta(total),
@@ -80,5 +80,5 @@ pub async fn get_objective(
     let row = db::run(&pool, move |conn| Ok(queries::find(conn, &key)?)).await?;
     let row = row.ok_or_else(|| ApiError::not_found("no such objective"))?;
     let body = Objective::new(row, &locale);
-    item_response(&req, **policy, &body, &body.locale)
+    item_response(&req, Audience::Public(**policy), &body, &body.locale)
 }

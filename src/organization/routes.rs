@@ -1,7 +1,7 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use super::{dto::Organization, queries};
-use crate::caching::CachePolicy;
+use crate::caching::{Audience, CachePolicy};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::locale::RequestLocale;
@@ -30,5 +30,5 @@ pub async fn get_organization(
     let row =
         row.ok_or_else(|| ApiError::not_found("the organization profile is not set up yet"))?;
     let body = Organization::new(row, &locale);
-    item_response(&req, **policy, &body, &body.locale)
+    item_response(&req, Audience::Public(**policy), &body, &body.locale)
 }

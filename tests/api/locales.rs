@@ -18,7 +18,7 @@ async fn query_locale_chooses_the_translation() {
     news_with_translation(&app).await;
     let response = app.get("/api/v1/news/translated?locale=uk").await;
     assert_eq!(response.headers()["content-language"], "uk");
-    assert_eq!(response.headers()["vary"], "Accept-Language");
+    assert_eq!(response.headers()["vary"], "Accept-Language, Authorization");
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["title"], "Привіт");
     assert_eq!(body["locale"], "uk");

@@ -1,6 +1,7 @@
 //! One integration-test binary: HTTP against a real server on a real PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth;
 mod errors;
 mod health;
 mod helpers;
@@ -8,7 +9,9 @@ mod locales;
 mod migrations;
 mod missions;
 mod news;
+mod news_writes;
 mod objectives;
 mod openapi;
 mod organization;
 mod seed;
+mod users;

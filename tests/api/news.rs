@@ -263,7 +263,7 @@ async fn etag_gives_304_and_changes_with_content() {
         .to_str()
         .unwrap()
         .starts_with("public, max-age="));
-    assert_eq!(first.headers()["vary"], "Accept-Language");
+    assert_eq!(first.headers()["vary"], "Accept-Language, Authorization");
 
     let again = app
         .get_with("/api/v1/news", &[("If-None-Match", &etag)])

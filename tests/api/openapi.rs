@@ -45,44 +45,74 @@ async fn docs_render_offline() {
 }
 
 #[test]
-fn every_operation_is_documented_with_problems() {
+fn every_operation_is_documented_with_its_problems_and_security() {
     let spec: serde_json::Value =
         serde_json::from_str(&orgcms::startup::openapi_json().unwrap()).unwrap();
     let paths = spec["paths"].as_object().unwrap();
-    let expected = [
+    for required in [
         "/api/v1/organization",
-        "/api/v1/objectives",
         "/api/v1/objectives/{id_or_slug}",
-        "/api/v1/missions",
         "/api/v1/missions/{id_or_slug}",
-        "/api/v1/news",
         "/api/v1/news/{id_or_slug}",
+        "/api/v1/auth/login",
+        "/api/v1/users/{id}",
         "/healthz",
         "/readyz",
-    ];
-    let mut found: Vec<&str> = paths.keys().map(String::as_str).collect();
-    found.sort();
-    let mut expected_sorted = expected.to_vec();
-    expected_sorted.sort();
-    assert_eq!(found, expected_sorted);
+    ] {
+        assert!(paths.contains_key(required), "{required}");
+    }
+    assert_eq!(
+        spec["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let mut operation_ids = std::collections::HashSet::new();
     for (path, item) in paths {
-        let op = &item["get"];
-        assert!(op["operationId"].is_string(), "{path}");
-        assert!(op["summary"].is_string(), "{path}");
-        assert!(op["tags"].is_array(), "{path}");
-        for status in ["500", "503"] {
-            assert!(op["responses"][status].is_object(), "{path} {status}");
-        }
-        if path.starts_with("/api/") {
-            assert!(op["responses"]["400"].is_object(), "{path}");
-            assert!(op["responses"]["304"].is_object(), "{path}");
+        for (method, op) in item.as_object().unwrap() {
+            let name = format!("{method} {path}");
             assert!(
-                op["responses"]["200"]["headers"]["ETag"].is_object(),
-                "{path}"
+                operation_ids.insert(op["operationId"].as_str().unwrap().to_owned()),
+                "{name}"
             );
-        }
-        if path.contains('{') {
-            assert!(op["responses"]["404"].is_object(), "{path}");
+            assert!(op["summary"].is_string(), "{name}");
+            assert!(op["tags"].is_array(), "{name}");
+            let responses = &op["responses"];
+            for status in ["500", "503"] {
+                assert!(responses[status].is_object(), "{name} {status}");
+            }
+            let security = op["security"].as_array().unwrap();
+            let needs_token = !security.iter().any(|s| s.as_object().unwrap().is_empty());
+            let is_write = method != "get";
+            let is_auth_flow = path.starts_with("/api/v1/auth/") && method == "post";
+            assert_eq!(
+                needs_token,
+                (is_write && !is_auth_flow) || path.contains("/users") || path.ends_with("/me"),
+                "{name}: security"
+            );
+            if needs_token {
+                assert!(responses["401"].is_object(), "{name}");
+            }
+            if path.starts_with("/api/") {
+                assert!(responses["400"].is_object(), "{name}");
+            }
+            if method == "get"
+                && path.starts_with("/api/")
+                && !path.contains("/users")
+                && !path.ends_with("/me")
+            {
+                assert!(responses["304"].is_object(), "{name}");
+                assert!(responses["200"]["headers"]["ETag"].is_object(), "{name}");
+            }
+            if path.contains('{') {
+                assert!(responses["404"].is_object(), "{name}");
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["413", "415", "422"] {
+                    assert!(responses[status].is_object(), "{name} {status}");
+                }
+            }
+            if needs_token && is_write && path.contains('{') && !path.contains("/users") {
+                assert!(responses["412"].is_object(), "{name}");
+            }
         }
     }
 }

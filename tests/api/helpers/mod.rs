@@ -146,6 +146,11 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The secret the test servers sign tokens with, so tests can forge tokens of their own.
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+/// The password of every account the tests create.
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -183,6 +188,7 @@ impl TestAppBuilder {
             ("ORGCMS_WORKERS", "1".to_owned()),
             ("ORGCMS_DB_POOL_SIZE", "4".to_owned()),
             ("ORGCMS_DB_TIMEOUT_SECS", "2".to_owned()),
+            ("ORGCMS_JWT_SECRET", TEST_JWT_SECRET.to_owned()),
         ];
         vars.extend(self.env);
         let settings = Settings::from_lookup(|name| {
@@ -243,6 +249,59 @@ impl TestApp {
 
     pub fn conn(&self) -> PgConnection {
         self.db.connect()
+    }
+
+    /// Creates an account straight in the database; returns its id.
+    pub fn create_user(&self, email: &str, role: &str) -> uuid::Uuid {
+        let hash = orgcms::auth::password::hash(TEST_PASSWORD).unwrap();
+        orgcms::users::queries::insert(&mut self.conn(), email, "Test User", role, &hash)
+            .unwrap()
+            .id
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A new account of `role` and its access token.
+    pub async fn token_for(&self, role: &str) -> String {
+        let email = format!("{role}-{}@example.org", uuid::Uuid::new_v4().simple());
+        self.create_user(&email, role);
+        let response = self.login(&email, TEST_PASSWORD).await;
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn editor_token(&self) -> String {
+        self.token_for("editor").await
+    }
+
+    /// A request with a bearer token and a JSON body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
     }
 }
 

@@ -1,0 +1,4 @@
+DROP TABLE audit_log;
+DROP TABLE idempotency_keys;
+DROP TABLE login_failures;
+DROP TABLE refresh_tokens;

@@ -1,0 +1,193 @@
+//! Users, refresh tokens and failed logins (SQL only).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::schema::{login_failures, refresh_tokens, users};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub active: bool,
+    pub password_hash: String,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+pub fn find_user(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_user_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn record_login(conn: &mut PgConnection, user_id: Uuid, at: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::last_login_at.eq(at))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn store_refresh_token(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    family_id: Uuid,
+    token_hash: &str,
+    expires_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::user_id.eq(user_id),
+            refresh_tokens::family_id.eq(family_id),
+            refresh_tokens::token_hash.eq(token_hash),
+            refresh_tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+#[derive(Debug, Queryable)]
+struct RefreshTokenState {
+    id: Uuid,
+    user_id: Uuid,
+    family_id: Uuid,
+    expires_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Marks a refresh token used and returns its owner and login family, when it is still good.
+/// A token used a second time means it was stolen or replayed: its whole family is revoked.
+/// Run inside a transaction (the row is locked).
+pub fn use_refresh_token(
+    conn: &mut PgConnection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<(Uuid, Uuid)>> {
+    let state: Option<RefreshTokenState> = refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(token_hash))
+        .select((
+            refresh_tokens::id,
+            refresh_tokens::user_id,
+            refresh_tokens::family_id,
+            refresh_tokens::expires_at,
+            refresh_tokens::used_at,
+            refresh_tokens::revoked_at,
+        ))
+        .for_update()
+        .first(conn)
+        .optional()?;
+    let Some(state) = state else { return Ok(None) };
+    if state.used_at.is_some() {
+        revoke_family(conn, state.family_id, now)?;
+        return Ok(None);
+    }
+    if state.revoked_at.is_some() || state.expires_at <= now {
+        return Ok(None);
+    }
+    diesel::update(refresh_tokens::table.find(state.id))
+        .set(refresh_tokens::used_at.eq(now))
+        .execute(conn)?;
+    Ok(Some((state.user_id, state.family_id)))
+}
+
+pub fn revoke_family(
+    conn: &mut PgConnection,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)
+}
+
+/// Revokes the login that `token_hash` belongs to; false when no such token exists.
+pub fn revoke_family_of(
+    conn: &mut PgConnection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let family: Option<Uuid> = refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(token_hash))
+        .select(refresh_tokens::family_id)
+        .first(conn)
+        .optional()?;
+    match family {
+        Some(family_id) => revoke_family(conn, family_id, now).map(|_| true),
+        None => Ok(false),
+    }
+}
+
+pub fn revoke_user_tokens(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)
+}
+
+/// Failed logins under `key` since `since`: how many, and the oldest one's time.
+pub fn recent_failures(
+    conn: &mut PgConnection,
+    key: &str,
+    since: DateTime<Utc>,
+) -> QueryResult<(i64, Option<DateTime<Utc>>)> {
+    login_failures::table
+        .filter(login_failures::key.eq(key))
+        .filter(login_failures::at.gt(since))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(login_failures::at),
+        ))
+        .first(conn)
+}
+
+pub fn record_failures(
+    conn: &mut PgConnection,
+    keys: &[String],
+    now: DateTime<Utc>,
+    forget_before: DateTime<Utc>,
+) -> QueryResult<()> {
+    let rows: Vec<_> = keys
+        .iter()
+        .map(|k| (login_failures::key.eq(k), login_failures::at.eq(now)))
+        .collect();
+    diesel::insert_into(login_failures::table)
+        .values(rows)
+        .execute(conn)?;
+    diesel::delete(login_failures::table.filter(login_failures::at.lt(forget_before)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn clear_failures(conn: &mut PgConnection, key: &str) -> QueryResult<()> {
+    diesel::delete(login_failures::table.filter(login_failures::key.eq(key)))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -1,0 +1,214 @@
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use base64::Engine;
+use chrono::{Duration, Utc};
+use diesel::Connection;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::dto::{LoginRequest, RefreshRequest, TokenResponse, User};
+use super::extractor::Editor;
+use super::jwt::JwtKeys;
+use super::{password, queries};
+use crate::body::{parse_input, JsonValue};
+use crate::db::{self, DbConnection, DbPool};
+use crate::error::ApiError;
+
+/// Refresh tokens live 30 days (each use replaces the token).
+pub const REFRESH_TOKEN_SECONDS: i64 = 30 * 24 * 3600;
+
+/// How many failed logins are allowed per account in a window (four times as many per client
+/// address), and the window's length.
+#[derive(Clone, Copy, Debug)]
+pub struct LoginLimits {
+    pub max_failures: i64,
+    pub window_seconds: i64,
+}
+
+fn new_refresh_token() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Issues an access token and a new refresh token of `family_id` for `user`.
+fn issue_tokens(
+    conn: &mut DbConnection,
+    keys: &JwtKeys,
+    user: &queries::UserRow,
+    family_id: Uuid,
+) -> Result<TokenResponse, ApiError> {
+    let now = Utc::now();
+    let (access_token, expires_in) = keys.issue(user.id, &user.role, now)?;
+    let refresh_token = new_refresh_token()?;
+    queries::store_refresh_token(
+        conn,
+        user.id,
+        family_id,
+        &token_hash(&refresh_token),
+        now + Duration::seconds(REFRESH_TOKEN_SECONDS),
+    )?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in,
+        refresh_token,
+        refresh_expires_in: REFRESH_TOKEN_SECONDS,
+    })
+}
+
+fn private_json<T: serde::Serialize>(body: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body)
+}
+
+/// Log in
+///
+/// Exchanges an email and password for a short-lived access token and a refresh token. A wrong
+/// email and a wrong password get the same answer. Repeated failures for an account, or from a
+/// client address, get 429 with `Retry-After`.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "create_auth_login",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 401, description = "Wrong email or password", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins; retry after `Retry-After` seconds", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the next attempt may succeed"))),
+    ),
+    security(()),
+)]
+#[post("/auth/login")]
+pub async fn login(
+    req: HttpRequest,
+    body: JsonValue,
+    pool: web::Data<DbPool>,
+    keys: web::Data<JwtKeys>,
+    limits: web::Data<LoginLimits>,
+) -> Result<HttpResponse, ApiError> {
+    let input: LoginRequest = parse_input(body.0)?;
+    // The peer address of the connection; X-Forwarded-For is never trusted here.
+    let client = req
+        .peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+    let limits = **limits;
+    let tokens = db::run(&pool, move |conn| {
+        let email = input.email.trim().to_lowercase();
+        let now = Utc::now();
+        let since = now - Duration::seconds(limits.window_seconds);
+        let keys_and_limits = [
+            (format!("email:{email}"), limits.max_failures),
+            (format!("ip:{client}"), limits.max_failures * 4),
+        ];
+        for (key, max) in &keys_and_limits {
+            let (count, oldest) = queries::recent_failures(conn, key, since)?;
+            if count >= *max {
+                let free_at = oldest.unwrap_or(now) + Duration::seconds(limits.window_seconds);
+                let retry_after = (free_at - now).num_seconds().max(1) as u64;
+                return Err(ApiError::TooManyRequests { retry_after });
+            }
+        }
+        let user = queries::find_user_by_email(conn, &email)?;
+        let valid = match &user {
+            Some(u) => password::verify(&input.password, &u.password_hash) && u.active,
+            None => {
+                password::verify_nothing(&input.password);
+                false
+            }
+        };
+        let Some(user) = user.filter(|_| valid) else {
+            let failed: Vec<String> = keys_and_limits.into_iter().map(|(k, _)| k).collect();
+            queries::record_failures(conn, &failed, now, since)?;
+            return Err(ApiError::InvalidCredentials);
+        };
+        queries::clear_failures(conn, &keys_and_limits[0].0)?;
+        queries::record_login(conn, user.id, now)?;
+        issue_tokens(conn, &keys, &user, Uuid::new_v4())
+    })
+    .await?;
+    Ok(private_json(&tokens))
+}
+
+/// Refresh the tokens
+///
+/// Exchanges a refresh token for new tokens. Each refresh token works once: using one again
+/// revokes every token of that login.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "create_auth_refresh",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens", body = TokenResponse),
+        (status = 401, description = "The refresh token is unknown, used, revoked or expired", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(()),
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    body: JsonValue,
+    pool: web::Data<DbPool>,
+    keys: web::Data<JwtKeys>,
+) -> Result<HttpResponse, ApiError> {
+    let input: RefreshRequest = parse_input(body.0)?;
+    let hash = token_hash(&input.refresh_token);
+    let tokens = db::run(&pool, move |conn| {
+        let now = Utc::now();
+        // Committed even when the answer is 401: a detected reuse must stay revoked.
+        let used = conn.transaction(|conn| queries::use_refresh_token(conn, &hash, now))?;
+        let invalid = || ApiError::Unauthorized("the refresh token is not valid".into());
+        let (user_id, family_id) = used.ok_or_else(invalid)?;
+        match queries::find_user(conn, user_id)? {
+            Some(user) if user.active => issue_tokens(conn, &keys, &user, family_id),
+            _ => {
+                queries::revoke_family(conn, family_id, now)?;
+                Err(invalid())
+            }
+        }
+    })
+    .await?;
+    Ok(private_json(&tokens))
+}
+
+/// Log out
+///
+/// Revokes the login the refresh token belongs to. Access tokens already issued stay valid
+/// until they expire (at most 15 minutes).
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "create_auth_logout",
+    request_body = RefreshRequest,
+    responses((status = 204, description = "Logged out (also when the token was unknown)")),
+    security(()),
+)]
+#[post("/auth/logout")]
+pub async fn logout(body: JsonValue, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+    let input: RefreshRequest = parse_input(body.0)?;
+    let hash = token_hash(&input.refresh_token);
+    db::run(&pool, move |conn| {
+        Ok(queries::revoke_family_of(conn, &hash, Utc::now())?)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The current account
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "get_auth_me",
+    responses((status = 200, description = "The account of the access token", body = User)),
+    security(("bearer" = [])),
+)]
+#[get("/auth/me")]
+pub async fn me(editor: Editor, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+    let user = db::run(&pool, move |conn| Ok(queries::find_user(conn, editor.id)?)).await?;
+    let user = user.ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?;
+    Ok(private_json(&User::from(user)))
+}

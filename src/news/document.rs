@@ -1,0 +1,166 @@
+//! How editors' writes of news reach the database (see `crate::writes`).
+
+use chrono::Utc;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::dto::{NewsEditor, NewsInput, NewsStatus};
+use super::queries::NewsRow;
+use crate::db::schema::{missions, news};
+use crate::error::ApiError;
+use crate::params::ItemKey;
+use crate::validation::{slug_from_title, Checker};
+use crate::writes::Document;
+
+pub struct NewsDocument;
+
+/// The first of `base`, `base-2`, `base-3`... that no news item uses.
+fn free_slug(conn: &mut PgConnection, base: &str) -> Result<String, ApiError> {
+    let taken: Vec<String> = news::table
+        .filter(news::slug.eq(base).or(news::slug.like(format!("{base}-%"))))
+        .select(news::slug)
+        .load(conn)?;
+    let candidate = std::iter::once(base.to_owned())
+        .chain((2..).map(|n| format!("{base}-{n}")))
+        .find(|s| !taken.contains(s))
+        .unwrap_or_else(|| base.to_owned());
+    Ok(candidate)
+}
+
+fn check_mission(conn: &mut PgConnection, mission_id: Option<Uuid>) -> Result<(), ApiError> {
+    if let Some(id) = mission_id {
+        let exists: i64 = missions::table
+            .filter(missions::id.eq(id))
+            .count()
+            .get_result(conn)?;
+        if exists == 0 {
+            return Err(ApiError::validation("mission_id", "no mission has this id"));
+        }
+    }
+    Ok(())
+}
+
+/// A published item without a date is published now.
+fn publication_time(input: &NewsInput) -> Option<chrono::DateTime<Utc>> {
+    match (input.status, input.published_at) {
+        (NewsStatus::Published, None) => Some(Utc::now()),
+        (_, at) => at,
+    }
+}
+
+fn tags_of(input: &NewsInput) -> Vec<Option<String>> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in &input.tags {
+        if !tags.contains(tag) {
+            tags.push(tag.clone());
+        }
+    }
+    tags.into_iter().map(Some).collect()
+}
+
+impl Document for NewsDocument {
+    const RESOURCE: &'static str = "news";
+    const COLLECTION: &'static str = "/api/v1/news";
+    type Input = NewsInput;
+    type Editor = NewsEditor;
+
+    fn validate(input: &NewsInput, c: &mut Checker) {
+        if let Some(slug) = &input.slug {
+            c.slug("slug", slug);
+        }
+        c.localized("title", &input.title, 300, true);
+        c.localized("summary", &input.summary, 2000, false);
+        c.localized("body", &input.body, 200_000, false);
+        c.localized("cover_image_alt", &input.cover_image_alt, 500, false);
+        if input.tags.len() > 20 {
+            c.fail("tags", "at most 20 tags");
+        }
+        for (i, tag) in input.tags.iter().enumerate() {
+            c.slug(&format!("tags[{i}]"), tag);
+        }
+        if let Some(url) = &input.cover_image_url {
+            c.url("cover_image_url", url);
+        }
+    }
+
+    fn lock(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError> {
+        let query = news::table.select(news::id).for_update();
+        let id = match key {
+            ItemKey::Id(id) => query.filter(news::id.eq(*id)).first(conn),
+            ItemKey::Slug(slug) => query.filter(news::slug.eq(slug)).first(conn),
+        };
+        Ok(id.optional()?)
+    }
+
+    fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<NewsEditor>, ApiError> {
+        let row: Option<NewsRow> = news::table
+            .find(id)
+            .select(NewsRow::as_select())
+            .first(conn)
+            .optional()?;
+        Ok(row.map(NewsEditor::new))
+    }
+
+    fn input_of(editor: &NewsEditor) -> NewsInput {
+        editor.fields.clone()
+    }
+
+    fn insert(conn: &mut PgConnection, input: NewsInput) -> Result<Uuid, ApiError> {
+        check_mission(conn, input.mission_id)?;
+        let slug = match &input.slug {
+            Some(slug) => slug.clone(),
+            None => {
+                let title = input.title.0.values().find(|t| !t.trim().is_empty());
+                free_slug(conn, &slug_from_title(title.map_or("item", String::as_str)))?
+            }
+        };
+        Ok(diesel::insert_into(news::table)
+            .values((
+                news::slug.eq(slug),
+                news::title.eq(&input.title),
+                news::summary.eq(&input.summary),
+                news::body.eq(&input.body),
+                news::status.eq(input.status.as_str()),
+                news::published_at.eq(publication_time(&input)),
+                news::mission_id.eq(input.mission_id),
+                news::tags.eq(tags_of(&input)),
+                news::cover_image_url.eq(&input.cover_image_url),
+                news::cover_image_alt.eq(&input.cover_image_alt),
+            ))
+            .returning(news::id)
+            .get_result(conn)?)
+    }
+
+    fn update(
+        conn: &mut PgConnection,
+        current: &NewsEditor,
+        input: NewsInput,
+    ) -> Result<(), ApiError> {
+        check_mission(conn, input.mission_id)?;
+        let slug = input
+            .slug
+            .clone()
+            .or_else(|| current.fields.slug.clone())
+            .unwrap_or_default();
+        diesel::update(news::table.find(current.id))
+            .set((
+                news::slug.eq(slug),
+                news::title.eq(&input.title),
+                news::summary.eq(&input.summary),
+                news::body.eq(&input.body),
+                news::status.eq(input.status.as_str()),
+                news::published_at.eq(publication_time(&input)),
+                news::mission_id.eq(input.mission_id),
+                news::tags.eq(tags_of(&input)),
+                news::cover_image_url.eq(&input.cover_image_url),
+                news::cover_image_alt.eq(&input.cover_image_alt),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    fn delete(conn: &mut PgConnection, current: &NewsEditor) -> Result<(), ApiError> {
+        diesel::delete(news::table.find(current.id)).execute(conn)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,201 @@
+use actix_web::{get, patch, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::dto::{CreateUser, UpdateUser};
+use super::queries::{self, UserChanges};
+use crate::auth::dto::User;
+use crate::auth::extractor::Admin;
+use crate::auth::{password, queries as auth_queries};
+use crate::body::{parse_input, JsonValue};
+use crate::db::{self, DbPool};
+use crate::error::ApiError;
+use crate::locale::Locales;
+use crate::pagination::{ListResponse, Paging};
+use crate::params::Query;
+use crate::validation::Checker;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UsersQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, example = 1)]
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100.
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub per_page: Option<u32>,
+}
+
+fn no_store(status: actix_web::http::StatusCode, body: &impl serde::Serialize) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body)
+}
+
+fn check_email(checker: &mut Checker, email: &str) {
+    let parts: Vec<&str> = email.split('@').collect();
+    let valid = email.len() <= 254
+        && parts.len() == 2
+        && !parts[0].is_empty()
+        && parts[1].contains('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !valid {
+        checker.fail("email", "must be an email address");
+    }
+}
+
+/// List accounts
+#[utoipa::path(
+    tag = "users",
+    operation_id = "list_users",
+    params(UsersQuery),
+    responses(
+        (status = 200, description = "A page of accounts", body = ListResponse<User>),
+        (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+#[get("/users")]
+pub async fn list_users(
+    _admin: Admin,
+    query: Query<UsersQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let paging = Paging::new(query.0.page, query.0.per_page)?;
+    let (rows, total) = db::run(&pool, move |conn| Ok(queries::list(conn, paging)?)).await?;
+    let data: Vec<User> = rows.into_iter().map(User::from).collect();
+    Ok(no_store(
+        actix_web::http::StatusCode::OK,
+        &ListResponse {
+            data,
+            meta: paging.meta(total),
+        },
+    ))
+}
+
+/// Create an account
+#[utoipa::path(
+    tag = "users",
+    operation_id = "create_user",
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "Created", body = User),
+        (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+#[post("/users")]
+pub async fn create_user(
+    _admin: Admin,
+    body: JsonValue,
+    pool: web::Data<DbPool>,
+    locales: web::Data<Locales>,
+) -> Result<HttpResponse, ApiError> {
+    let input: CreateUser = parse_input(body.0)?;
+    let email = input.email.trim().to_lowercase();
+    let mut checker = Checker::new(&locales);
+    check_email(&mut checker, &email);
+    checker.plain_text("display_name", &input.display_name, 1, 200);
+    if let Some(weakness) = password::weakness(&input.password) {
+        checker.fail("password", weakness);
+    }
+    checker.finish()?;
+    let hash = password::hash(&input.password)?;
+    let user = db::run(&pool, move |conn| {
+        Ok(queries::insert(
+            conn,
+            &email,
+            &input.display_name,
+            input.role.as_str(),
+            &hash,
+        )?)
+    })
+    .await?;
+    let location = format!("/api/v1/users/{}", user.id);
+    let mut response = no_store(actix_web::http::StatusCode::CREATED, &User::from(user));
+    response.headers_mut().insert(
+        actix_web::http::header::LOCATION,
+        actix_web::http::header::HeaderValue::from_str(&location)
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    Ok(response)
+}
+
+/// Get an account
+#[utoipa::path(
+    tag = "users",
+    operation_id = "get_user",
+    params(("id" = Uuid, Path, description = "The account's id")),
+    responses(
+        (status = 200, description = "The account", body = User),
+        (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    _admin: Admin,
+    path: web::Path<String>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let id = Uuid::parse_str(&path).map_err(|_| ApiError::not_found("no such account"))?;
+    let user = db::run(&pool, move |conn| Ok(auth_queries::find_user(conn, id)?)).await?;
+    let user = user.ok_or_else(|| ApiError::not_found("no such account"))?;
+    Ok(no_store(actix_web::http::StatusCode::OK, &User::from(user)))
+}
+
+/// Change an account
+///
+/// Role, display name, password, or `active: false` to deactivate (which revokes its logins).
+#[utoipa::path(
+    tag = "users",
+    operation_id = "update_user",
+    params(("id" = Uuid, Path, description = "The account's id")),
+    request_body = UpdateUser,
+    responses(
+        (status = 200, description = "The account as changed", body = User),
+        (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    admin: Admin,
+    path: web::Path<String>,
+    body: JsonValue,
+    pool: web::Data<DbPool>,
+    locales: web::Data<Locales>,
+) -> Result<HttpResponse, ApiError> {
+    let id = Uuid::parse_str(&path).map_err(|_| ApiError::not_found("no such account"))?;
+    let input: UpdateUser = parse_input(body.0)?;
+    let mut checker = Checker::new(&locales);
+    if let Some(name) = &input.display_name {
+        checker.plain_text("display_name", name, 1, 200);
+    }
+    if let Some(weakness) = input.password.as_deref().and_then(password::weakness) {
+        checker.fail("password", weakness);
+    }
+    if id == admin.0.id
+        && (input.active == Some(false) || input.role == Some(super::dto::Role::Editor))
+    {
+        checker.fail(
+            "role",
+            "administrators cannot demote or deactivate themselves",
+        );
+    }
+    checker.finish()?;
+    let password_hash = input.password.as_deref().map(password::hash).transpose()?;
+    let user = db::run(&pool, move |conn| {
+        let changes = UserChanges {
+            display_name: input.display_name.as_deref(),
+            role: input.role.map(|r| r.as_str()),
+            active: input.active,
+            password_hash,
+        };
+        Ok(queries::update(conn, id, changes)?)
+    })
+    .await?;
+    let user = user.ok_or_else(|| ApiError::not_found("no such account"))?;
+    Ok(no_store(actix_web::http::StatusCode::OK, &User::from(user)))
+}

@@ -1,0 +1,227 @@
+//! Checks of write inputs that types alone cannot express. Each check adds one `{field, message}`
+//! per problem, so a client learns about every problem of a body at once.
+
+use crate::error::{ApiError, FieldError};
+use crate::locale::{Locales, Localized};
+use crate::params::is_slug;
+
+/// Collects the problems of one input.
+pub struct Checker<'a> {
+    pub locales: &'a Locales,
+    errors: Vec<FieldError>,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(locales: &'a Locales) -> Self {
+        Self {
+            locales,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    /// Ok when nothing failed, else every problem as one 422.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
+    }
+
+    /// A text per locale: only configured locales, each at most `max_chars` characters; with
+    /// `required`, the default locale must have a non-blank text.
+    pub fn localized(&mut self, field: &str, text: &Localized, max_chars: usize, required: bool) {
+        for (locale, value) in &text.0 {
+            if self.locales.find(locale) != Some(locale.as_str()) {
+                self.fail(
+                    &format!("{field}.{locale}"),
+                    format!(
+                        "unknown locale; configured: {}",
+                        self.locales.all().join(", ")
+                    ),
+                );
+            } else if value.chars().count() > max_chars {
+                self.fail(
+                    &format!("{field}.{locale}"),
+                    format!("longer than {max_chars} characters"),
+                );
+            } else if value.contains('\0') {
+                self.fail(&format!("{field}.{locale}"), "contains a NUL character");
+            }
+        }
+        let default = self.locales.default();
+        if required && text.0.get(default).is_none_or(|t| t.trim().is_empty()) {
+            self.fail(
+                &format!("{field}.{default}"),
+                "is required in the default locale",
+            );
+        }
+    }
+
+    pub fn plain_text(&mut self, field: &str, value: &str, min_chars: usize, max_chars: usize) {
+        let n = value.chars().count();
+        if n < min_chars || n > max_chars {
+            self.fail(
+                field,
+                format!("must be {min_chars} to {max_chars} characters long"),
+            );
+        } else if value.contains('\0') {
+            self.fail(field, "contains a NUL character");
+        }
+    }
+
+    pub fn slug(&mut self, field: &str, value: &str) {
+        if !is_slug(value) {
+            self.fail(
+                field,
+                "must be lower-case letters and digits in groups joined by single hyphens, at most 120 characters",
+            );
+        }
+    }
+
+    pub fn range<T: PartialOrd + std::fmt::Display>(
+        &mut self,
+        field: &str,
+        value: T,
+        min: T,
+        max: T,
+    ) {
+        if value < min || value > max {
+            self.fail(field, format!("must be between {min} and {max}"));
+        }
+    }
+
+    /// An absolute http(s) URL.
+    pub fn url(&mut self, field: &str, value: &str) {
+        let ok = value.len() <= 2000
+            && url::Url::parse(value)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+        if !ok {
+            self.fail(
+                field,
+                "must be an absolute http or https URL of at most 2000 characters",
+            );
+        }
+    }
+
+    /// An ISO 3166-1 alpha-2 code of a country that exists, upper case.
+    pub fn country_code(&mut self, field: &str, value: &str) {
+        let upper = value.len() == 2 && value.bytes().all(|b| b.is_ascii_uppercase());
+        if !upper || celes::Country::from_alpha2(value).is_err() {
+            self.fail(
+                field,
+                "must be an ISO 3166-1 alpha-2 country code such as `UA`",
+            );
+        }
+    }
+}
+
+/// A slug made from a title: ASCII (transliterated), at most 80 characters, cut at a hyphen.
+pub fn slug_from_title(title: &str) -> String {
+    let slug = slug::slugify(title);
+    if slug.len() <= 80 {
+        return if slug.is_empty() {
+            "item".to_owned()
+        } else {
+            slug
+        };
+    }
+    let cut = slug[..80].rfind('-').unwrap_or(80);
+    slug[..cut].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn locales() -> Locales {
+        Locales::parse("en,uk").unwrap()
+    }
+
+    fn text(pairs: &[(&str, &str)]) -> Localized {
+        Localized(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<BTreeMap<_, _>>(),
+        )
+    }
+
+    fn problems(check: impl FnOnce(&mut Checker)) -> Vec<String> {
+        let l = locales();
+        let mut c = Checker::new(&l);
+        check(&mut c);
+        match c.finish() {
+            Ok(()) => vec![],
+            Err(e) => e.problem().errors.into_iter().map(|e| e.field).collect(),
+        }
+    }
+
+    #[test]
+    fn localized_texts() {
+        assert!(problems(|c| c.localized(
+            "title",
+            &text(&[("en", "Hi"), ("uk", "Привіт")]),
+            10,
+            true
+        ))
+        .is_empty());
+        assert_eq!(
+            problems(|c| c.localized("title", &text(&[("uk", "Привіт")]), 10, true)),
+            ["title.en"]
+        );
+        assert_eq!(
+            problems(|c| c.localized("title", &text(&[("en", "  ")]), 10, true)),
+            ["title.en"]
+        );
+        assert_eq!(
+            problems(|c| c.localized("title", &text(&[("de", "x")]), 10, false)),
+            ["title.de"]
+        );
+        assert_eq!(
+            problems(|c| c.localized("title", &text(&[("en", "abcdefghijk")]), 10, false)),
+            ["title.en"]
+        );
+        assert_eq!(
+            problems(|c| c.localized("title", &text(&[("en", "Привіт")]), 6, false)).len(),
+            0,
+            "characters, not bytes"
+        );
+    }
+
+    #[test]
+    fn formats() {
+        assert!(problems(|c| c.url("u", "https://example.org/a.jpg")).is_empty());
+        for bad in [
+            "javascript:alert(1)",
+            "/relative.jpg",
+            "ftp://x/y",
+            "https://",
+            "not a url",
+        ] {
+            assert_eq!(problems(|c| c.url("u", bad)), ["u"], "{bad}");
+        }
+        assert!(problems(|c| c.country_code("c", "UA")).is_empty());
+        for bad in ["ua", "XX", "UKR", "", "U1"] {
+            assert_eq!(problems(|c| c.country_code("c", bad)), ["c"], "{bad}");
+        }
+        assert_eq!(problems(|c| c.range("y", 1800, 1900, 2100)), ["y"]);
+    }
+
+    #[test]
+    fn slugs_from_titles() {
+        assert_eq!(slug_from_title("Hello, World!"), "hello-world");
+        assert_eq!(slug_from_title("Привіт, Київ"), "privit-kiyiv");
+        assert_eq!(slug_from_title("!!!"), "item");
+        let long = slug_from_title(&"word ".repeat(40));
+        assert!(long.len() <= 80 && !long.ends_with('-') && is_slug(&long));
+    }
+}

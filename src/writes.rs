@@ -1,0 +1,578 @@
+//! One mechanism for every content write: a transaction that locks the item, checks `If-Match`,
+//! validates, writes, records the audit entry, and (for POST) honours `Idempotency-Key`.
+//! Each resource only says how to load, insert, update and delete its rows (`Document`).
+
+use std::future::{ready, Ready};
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{dev::Payload, FromRequest, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::auth::extractor::Editor;
+use crate::body::{merge_patch, parse_input, READ_ONLY_FIELDS};
+use crate::caching::strong_etag;
+use crate::db::schema::{audit_log, idempotency_keys};
+use crate::error::ApiError;
+use crate::locale::Locales;
+use crate::params::ItemKey;
+use crate::validation::Checker;
+
+/// A resource that editors write as one document.
+pub trait Document: 'static {
+    /// The resource's name in the audit log.
+    const RESOURCE: &'static str;
+    /// The collection's path; a created item lives at `{COLLECTION}/{id}`.
+    const COLLECTION: &'static str;
+    /// The body of POST and PUT (and what a PATCH must produce).
+    type Input: DeserializeOwned + Serialize + PartialEq + Send + 'static;
+    /// What editors read: the input's fields plus `id`, `created_at`, `updated_at`, `version`.
+    type Editor: Serialize + Send + 'static;
+
+    fn validate(input: &Self::Input, checker: &mut Checker);
+    /// Locks the item's row for the rest of the transaction; its id, or None when it does not
+    /// exist.
+    fn lock(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError>;
+    fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<Self::Editor>, ApiError>;
+    /// The input that would write the item as it is now.
+    fn input_of(editor: &Self::Editor) -> Self::Input;
+    fn insert(conn: &mut PgConnection, input: Self::Input) -> Result<Uuid, ApiError>;
+    fn update(
+        conn: &mut PgConnection,
+        current: &Self::Editor,
+        input: Self::Input,
+    ) -> Result<(), ApiError>;
+    fn delete(conn: &mut PgConnection, current: &Self::Editor) -> Result<(), ApiError>;
+}
+
+/// `If-Match`: `*` or a list of strong entity tags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IfMatch {
+    Any,
+    Tags(Vec<String>),
+}
+
+impl IfMatch {
+    pub fn parse(value: &str) -> Result<Self, ApiError> {
+        let value = value.trim();
+        if value == "*" {
+            return Ok(Self::Any);
+        }
+        let tags: Vec<String> = value.split(',').map(|t| t.trim().to_owned()).collect();
+        let valid = |t: &String| {
+            let bare = t.strip_prefix("W/").unwrap_or(t);
+            bare.len() >= 2
+                && bare.starts_with('"')
+                && bare.ends_with('"')
+                && !bare[1..bare.len() - 1].contains('"')
+        };
+        if tags.is_empty() || !tags.iter().all(valid) {
+            return Err(ApiError::bad_request(
+                "invalid-header",
+                "If-Match must be `*` or a list of quoted entity tags",
+            ));
+        }
+        Ok(Self::Tags(tags))
+    }
+
+    /// Strong comparison (RFC 9110 13.1.1): a weak tag never matches.
+    pub fn matches(&self, etag: &str) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Tags(tags) => tags.iter().any(|t| t == etag),
+        }
+    }
+}
+
+/// The write-related headers of a request.
+#[derive(Clone, Debug, Default)]
+pub struct WriteHeaders {
+    pub if_match: Option<IfMatch>,
+    pub idempotency_key: Option<String>,
+}
+
+impl WriteHeaders {
+    pub fn from_request(req: &HttpRequest) -> Result<Self, ApiError> {
+        let text = |name: header::HeaderName| -> Result<Option<String>, ApiError> {
+            req.headers()
+                .get(&name)
+                .map(|v| {
+                    v.to_str().map(str::to_owned).map_err(|_| {
+                        ApiError::bad_request("invalid-header", format!("{name} is not ASCII"))
+                    })
+                })
+                .transpose()
+        };
+        let if_match = text(header::IF_MATCH)?
+            .map(|v| IfMatch::parse(&v))
+            .transpose()?;
+        let idempotency_key = text(header::HeaderName::from_static("idempotency-key"))?;
+        if let Some(key) = &idempotency_key {
+            if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(ApiError::bad_request(
+                    "invalid-header",
+                    "Idempotency-Key must be 1 to 200 visible ASCII characters",
+                ));
+            }
+        }
+        Ok(Self {
+            if_match,
+            idempotency_key,
+        })
+    }
+}
+
+impl FromRequest for WriteHeaders {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::from_request(req))
+    }
+}
+
+/// Everything a write needs besides its body.
+pub struct WriteContext {
+    pub editor: Editor,
+    pub headers: WriteHeaders,
+    pub locales: Locales,
+}
+
+/// The answer of a successful write.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub status: StatusCode,
+    pub body: Option<Vec<u8>>,
+    pub etag: Option<String>,
+    pub location: Option<String>,
+}
+
+impl Written {
+    fn of<T: Serialize>(
+        status: StatusCode,
+        editor: &T,
+        location: Option<String>,
+    ) -> Result<Self, ApiError> {
+        let body = serde_json::to_vec(editor)
+            .map_err(|e| ApiError::Internal(format!("serialize: {e}")))?;
+        Ok(Self {
+            status,
+            etag: Some(strong_etag(&body)),
+            body: Some(body),
+            location,
+        })
+    }
+
+    fn deleted() -> Self {
+        Self {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            etag: None,
+            location: None,
+        }
+    }
+
+    pub fn response(self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+        if let Some(etag) = self.etag {
+            response.insert_header((header::ETAG, etag));
+        }
+        if let Some(location) = self.location {
+            response.insert_header((header::LOCATION, location));
+        }
+        match self.body {
+            Some(body) => response.content_type("application/json").body(body),
+            None => response.finish(),
+        }
+    }
+}
+
+/// The ETag editors see for an item; `If-Match` is compared with it.
+pub fn editor_etag<T: Serialize>(editor: &T) -> Result<String, ApiError> {
+    let body =
+        serde_json::to_vec(editor).map_err(|e| ApiError::Internal(format!("serialize: {e}")))?;
+    Ok(strong_etag(&body))
+}
+
+fn check_precondition<D: Document>(
+    ctx: &WriteContext,
+    current: &D::Editor,
+) -> Result<(), ApiError> {
+    if let Some(if_match) = &ctx.headers.if_match {
+        if !if_match.matches(&editor_etag(current)?) {
+            return Err(ApiError::PreconditionFailed(
+                "the item changed since you read it (If-Match does not match its ETag); read it again".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn validated<D: Document>(ctx: &WriteContext, raw: Value) -> Result<D::Input, ApiError> {
+    let input: D::Input = parse_input(raw)?;
+    let mut checker = Checker::new(&ctx.locales);
+    D::validate(&input, &mut checker);
+    checker.finish()?;
+    Ok(input)
+}
+
+fn to_value<T: Serialize>(value: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| ApiError::Internal(format!("serialize: {e}")))
+}
+
+/// The top-level fields that differ, as `{field: {"from": old, "to": new}}`.
+pub fn changes(before: &Value, after: &Value) -> Value {
+    let empty = Map::new();
+    let before = before.as_object().unwrap_or(&empty);
+    let after = after.as_object().unwrap_or(&empty);
+    let mut changed = Map::new();
+    for key in before.keys().chain(after.keys()) {
+        if matches!(key.as_str(), "updated_at" | "version") || changed.contains_key(key) {
+            continue;
+        }
+        let (old, new) = (
+            before.get(key).unwrap_or(&Value::Null),
+            after.get(key).unwrap_or(&Value::Null),
+        );
+        if old != new {
+            changed.insert(key.clone(), serde_json::json!({"from": old, "to": new}));
+        }
+    }
+    Value::Object(changed)
+}
+
+fn audit(
+    conn: &mut PgConnection,
+    editor: &Editor,
+    action: &str,
+    resource: &str,
+    item_id: Uuid,
+    changes: Value,
+) -> Result<(), ApiError> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::user_id.eq(editor.id),
+            audit_log::user_email.eq(&editor.email),
+            audit_log::action.eq(action),
+            audit_log::resource.eq(resource),
+            audit_log::item_id.eq(item_id),
+            audit_log::changes.eq(changes),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Queryable)]
+struct StoredAnswer {
+    request_hash: String,
+    status: i32,
+    location: Option<String>,
+    etag: Option<String>,
+    body: String,
+}
+
+/// Reserves `key` for this request, or returns the answer stored for it. Waits while another
+/// transaction holds the same key, so concurrent retries create nothing twice.
+fn claim_idempotency_key(
+    conn: &mut PgConnection,
+    editor: &Editor,
+    key: &str,
+    request_hash: &str,
+) -> Result<Option<Written>, ApiError> {
+    let claimed = diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::user_id.eq(editor.id),
+            idempotency_keys::key.eq(key),
+            idempotency_keys::request_hash.eq(request_hash),
+            idempotency_keys::status.eq(0),
+            idempotency_keys::body.eq(""),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    if claimed == 1 {
+        return Ok(None);
+    }
+    let stored: StoredAnswer = idempotency_keys::table
+        .find((editor.id, key))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::status,
+            idempotency_keys::location,
+            idempotency_keys::etag,
+            idempotency_keys::body,
+        ))
+        .first(conn)?;
+    if stored.request_hash != request_hash {
+        return Err(ApiError::UnprocessableRequest {
+            kind: "idempotency-key-reused",
+            detail: "this Idempotency-Key was already used with a different request body".into(),
+        });
+    }
+    let status = u16::try_from(stored.status)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .ok_or_else(|| ApiError::Internal("stored idempotent answer has no status".into()))?;
+    Ok(Some(Written {
+        status,
+        body: Some(stored.body.into_bytes()),
+        etag: stored.etag,
+        location: stored.location,
+    }))
+}
+
+fn store_idempotent_answer(
+    conn: &mut PgConnection,
+    editor: &Editor,
+    key: &str,
+    written: &Written,
+) -> Result<(), ApiError> {
+    let body = written
+        .body
+        .as_deref()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    diesel::update(idempotency_keys::table.find((editor.id, key)))
+        .set((
+            idempotency_keys::status.eq(i32::from(written.status.as_u16())),
+            idempotency_keys::location.eq(&written.location),
+            idempotency_keys::etag.eq(&written.etag),
+            idempotency_keys::body.eq(body.as_ref()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn loaded<D: Document>(conn: &mut PgConnection, id: Uuid) -> Result<D::Editor, ApiError> {
+    D::load(conn, id)?.ok_or_else(|| ApiError::Internal(format!("{} {id} vanished", D::RESOURCE)))
+}
+
+fn insert_new<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    input: D::Input,
+) -> Result<Written, ApiError> {
+    let id = D::insert(conn, input)?;
+    let created = loaded::<D>(conn, id)?;
+    audit(
+        conn,
+        &ctx.editor,
+        "create",
+        D::RESOURCE,
+        id,
+        changes(&Value::Null, &to_value(&created)?),
+    )?;
+    Written::of(
+        StatusCode::CREATED,
+        &created,
+        Some(format!("{}/{id}", D::COLLECTION)),
+    )
+}
+
+/// POST: creates an item (once per `Idempotency-Key`).
+pub fn create<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    raw: Value,
+) -> Result<Written, ApiError> {
+    conn.transaction(|conn| {
+        let idempotency = match &ctx.headers.idempotency_key {
+            Some(key) => {
+                let hash: String = Sha256::digest(raw.to_string().as_bytes())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                if let Some(replay) = claim_idempotency_key(conn, &ctx.editor, key, &hash)? {
+                    return Ok(replay);
+                }
+                Some(key)
+            }
+            None => None,
+        };
+        let input = validated::<D>(ctx, raw)?;
+        let written = insert_new::<D>(conn, ctx, input)?;
+        if let Some(key) = idempotency {
+            store_idempotent_answer(conn, &ctx.editor, key, &written)?;
+        }
+        Ok(written)
+    })
+}
+
+fn write_over<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    current: D::Editor,
+    input: D::Input,
+) -> Result<Written, ApiError> {
+    let id = current_id::<D>(&current)?;
+    if input == D::input_of(&current) {
+        // Nothing changes: no new version, no audit entry.
+        return Written::of(StatusCode::OK, &current, None);
+    }
+    let before = to_value(&current)?;
+    D::update(conn, &current, input)?;
+    let updated = loaded::<D>(conn, id)?;
+    let changed = changes(&before, &to_value(&updated)?);
+    if changed.as_object().is_some_and(|c| !c.is_empty()) {
+        audit(conn, &ctx.editor, "update", D::RESOURCE, id, changed)?;
+    }
+    Written::of(StatusCode::OK, &updated, None)
+}
+
+fn current_id<D: Document>(current: &D::Editor) -> Result<Uuid, ApiError> {
+    to_value(current)?
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .ok_or_else(|| ApiError::Internal(format!("{} has no id", D::RESOURCE)))
+}
+
+fn locked<D: Document>(
+    conn: &mut PgConnection,
+    key: &ItemKey,
+) -> Result<Option<D::Editor>, ApiError> {
+    match D::lock(conn, key)? {
+        Some(id) => Ok(Some(loaded::<D>(conn, id)?)),
+        None => Ok(None),
+    }
+}
+
+fn not_found<D: Document>() -> ApiError {
+    ApiError::not_found(format!("no such {} item", D::RESOURCE))
+}
+
+/// PUT: replaces the item with the body. With `create_missing`, a missing item is created.
+pub fn replace<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    key: &ItemKey,
+    raw: Value,
+    create_missing: bool,
+) -> Result<Written, ApiError> {
+    conn.transaction(|conn| match locked::<D>(conn, key)? {
+        Some(current) => {
+            check_precondition::<D>(ctx, &current)?;
+            let input = validated::<D>(ctx, raw)?;
+            write_over::<D>(conn, ctx, current, input)
+        }
+        None if create_missing => {
+            if matches!(ctx.headers.if_match, Some(IfMatch::Tags(_))) {
+                return Err(ApiError::PreconditionFailed(
+                    "the item does not exist".into(),
+                ));
+            }
+            let input = validated::<D>(ctx, raw)?;
+            insert_new::<D>(conn, ctx, input)
+        }
+        None => Err(not_found::<D>()),
+    })
+}
+
+/// PATCH: applies a JSON merge patch (RFC 7396) to the item's current input.
+pub fn patch<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    key: &ItemKey,
+    patch: Value,
+) -> Result<Written, ApiError> {
+    if !patch.is_object() {
+        return Err(ApiError::validation(
+            "body",
+            "a merge patch must be a JSON object",
+        ));
+    }
+    if let Some(field) = READ_ONLY_FIELDS.iter().find(|f| patch.get(**f).is_some()) {
+        return Err(ApiError::validation(field, "is read-only"));
+    }
+    conn.transaction(|conn| {
+        let current = locked::<D>(conn, key)?.ok_or_else(not_found::<D>)?;
+        check_precondition::<D>(ctx, &current)?;
+        let mut document = to_value(&D::input_of(&current))?;
+        merge_patch(&mut document, &patch);
+        let input = validated::<D>(ctx, document)?;
+        write_over::<D>(conn, ctx, current, input)
+    })
+}
+
+/// DELETE: removes the item.
+pub fn delete<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    key: &ItemKey,
+) -> Result<Written, ApiError> {
+    conn.transaction(|conn| {
+        let current = locked::<D>(conn, key)?.ok_or_else(not_found::<D>)?;
+        check_precondition::<D>(ctx, &current)?;
+        let id = current_id::<D>(&current)?;
+        let before = to_value(&current)?;
+        D::delete(conn, &current)?;
+        audit(
+            conn,
+            &ctx.editor,
+            "delete",
+            D::RESOURCE,
+            id,
+            changes(&before, &Value::Null),
+        )?;
+        Ok(Written::deleted())
+    })
+}
+
+/// Runs one write operation for an authenticated editor and answers with its result.
+pub async fn run_write<F>(
+    pool: &actix_web::web::Data<crate::db::DbPool>,
+    editor: Editor,
+    headers: WriteHeaders,
+    locales: &Locales,
+    operation: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&mut PgConnection, &WriteContext) -> Result<Written, ApiError> + Send + 'static,
+{
+    let ctx = WriteContext {
+        editor,
+        headers,
+        locales: locales.clone(),
+    };
+    let written = crate::db::run(pool, move |conn| operation(conn, &ctx)).await?;
+    Ok(written.response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn if_match_parsing_and_strong_comparison() {
+        assert_eq!(IfMatch::parse("*").unwrap(), IfMatch::Any);
+        let m = IfMatch::parse("\"a\", \"b\"").unwrap();
+        assert!(m.matches("\"b\""));
+        assert!(!m.matches("\"c\""));
+        assert!(
+            !IfMatch::parse("W/\"a\"").unwrap().matches("\"a\""),
+            "weak never matches"
+        );
+        for bad in ["a", "\"a", "", "\"a\"b\""] {
+            assert!(IfMatch::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn changes_list_only_what_differs() {
+        let before =
+            json!({"id": 1, "title": {"en": "a"}, "tags": [], "version": 1, "updated_at": "x"});
+        let after =
+            json!({"id": 1, "title": {"en": "b"}, "tags": [], "version": 2, "updated_at": "y"});
+        assert_eq!(
+            changes(&before, &after),
+            json!({"title": {"from": {"en": "a"}, "to": {"en": "b"}}})
+        );
+        assert_eq!(changes(&Value::Null, &json!({"a": 1}))["a"]["to"], 1);
+        assert_eq!(changes(&json!({"a": 1}), &Value::Null)["a"]["from"], 1);
+    }
+}

@@ -1,0 +1,433 @@
+use base64::Engine;
+use chrono::Utc;
+use diesel::prelude::*;
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use orgcms::db::schema::{news, users};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, TestApp, TEST_JWT_SECRET, TEST_PASSWORD};
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn claims(sub: &str) -> Value {
+    let now = Utc::now().timestamp();
+    json!({"sub": sub, "role": "editor", "iat": now, "nbf": now, "exp": now + 600,
+           "iss": "orgcms", "aud": "orgcms-api", "jti": "test"})
+}
+
+fn sign(claims: &Value, alg: Algorithm, secret: &str) -> String {
+    encode(
+        &Header::new(alg),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()).unwrap(),
+    )
+    .unwrap()
+}
+
+fn unsigned(alg: &str, claims: &Value) -> String {
+    let header = json!({"alg": alg, "typ": "JWT"});
+    format!(
+        "{}.{}.",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    )
+}
+
+/// A write that must be refused with 401 and change nothing.
+async fn assert_rejected(app: &TestApp, authorization: Option<String>, label: &str) {
+    let mut request = app
+        .client
+        .post(app.url("/api/v1/news"))
+        .json(&json!({"title": {"en": format!("Should not exist {label}")}}));
+    if let Some(value) = authorization {
+        request = request.header("Authorization", value);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 401, "{label}");
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\"",
+        "{label}"
+    );
+    assert_problem(response, 401).await;
+}
+
+#[tokio::test]
+async fn every_kind_of_bad_token_is_refused() {
+    let app = TestApp::seeded().await;
+    let user = app.create_user("writer@example.org", "editor").to_string();
+    let good = claims(&user);
+    let valid = sign(&good, Algorithm::HS256, TEST_JWT_SECRET);
+    let mut flipped = valid.clone().into_bytes();
+    let last = flipped.len() - 2;
+    flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(flipped).unwrap();
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut c = good.clone();
+        f(&mut c);
+        sign(&c, Algorithm::HS256, TEST_JWT_SECRET)
+    };
+    let now = Utc::now().timestamp();
+    let deleted_user = {
+        let id = app.create_user("gone@example.org", "editor");
+        diesel::delete(users::table.find(id))
+            .execute(&mut app.conn())
+            .unwrap();
+        sign(&claims(&id.to_string()), Algorithm::HS256, TEST_JWT_SECRET)
+    };
+    let deactivated_user = {
+        let id = app.create_user("off@example.org", "editor");
+        diesel::update(users::table.find(id))
+            .set(users::active.eq(false))
+            .execute(&mut app.conn())
+            .unwrap();
+        sign(&claims(&id.to_string()), Algorithm::HS256, TEST_JWT_SECRET)
+    };
+    let login: Value = app
+        .login("writer@example.org", TEST_PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let refresh_token = login["refresh_token"].as_str().unwrap().to_owned();
+
+    let cases: Vec<(&str, Option<String>)> = vec![
+        ("no header", None),
+        ("empty", Some(String::new())),
+        ("scheme only", Some("Bearer".into())),
+        ("basic", Some("Basic d3JpdGVyOnBhc3N3b3Jk".into())),
+        ("token without scheme", Some(valid.clone())),
+        ("malformed", Some("Bearer not-a-jwt".into())),
+        ("two parts", Some("Bearer abc.def".into())),
+        (
+            "alg none",
+            Some(format!("Bearer {}", unsigned("none", &good))),
+        ),
+        (
+            "alg None",
+            Some(format!("Bearer {}", unsigned("None", &good))),
+        ),
+        (
+            "alg NONE",
+            Some(format!("Bearer {}", unsigned("NONE", &good))),
+        ),
+        (
+            "alg RS256",
+            Some(format!("Bearer {}", unsigned("RS256", &good))),
+        ),
+        (
+            "alg ES256 with HMAC signature",
+            Some(format!(
+                "Bearer {}.{}",
+                unsigned("ES256", &good).trim_end_matches('.'),
+                valid.rsplit('.').next().unwrap()
+            )),
+        ),
+        (
+            "wrong key",
+            Some(format!(
+                "Bearer {}",
+                sign(
+                    &good,
+                    Algorithm::HS256,
+                    "another-secret-another-secret-another"
+                )
+            )),
+        ),
+        ("flipped signature bit", Some(format!("Bearer {flipped}"))),
+        (
+            "HS384",
+            Some(format!(
+                "Bearer {}",
+                sign(&good, Algorithm::HS384, TEST_JWT_SECRET)
+            )),
+        ),
+        (
+            "HS512",
+            Some(format!(
+                "Bearer {}",
+                sign(&good, Algorithm::HS512, TEST_JWT_SECRET)
+            )),
+        ),
+        (
+            "expired",
+            Some(format!(
+                "Bearer {}",
+                with(&|c| {
+                    c["exp"] = json!(now - 120);
+                    c["iat"] = json!(now - 900);
+                    c["nbf"] = json!(now - 900);
+                })
+            )),
+        ),
+        (
+            "not yet valid",
+            Some(format!("Bearer {}", with(&|c| c["nbf"] = json!(now + 600)))),
+        ),
+        (
+            "exp as string",
+            Some(format!(
+                "Bearer {}",
+                with(&|c| c["exp"] = json!((now + 600).to_string()))
+            )),
+        ),
+        (
+            "no exp",
+            Some(format!(
+                "Bearer {}",
+                with(&|c| {
+                    c.as_object_mut().unwrap().remove("exp");
+                })
+            )),
+        ),
+        (
+            "no iss",
+            Some(format!(
+                "Bearer {}",
+                with(&|c| {
+                    c.as_object_mut().unwrap().remove("iss");
+                })
+            )),
+        ),
+        (
+            "wrong iss",
+            Some(format!(
+                "Bearer {}",
+                with(&|c| c["iss"] = json!("someone-else"))
+            )),
+        ),
+        (
+            "no aud",
+            Some(format!(
+                "Bearer {}",
+                with(&|c| {
+                    c.as_object_mut().unwrap().remove("aud");
+                })
+            )),
+        ),
+        (
+            "wrong aud",
+            Some(format!(
+                "Bearer {}",
+                with(&|c| c["aud"] = json!("another-api"))
+            )),
+        ),
+        (
+            "no sub",
+            Some(format!(
+                "Bearer {}",
+                with(&|c| {
+                    c.as_object_mut().unwrap().remove("sub");
+                })
+            )),
+        ),
+        (
+            "sub not a uuid",
+            Some(format!("Bearer {}", with(&|c| c["sub"] = json!("admin")))),
+        ),
+        (
+            "unknown sub",
+            Some(format!(
+                "Bearer {}",
+                with(&|c| c["sub"] = json!(uuid::Uuid::new_v4().to_string()))
+            )),
+        ),
+        (
+            "refresh token as access token",
+            Some(format!("Bearer {refresh_token}")),
+        ),
+        ("deleted user", Some(format!("Bearer {deleted_user}"))),
+        (
+            "deactivated user",
+            Some(format!("Bearer {deactivated_user}")),
+        ),
+    ];
+    for (label, header) in cases {
+        assert_rejected(&app, header, label).await;
+    }
+    // A token in the query string is no token at all.
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/news?access_token={valid}")))
+        .json(&json!({"title": {"en": "Via query"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 401).await;
+    // Nothing was written by any of them.
+    let count: i64 = news::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(count, 1, "only the seed news item");
+    // And the valid token works.
+    let response = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &valid,
+            Some(json!({"title": {"en": "Valid"}})),
+            &[],
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+}
+
+#[tokio::test]
+async fn login_me_refresh_rotation_and_logout() {
+    let app = TestApp::new().await;
+    app.create_user("ed@example.org", "editor");
+    let response = app.login("ED@Example.org ", TEST_PASSWORD).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "email case and spaces do not matter"
+    );
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let tokens: Value = response.json().await.unwrap();
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 900);
+    let access = tokens["access_token"].as_str().unwrap();
+    let me: Value = app
+        .send(Method::GET, "/api/v1/auth/me", access, None, &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "ed@example.org");
+    assert_eq!(me["role"], "editor");
+    assert!(me["last_login_at"].is_string());
+    assert!(me.get("password_hash").is_none());
+    let text = me.to_string();
+    assert!(!text.contains("argon2"), "no hash anywhere");
+
+    let refresh = |token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/api/v1/auth/refresh"))
+                .json(&json!({"refresh_token": token}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let rotated: Value = refresh(first.clone()).await.json().await.unwrap();
+    let second = rotated["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(first, second);
+    // Reusing the rotated token revokes the whole login, the newest token included.
+    assert_problem(refresh(first).await, 401).await;
+    assert_problem(refresh(second).await, 401).await;
+
+    // A fresh login, then logout revokes its refresh token.
+    let tokens: Value = app
+        .login("ed@example.org", TEST_PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let logout = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .json(&json!({"refresh_token": token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    assert_problem(refresh(token).await, 401).await;
+    assert_problem(refresh("made-up".into()).await, 401).await;
+}
+
+#[tokio::test]
+async fn wrong_email_and_wrong_password_look_the_same() {
+    let app = TestApp::new().await;
+    app.create_user("real@example.org", "editor");
+    let wrong_password =
+        assert_problem(app.login("real@example.org", "not the password").await, 401).await;
+    let wrong_email =
+        assert_problem(app.login("nobody@example.org", TEST_PASSWORD).await, 401).await;
+    assert_eq!(wrong_password, wrong_email);
+    let missing = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(missing, 422).await;
+}
+
+#[tokio::test]
+async fn repeated_failures_get_429_that_cannot_be_dodged() {
+    let app = TestApp::builder()
+        .env("ORGCMS_LOGIN_MAX_FAILURES", "3")
+        .spawn()
+        .await;
+    app.create_user("target@example.org", "editor");
+    for _ in 0..3 {
+        assert_problem(app.login("target@example.org", "guess").await, 401).await;
+    }
+    let limited = app.login("target@example.org", TEST_PASSWORD).await;
+    assert!(
+        limited.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            > 0
+    );
+    assert_problem(limited, 429).await;
+    for (path, email, forwarded) in [
+        ("/api/v1/auth/login", "TARGET@example.org", None),
+        ("/api/v1/auth/login?x=1", "target@example.org", None),
+        (
+            "/api/v1/auth/login",
+            " target@example.org",
+            Some("203.0.113.7"),
+        ),
+    ] {
+        let mut request = app
+            .client
+            .post(app.url(path))
+            .json(&json!({"email": email, "password": TEST_PASSWORD}));
+        if let Some(ip) = forwarded {
+            request = request
+                .header("X-Forwarded-For", ip)
+                .header("Forwarded", format!("for={ip}"));
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 429, "{path} {email} {forwarded:?}");
+    }
+    for path in [
+        "/api/v1/auth/login/",
+        "/API/V1/AUTH/LOGIN",
+        "/api/v1//auth/login",
+    ] {
+        let response = app
+            .client
+            .post(app.url(path))
+            .json(&json!({"email": "target@example.org", "password": TEST_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{path} is no way around the limit");
+    }
+    // Other accounts from the same address still get in (the address limit is higher).
+    app.create_user("other@example.org", "editor");
+    assert_eq!(
+        app.login("other@example.org", TEST_PASSWORD).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn editors_are_not_administrators() {
+    let app = TestApp::new().await;
+    let editor = app.editor_token().await;
+    let response = app
+        .send(Method::GET, "/api/v1/users", &editor, None, &[])
+        .await;
+    assert_problem(response, 403).await;
+}

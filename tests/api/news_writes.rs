@@ -1,0 +1,412 @@
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, error_fields, slugs, TestApp};
+
+fn article(title: &str) -> Value {
+    json!({"title": {"en": title, "uk": format!("{title} (uk)")}, "body": {"en": "Body"}, "tags": ["health"]})
+}
+
+#[tokio::test]
+async fn create_read_publish_edit_delete() {
+    let app = TestApp::seeded().await;
+    let token = app.editor_token().await;
+    let created = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &token,
+            Some(article("Hello World")),
+            &[],
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let etag = created.headers()["etag"].to_str().unwrap().to_owned();
+    let body: Value = created.json().await.unwrap();
+    assert_eq!(
+        location,
+        format!("/api/v1/news/{}", body["id"].as_str().unwrap())
+    );
+    assert_eq!(body["slug"], "hello-world");
+    assert_eq!(body["status"], "draft");
+    assert_eq!(body["version"], 1);
+    assert_eq!(body["title"]["uk"], "Hello World (uk)");
+
+    // A draft: invisible to the public, visible to editors.
+    assert_problem(app.get(&location).await, 404).await;
+    let as_editor = app.send(Method::GET, &location, &token, None, &[]).await;
+    assert_eq!(as_editor.status(), 200);
+    assert_eq!(as_editor.headers()["cache-control"], "private, no-store");
+    assert_eq!(as_editor.headers()["etag"].to_str().unwrap(), etag);
+    let drafts: Value = app
+        .send(Method::GET, "/api/v1/news?status=draft", &token, None, &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(slugs(&drafts), ["hello-world"]);
+
+    // Publish with a merge patch and the ETag.
+    let published = app
+        .send(
+            Method::PATCH,
+            &location,
+            &token,
+            Some(json!({"status": "published", "title": {"uk": null}})),
+            &[("If-Match", &etag)],
+        )
+        .await;
+    assert_eq!(published.status(), 200);
+    let new_etag = published.headers()["etag"].to_str().unwrap().to_owned();
+    let body: Value = published.json().await.unwrap();
+    assert_eq!(body["version"], 2);
+    assert!(
+        body["published_at"].is_string(),
+        "publishing without a date means now"
+    );
+    assert!(body["title"].get("uk").is_none(), "null removes a locale");
+    assert_eq!(body["title"]["en"], "Hello World");
+    let public = app.get_json("/api/v1/news/hello-world").await;
+    assert_eq!(public["title"], "Hello World");
+
+    // A stale ETag changes nothing.
+    let stale = app
+        .send(
+            Method::PATCH,
+            &location,
+            &token,
+            Some(json!({"summary": {"en": "x"}})),
+            &[("If-Match", &etag)],
+        )
+        .await;
+    assert_problem(stale, 412).await;
+
+    // The title changes, the slug stays.
+    let renamed = app
+        .send(Method::PUT, &location, &token, Some(json!({"title": {"en": "Another title"}, "status": "published", "published_at": body["published_at"]})), &[("If-Match", &new_etag)])
+        .await;
+    assert_eq!(renamed.status(), 200);
+    let renamed: Value = renamed.json().await.unwrap();
+    assert_eq!(renamed["slug"], "hello-world");
+    assert_eq!(renamed["tags"], json!([]), "PUT replaces every field");
+
+    let deleted = app.send(Method::DELETE, &location, &token, None, &[]).await;
+    assert_eq!(deleted.status(), 204);
+    assert_problem(
+        app.send(Method::GET, &location, &token, None, &[]).await,
+        404,
+    )
+    .await;
+    assert_problem(
+        app.send(Method::DELETE, &location, &token, None, &[]).await,
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn slugs_are_generated_unique_and_conflicts_are_409() {
+    let app = TestApp::new().await;
+    let token = app.editor_token().await;
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let body: Value = app
+            .send(
+                Method::POST,
+                "/api/v1/news",
+                &token,
+                Some(article("Same Title")),
+                &[],
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        seen.push(body["slug"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(seen, ["same-title", "same-title-2", "same-title-3"]);
+    let uk_only = json!({"title": {"en": "Привіт, Київ"}});
+    let body: Value = app
+        .send(Method::POST, "/api/v1/news", &token, Some(uk_only), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["slug"], "privit-kiyiv");
+    let taken = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &token,
+            Some(json!({"slug": "same-title", "title": {"en": "x"}})),
+            &[],
+        )
+        .await;
+    assert_problem(taken, 409).await;
+}
+
+#[tokio::test]
+async fn bad_bodies_get_clear_problems_and_write_nothing() {
+    let app = TestApp::new().await;
+    let token = app.editor_token().await;
+    let post = |body: &'static str, content_type: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.client
+                .post(app.url("/api/v1/news"))
+                .bearer_auth(token)
+                .header("Content-Type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_problem(
+        post("{\"title\": {\"en\": \"x\"}}", "text/plain").await,
+        415,
+    )
+    .await;
+    assert_problem(post("{\"title\": ", "application/json").await, 400).await;
+    assert_problem(post("", "application/json").await, 400).await;
+    let big = format!("{{\"title\": {{\"en\": \"{}\"}}}}", "x".repeat(2 << 20));
+    let response = app
+        .client
+        .post(app.url("/api/v1/news"))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 413).await;
+
+    let cases: Vec<(Value, Vec<&str>)> = vec![
+        (
+            json!({"title": {"uk": "Лише українською"}}),
+            vec!["title.en"],
+        ),
+        (json!({"title": {"en": "x", "de": "y"}}), vec!["title.de"]),
+        (json!({"title": {"en": "x".repeat(301)}}), vec!["title.en"]),
+        (
+            json!({"title": {"en": "x"}, "slug": "Not A Slug"}),
+            vec!["slug"],
+        ),
+        (
+            json!({"title": {"en": "x"}, "cover_image_url": "javascript:alert(1)"}),
+            vec!["cover_image_url"],
+        ),
+        (
+            json!({"title": {"en": "x"}, "tags": ["ok", "Not OK"]}),
+            vec!["tags[1]"],
+        ),
+        (
+            json!({"title": {"en": "x"}, "status": "deleted"}),
+            vec!["status"],
+        ),
+        (
+            json!({"title": {"en": "x"}, "mission_id": "00000000-0000-0000-0000-000000000000"}),
+            vec!["mission_id"],
+        ),
+        (
+            json!({"title": {"en": "x"}, "mission_id": 7}),
+            vec!["mission_id"],
+        ),
+        (json!({"title": {"en": "x"}, "unknown": 1}), vec!["unknown"]),
+        (
+            json!({"title": {"en": "x"}, "id": "8e6d5b98-eb7c-5ff7-aab0-4516c14d76c1", "version": 9}),
+            vec!["id", "version"],
+        ),
+        (json!({"title": "plain"}), vec!["title"]),
+        (json!([]), vec!["body"]),
+        (
+            json!({"title": {"uk": "x"}, "slug": "BAD", "cover_image_url": "nope"}),
+            vec!["slug", "title.en", "cover_image_url"],
+        ),
+    ];
+    for (body, fields) in cases {
+        let response = app
+            .send(
+                Method::POST,
+                "/api/v1/news",
+                &token,
+                Some(body.clone()),
+                &[],
+            )
+            .await;
+        let problem = assert_problem(response, 422).await;
+        let mut got = error_fields(&problem);
+        got.sort();
+        let mut want: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
+        want.sort();
+        assert_eq!(got, want, "{body}");
+    }
+    let list: Value = app
+        .send(Method::GET, "/api/v1/news", &token, None, &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["meta"]["total"], 0, "nothing half-written");
+}
+
+#[tokio::test]
+async fn fifty_concurrent_patches_with_one_etag_give_one_success() {
+    let app = TestApp::new().await;
+    let token = app.editor_token().await;
+    let created = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &token,
+            Some(article("Contested")),
+            &[],
+        )
+        .await;
+    let etag = created.headers()["etag"].to_str().unwrap().to_owned();
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let attempts = (0..50).map(|i| {
+        let (app, token, etag, location) = (&app, &token, &etag, &location);
+        async move {
+            app.send(
+                Method::PATCH,
+                location,
+                token,
+                Some(json!({"summary": {"en": format!("edit {i}")}})),
+                &[("If-Match", etag)],
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 412).count(),
+        49,
+        "{statuses:?}"
+    );
+    let item: Value = app
+        .send(Method::GET, &location, &token, None, &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(item["version"], 2);
+}
+
+#[tokio::test]
+async fn idempotency_keys_replay_and_refuse_other_bodies() {
+    let app = TestApp::new().await;
+    let token = app.editor_token().await;
+    let key = [("Idempotency-Key", "create-once-1")];
+    let first = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &token,
+            Some(article("Once")),
+            &key,
+        )
+        .await;
+    assert_eq!(first.status(), 201);
+    let first_location = first.headers()["location"].to_str().unwrap().to_owned();
+    let first_body = first.text().await.unwrap();
+    let again = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &token,
+            Some(article("Once")),
+            &key,
+        )
+        .await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(
+        again.headers()["location"].to_str().unwrap(),
+        first_location
+    );
+    assert_eq!(again.text().await.unwrap(), first_body);
+    let different = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &token,
+            Some(article("Twice")),
+            &key,
+        )
+        .await;
+    assert_problem(different, 422).await;
+
+    // Concurrent retries with one key create one item.
+    let retries = (0..10).map(|_| {
+        let (app, token) = (&app, &token);
+        async move {
+            app.send(
+                Method::POST,
+                "/api/v1/news",
+                token,
+                Some(article("Racing")),
+                &[("Idempotency-Key", "race-1")],
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(retries).await;
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let list: Value = app
+        .send(Method::GET, "/api/v1/news", &token, None, &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["meta"]["total"], 2, "one item per key");
+}
+
+#[tokio::test]
+async fn every_write_is_audited_with_its_changes() {
+    use diesel::prelude::*;
+    use orgcms::db::schema::audit_log;
+    let app = TestApp::new().await;
+    let token = app.editor_token().await;
+    let created = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &token,
+            Some(article("Audited")),
+            &[],
+        )
+        .await;
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    app.send(
+        Method::PATCH,
+        &location,
+        &token,
+        Some(json!({"status": "archived"})),
+        &[],
+    )
+    .await;
+    app.send(Method::DELETE, &location, &token, None, &[]).await;
+    let entries: Vec<(String, String, Value)> = audit_log::table
+        .order(audit_log::id)
+        .select((audit_log::action, audit_log::user_email, audit_log::changes))
+        .load(&mut app.conn())
+        .unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(actions, ["create", "update", "delete"]);
+    assert!(entries[0].1.starts_with("editor-"));
+    assert_eq!(
+        entries[1].2,
+        json!({"status": {"from": "draft", "to": "archived"}})
+    );
+}
