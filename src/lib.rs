@@ -1,6 +1,7 @@
 //! orgcms: a headless JSON content API. `startup::Application` is the whole server; the binary
 //! in `main.rs` only parses the command line.
 
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod caching;

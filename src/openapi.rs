@@ -31,6 +31,7 @@ use crate::error::{Problem, PROBLEM_JSON};
         (name = "news", description = "News items"),
         (name = "auth", description = "Logging in and out, tokens, the current account"),
         (name = "users", description = "Accounts (administrators only)"),
+        (name = "audit", description = "The trail of every write (administrators only)"),
         (name = "health", description = "Liveness and readiness probes"),
     ),
     components(schemas(Problem)),

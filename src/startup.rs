@@ -19,17 +19,27 @@ use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::openapi::{document_shared_behaviour, ApiDoc};
-use crate::{auth, health, missions, news, objectives, organization, users};
+use crate::{audit, auth, health, missions, news, objectives, organization, users};
 
 /// Every documented route. utoipa-actix-web collects the OpenAPI paths from exactly these.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(
         scope::scope("/api/v1")
             .service(organization::routes::get_organization)
+            .service(organization::routes::replace_organization)
+            .service(organization::routes::update_organization)
             .service(objectives::routes::list_objectives)
             .service(objectives::routes::get_objective)
+            .service(objectives::routes::create_objective)
+            .service(objectives::routes::replace_objective)
+            .service(objectives::routes::update_objective)
+            .service(objectives::routes::delete_objective)
             .service(missions::routes::list_missions)
             .service(missions::routes::get_mission)
+            .service(missions::routes::create_mission)
+            .service(missions::routes::replace_mission)
+            .service(missions::routes::update_mission)
+            .service(missions::routes::delete_mission)
             .service(news::routes::list_news)
             .service(news::routes::get_news)
             .service(news::routes::create_news)
@@ -43,7 +53,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(users::routes::list_users)
             .service(users::routes::create_user)
             .service(users::routes::get_user)
-            .service(users::routes::update_user),
+            .service(users::routes::update_user)
+            .service(audit::routes::list_audit),
     )
     .service(health::routes::get_healthz)
     .service(health::routes::get_readyz);

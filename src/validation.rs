@@ -137,6 +137,14 @@ pub fn slug_from_title(title: &str) -> String {
     slug[..cut].to_owned()
 }
 
+/// The first of `base`, `base-2`, `base-3`... that is not `taken`.
+pub fn first_free_slug(base: &str, taken: &[String]) -> String {
+    std::iter::once(base.to_owned())
+        .chain((2..).map(|n| format!("{base}-{n}")))
+        .find(|s| !taken.contains(s))
+        .unwrap_or_else(|| base.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,6 +222,12 @@ mod tests {
             assert_eq!(problems(|c| c.country_code("c", bad)), ["c"], "{bad}");
         }
         assert_eq!(problems(|c| c.range("y", 1800, 1900, 2100)), ["y"]);
+    }
+
+    #[test]
+    fn free_slugs() {
+        assert_eq!(first_free_slug("a", &[]), "a");
+        assert_eq!(first_free_slug("a", &["a".into(), "a-2".into()]), "a-3");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::auth::extractor::Editor;
 use crate::body::{merge_patch, parse_input, READ_ONLY_FIELDS};
 use crate::caching::strong_etag;
-use crate::db::schema::{audit_log, idempotency_keys};
+use crate::db::schema::idempotency_keys;
 use crate::error::ApiError;
 use crate::locale::Locales;
 use crate::params::ItemKey;
@@ -34,6 +34,10 @@ pub trait Document: 'static {
     type Editor: Serialize + Send + 'static;
 
     fn validate(input: &Self::Input, checker: &mut Checker);
+    /// Where a created item lives.
+    fn location(id: Uuid) -> String {
+        format!("{}/{id}", Self::COLLECTION)
+    }
     /// Locks the item's row for the rest of the transaction; its id, or None when it does not
     /// exist.
     fn lock(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError>;
@@ -254,17 +258,15 @@ fn audit(
     item_id: Uuid,
     changes: Value,
 ) -> Result<(), ApiError> {
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::user_id.eq(editor.id),
-            audit_log::user_email.eq(&editor.email),
-            audit_log::action.eq(action),
-            audit_log::resource.eq(resource),
-            audit_log::item_id.eq(item_id),
-            audit_log::changes.eq(changes),
-        ))
-        .execute(conn)?;
-    Ok(())
+    Ok(crate::audit::queries::record(
+        conn,
+        editor.id,
+        &editor.email,
+        action,
+        resource,
+        item_id,
+        changes,
+    )?)
 }
 
 #[derive(Queryable)]
@@ -366,11 +368,7 @@ fn insert_new<D: Document>(
         id,
         changes(&Value::Null, &to_value(&created)?),
     )?;
-    Written::of(
-        StatusCode::CREATED,
-        &created,
-        Some(format!("{}/{id}", D::COLLECTION)),
-    )
+    Written::of(StatusCode::CREATED, &created, Some(D::location(id)))
 }
 
 /// POST: creates an item (once per `Idempotency-Key`).

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::queries::{
     AssistanceTypeRow, FocusAreaRow, KeyFigureRow, MilestoneRow, MissionDocument, MissionRow,
 };
-use crate::locale::{item_locale, RequestLocale};
+use crate::locale::{item_locale, Localized, RequestLocale};
 
 /// A country mission as it appears in lists, in the reader's locale.
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,7 +64,7 @@ pub struct Mission {
 }
 
 /// What a milestone marks.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MilestoneKind {
     OfficeOpened,
@@ -77,7 +77,6 @@ pub enum MilestoneKind {
 /// A dated event in the mission's history.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "id": "3a1b5c7d-0000-5000-8000-000000000003",
     "kind": "membership",
     "year": 2002,
     "date": null,
@@ -85,7 +84,6 @@ pub enum MilestoneKind {
     "description": null
 }))]
 pub struct Milestone {
-    pub id: Uuid,
     pub kind: MilestoneKind,
     pub year: i32,
     /// The exact day, when it is known.
@@ -97,7 +95,6 @@ pub struct Milestone {
 /// A line of work of a mission.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FocusArea {
-    pub id: Uuid,
     #[schema(example = "Combating human trafficking")]
     pub title: String,
     pub description: Option<String>,
@@ -106,7 +103,6 @@ pub struct FocusArea {
 /// A figure that describes a mission's work.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "id": "3a1b5c7d-0000-5000-8000-000000000010",
     "label": "People reached with humanitarian support since the beginning of the full-scale war",
     "value": 6000000,
     "unit": "people",
@@ -114,7 +110,6 @@ pub struct FocusArea {
     "as_of": null
 }))]
 pub struct KeyFigure {
-    pub id: Uuid,
     pub label: String,
     /// The number itself; whole numbers are sent without a fraction.
     #[serde(serialize_with = "plain_number")]
@@ -130,7 +125,6 @@ pub struct KeyFigure {
 /// A kind of assistance a mission provides.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssistanceType {
-    pub id: Uuid,
     #[schema(example = "Multi-purpose cash assistance")]
     pub name: String,
 }
@@ -166,7 +160,17 @@ impl MissionSummary {
 }
 
 impl MilestoneKind {
-    fn from_db(kind: &str) -> Self {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OfficeOpened => "office_opened",
+            Self::Observer => "observer",
+            Self::MembershipApplication => "membership_application",
+            Self::Membership => "membership",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn from_db(kind: &str) -> Self {
         match kind {
             "office_opened" => Self::OfficeOpened,
             "observer" => Self::Observer,
@@ -180,7 +184,6 @@ impl MilestoneKind {
 impl Mission {
     pub fn new(doc: MissionDocument, locale: &RequestLocale) -> Self {
         let milestone = |m: MilestoneRow| Milestone {
-            id: m.id,
             kind: MilestoneKind::from_db(&m.kind),
             year: m.year,
             date: m.date,
@@ -188,12 +191,10 @@ impl Mission {
             description: m.description.text(locale),
         };
         let focus_area = |f: FocusAreaRow| FocusArea {
-            id: f.id,
             title: f.title.text(locale).unwrap_or_default(),
             description: f.description.text(locale),
         };
         let key_figure = |k: KeyFigureRow| KeyFigure {
-            id: k.id,
             label: k.label.text(locale).unwrap_or_default(),
             value: k.value,
             unit: k.unit,
@@ -201,7 +202,6 @@ impl Mission {
             as_of: k.as_of,
         };
         let assistance_type = |a: AssistanceTypeRow| AssistanceType {
-            id: a.id,
             name: a.name.text(locale).unwrap_or_default(),
         };
         Self {
@@ -217,4 +217,168 @@ impl Mission {
                 .collect(),
         }
     }
+}
+
+/// A milestone as editors write it.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MilestoneInput {
+    pub kind: MilestoneKind,
+    pub year: i32,
+    /// The exact day, when it is known; its year must be `year`.
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    pub title: Localized,
+    #[serde(default)]
+    pub description: Localized,
+}
+
+/// A focus area as editors write it.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FocusAreaInput {
+    pub title: Localized,
+    #[serde(default)]
+    pub description: Localized,
+}
+
+/// A key figure as editors write it.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyFigureInput {
+    pub label: Localized,
+    pub value: f64,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub approximate: bool,
+    #[serde(default)]
+    pub as_of: Option<NaiveDate>,
+}
+
+/// An assistance type as editors write it.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssistanceTypeInput {
+    pub name: Localized,
+}
+
+/// A mission as editors write it: every locale, and all its parts (which the write replaces).
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "country_code": "MD",
+    "name": {"en": "IOM Mission in Moldova"},
+    "office_city": {"en": "Chisinau"},
+    "milestones": [{"kind": "office_opened", "year": 2001, "title": {"en": "The mission opened"}}],
+    "key_figures": [{"label": {"en": "People reached"}, "value": 1000, "unit": "people", "approximate": true}]
+}))]
+pub struct MissionInput {
+    /// Generated from the default-locale name when absent; kept when the name changes.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// ISO 3166-1 alpha-2, upper case.
+    pub country_code: String,
+    pub name: Localized,
+    #[serde(default)]
+    pub office_city: Localized,
+    #[serde(default)]
+    pub started_year: Option<i32>,
+    #[serde(default)]
+    pub summary: Localized,
+    /// Markdown.
+    #[serde(default)]
+    pub body: Localized,
+    #[serde(default)]
+    pub milestones: Vec<MilestoneInput>,
+    #[serde(default)]
+    pub focus_areas: Vec<FocusAreaInput>,
+    #[serde(default)]
+    pub key_figures: Vec<KeyFigureInput>,
+    #[serde(default)]
+    pub assistance_types: Vec<AssistanceTypeInput>,
+}
+
+/// A mission as editors read it: all locales and parts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissionEditor {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub fields: MissionInput,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases by one with every change of the mission or its parts.
+    pub version: i32,
+}
+
+impl MissionEditor {
+    pub fn new(doc: MissionDocument) -> Self {
+        let m = doc.mission;
+        Self {
+            id: m.id,
+            fields: MissionInput {
+                slug: Some(m.slug),
+                country_code: m.country_code,
+                name: m.name,
+                office_city: m.office_city,
+                started_year: m.started_year,
+                summary: m.summary,
+                body: m.body,
+                milestones: doc
+                    .milestones
+                    .into_iter()
+                    .map(|x| MilestoneInput {
+                        kind: MilestoneKind::from_db(&x.kind),
+                        year: x.year,
+                        date: x.date,
+                        title: x.title,
+                        description: x.description,
+                    })
+                    .collect(),
+                focus_areas: doc
+                    .focus_areas
+                    .into_iter()
+                    .map(|x| FocusAreaInput {
+                        title: x.title,
+                        description: x.description,
+                    })
+                    .collect(),
+                key_figures: doc
+                    .key_figures
+                    .into_iter()
+                    .map(|x| KeyFigureInput {
+                        label: x.label,
+                        value: x.value,
+                        unit: x.unit,
+                        approximate: x.approximate,
+                        as_of: x.as_of,
+                    })
+                    .collect(),
+                assistance_types: doc
+                    .assistance_types
+                    .into_iter()
+                    .map(|x| AssistanceTypeInput { name: x.name })
+                    .collect(),
+            },
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        }
+    }
+}
+
+/// A mission: the public view (one locale) for readers, the editor view for a valid token.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum MissionView {
+    Public(Mission),
+    Editor(MissionEditor),
+}
+
+/// An item of the mission list: the public summary, or the editor view for a valid token.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum MissionListItem {
+    Public(MissionSummary),
+    Editor(MissionEditor),
 }

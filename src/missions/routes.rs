@@ -1,16 +1,22 @@
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::{Mission, MissionSummary};
+use super::document::MissionDocument;
+use super::dto::{
+    Mission, MissionEditor, MissionInput, MissionListItem, MissionSummary, MissionView,
+};
 use super::queries::{self, MissionFilter, MissionOrder};
+use crate::auth::extractor::{Editor, MaybeEditor};
+use crate::body::JsonValue;
 use crate::caching::{Audience, CachePolicy};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
-use crate::locale::RequestLocale;
+use crate::locale::{Locales, RequestLocale};
 use crate::pagination::{ListResponse, Paging};
 use crate::params::{ItemKey, LocaleParams, Query};
-use crate::responses::{item_response, list_response};
+use crate::responses::{editor_item_response, editor_list_response, item_response, list_response};
+use crate::writes::{self, run_write, WriteHeaders};
 
 /// Orders of the mission list; a leading `-` means descending.
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
@@ -80,15 +86,18 @@ impl MissionsQuery {
 }
 
 /// List the country missions
+///
+/// Summaries in the reader's locale; with a valid token, the editor view with all parts.
 #[utoipa::path(
     tag = "missions",
     operation_id = "list_missions",
     params(MissionsQuery),
-    responses((status = 200, description = "A page of missions", body = ListResponse<MissionSummary>)),
+    responses((status = 200, description = "A page of missions", body = ListResponse<MissionListItem>)),
 )]
 #[get("/missions")]
 pub async fn list_missions(
     req: HttpRequest,
+    editor: MaybeEditor,
     query: Query<MissionsQuery>,
     locale: RequestLocale,
     pool: web::Data<DbPool>,
@@ -96,11 +105,28 @@ pub async fn list_missions(
 ) -> Result<HttpResponse, ApiError> {
     let filter = query.0.filter()?;
     let paging = Paging::new(query.0.page, query.0.per_page)?;
-    let (rows, total) =
-        db::run(&pool, move |conn| Ok(queries::list(conn, &filter, paging)?)).await?;
+    let is_editor = editor.0.is_some();
+    let (rows, documents, total) = db::run(&pool, move |conn| {
+        let (rows, total) = queries::list(conn, &filter, paging)?;
+        let mut documents = Vec::new();
+        if is_editor {
+            for row in &rows {
+                documents.extend(queries::find(conn, &ItemKey::Id(row.id))?);
+            }
+        }
+        Ok((rows, documents, total))
+    })
+    .await?;
+    if is_editor {
+        let data: Vec<MissionListItem> = documents
+            .into_iter()
+            .map(|d| MissionListItem::Editor(MissionEditor::new(d)))
+            .collect();
+        return editor_list_response(&req, data, paging.meta(total));
+    }
     let data = rows
         .iter()
-        .map(|row| MissionSummary::new(row, &locale))
+        .map(|row| MissionListItem::Public(MissionSummary::new(row, &locale)))
         .collect();
     list_response(
         &req,
@@ -108,22 +134,27 @@ pub async fn list_missions(
         &locale,
         data,
         paging.meta(total),
-        |m: &MissionSummary| &m.locale,
+        |m| match m {
+            MissionListItem::Public(m) => &m.locale,
+            MissionListItem::Editor(_) => "",
+        },
     )
 }
 
 /// Get one country mission
 ///
-/// By id or slug, with its milestones, focus areas, key figures and assistance types.
+/// By id or slug, with its milestones, focus areas, key figures and assistance types; the
+/// editor view with a valid token.
 #[utoipa::path(
     tag = "missions",
     operation_id = "get_mission",
     params(("id_or_slug" = String, Path, description = "The mission's UUID or slug", example = "ukraine"), LocaleParams),
-    responses((status = 200, description = "The mission", body = Mission)),
+    responses((status = 200, description = "The mission", body = MissionView)),
 )]
 #[get("/missions/{id_or_slug}")]
 pub async fn get_mission(
     req: HttpRequest,
+    editor: MaybeEditor,
     path: web::Path<String>,
     _query: Query<LocaleParams>,
     locale: RequestLocale,
@@ -133,11 +164,120 @@ pub async fn get_mission(
     let key = ItemKey::parse(&path)?;
     let doc = db::run(&pool, move |conn| Ok(queries::find(conn, &key)?)).await?;
     let doc = doc.ok_or_else(|| ApiError::not_found("no such mission"))?;
+    if editor.0.is_some() {
+        return editor_item_response(&req, &MissionView::Editor(MissionEditor::new(doc)));
+    }
     let body = Mission::new(doc, &locale);
+    let shown = body.summary.locale.clone();
     item_response(
         &req,
         Audience::Public(**policy),
-        &body,
-        &body.summary.locale,
+        &MissionView::Public(body),
+        &shown,
     )
+}
+
+/// Create a country mission
+///
+/// With all its parts, every locale at once.
+#[utoipa::path(
+    tag = "missions",
+    operation_id = "create_mission",
+    request_body = MissionInput,
+    responses((status = 201, description = "Created; `Location` names the new mission", body = MissionEditor)),
+    security(("bearer" = [])),
+)]
+#[post("/missions")]
+pub async fn create_mission(
+    editor: Editor,
+    headers: WriteHeaders,
+    body: JsonValue,
+    pool: web::Data<DbPool>,
+    locales: web::Data<Locales>,
+) -> Result<HttpResponse, ApiError> {
+    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
+        writes::create::<MissionDocument>(conn, ctx, body.0)
+    })
+    .await
+}
+
+/// Replace a country mission
+///
+/// The body replaces every field and all parts; a missing `slug` keeps the current one.
+#[utoipa::path(
+    tag = "missions",
+    operation_id = "replace_mission",
+    params(("id_or_slug" = String, Path, description = "The mission's UUID or slug")),
+    request_body = MissionInput,
+    responses((status = 200, description = "The mission as written", body = MissionEditor)),
+    security(("bearer" = [])),
+)]
+#[put("/missions/{id_or_slug}")]
+pub async fn replace_mission(
+    editor: Editor,
+    headers: WriteHeaders,
+    path: web::Path<String>,
+    body: JsonValue,
+    pool: web::Data<DbPool>,
+    locales: web::Data<Locales>,
+) -> Result<HttpResponse, ApiError> {
+    let key = ItemKey::parse(&path)?;
+    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
+        writes::replace::<MissionDocument>(conn, ctx, &key, body.0, false)
+    })
+    .await
+}
+
+/// Change a country mission
+///
+/// A JSON merge patch (RFC 7396) of `MissionInput`; a list of parts in the patch replaces that
+/// whole list.
+#[utoipa::path(
+    tag = "missions",
+    operation_id = "update_mission",
+    params(("id_or_slug" = String, Path, description = "The mission's UUID or slug")),
+    request_body(content = serde_json::Value, content_type = "application/merge-patch+json",
+        description = "Fields of `MissionInput` to change", example = json!({"office_city": {"uk": "Київ"}})),
+    responses((status = 200, description = "The mission as written", body = MissionEditor)),
+    security(("bearer" = [])),
+)]
+#[patch("/missions/{id_or_slug}")]
+pub async fn update_mission(
+    editor: Editor,
+    headers: WriteHeaders,
+    path: web::Path<String>,
+    body: JsonValue,
+    pool: web::Data<DbPool>,
+    locales: web::Data<Locales>,
+) -> Result<HttpResponse, ApiError> {
+    let key = ItemKey::parse(&path)?;
+    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
+        writes::patch::<MissionDocument>(conn, ctx, &key, body.0)
+    })
+    .await
+}
+
+/// Delete a country mission
+///
+/// Its parts go with it; its news items stay, without a mission.
+#[utoipa::path(
+    tag = "missions",
+    operation_id = "delete_mission",
+    params(("id_or_slug" = String, Path, description = "The mission's UUID or slug")),
+    responses((status = 204, description = "Deleted")),
+    security(("bearer" = [])),
+)]
+#[delete("/missions/{id_or_slug}")]
+pub async fn delete_mission(
+    editor: Editor,
+    headers: WriteHeaders,
+    path: web::Path<String>,
+    pool: web::Data<DbPool>,
+    locales: web::Data<Locales>,
+) -> Result<HttpResponse, ApiError> {
+    let key = ItemKey::parse(&path)?;
+    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
+        writes::delete::<MissionDocument>(conn, ctx, &key)
+    })
+    .await
 }

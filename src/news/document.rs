@@ -9,22 +9,18 @@ use super::queries::NewsRow;
 use crate::db::schema::{missions, news};
 use crate::error::ApiError;
 use crate::params::ItemKey;
-use crate::validation::{slug_from_title, Checker};
+use crate::validation::{first_free_slug, slug_from_title, Checker};
 use crate::writes::Document;
 
 pub struct NewsDocument;
 
-/// The first of `base`, `base-2`, `base-3`... that no news item uses.
+/// A slug no news item uses, made from `base`.
 fn free_slug(conn: &mut PgConnection, base: &str) -> Result<String, ApiError> {
     let taken: Vec<String> = news::table
         .filter(news::slug.eq(base).or(news::slug.like(format!("{base}-%"))))
         .select(news::slug)
         .load(conn)?;
-    let candidate = std::iter::once(base.to_owned())
-        .chain((2..).map(|n| format!("{base}-{n}")))
-        .find(|s| !taken.contains(s))
-        .unwrap_or_else(|| base.to_owned());
-    Ok(candidate)
+    Ok(first_free_slug(base, &taken))
 }
 
 fn check_mission(conn: &mut PgConnection, mission_id: Option<Uuid>) -> Result<(), ApiError> {

@@ -58,3 +58,64 @@ impl Objective {
         }
     }
 }
+
+/// An objective as editors write it: every locale at once.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": {"en": "Saving lives and protecting people on the move"},
+    "summary": {"en": "To fulfill this objective, ..."},
+    "position": 1
+}))]
+pub struct ObjectiveInput {
+    /// Generated from the default-locale title when absent; kept when the title changes.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// Order among the objectives; new objectives go last when absent.
+    #[serde(default)]
+    pub position: Option<i32>,
+    /// Required in the default locale; at most 300 characters per locale.
+    pub title: crate::locale::Localized,
+    #[serde(default)]
+    pub summary: crate::locale::Localized,
+    /// Markdown.
+    #[serde(default)]
+    pub body: crate::locale::Localized,
+}
+
+/// An objective as editors read it: all locales.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObjectiveEditor {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub fields: ObjectiveInput,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl ObjectiveEditor {
+    pub fn new(row: ObjectiveRow) -> Self {
+        Self {
+            id: row.id,
+            fields: ObjectiveInput {
+                slug: Some(row.slug),
+                position: Some(row.position),
+                title: row.title,
+                summary: row.summary,
+                body: row.body,
+            },
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            version: row.version,
+        }
+    }
+}
+
+/// An objective: the public view (one locale) for readers, the editor view for a valid token.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ObjectiveView {
+    Public(Objective),
+    Editor(ObjectiveEditor),
+}

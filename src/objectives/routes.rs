@@ -1,15 +1,20 @@
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{dto::Objective, queries};
+use super::document::ObjectiveDocument;
+use super::dto::{Objective, ObjectiveEditor, ObjectiveInput, ObjectiveView};
+use super::queries;
+use crate::auth::extractor::{Editor, MaybeEditor};
+use crate::body::JsonValue;
 use crate::caching::{Audience, CachePolicy};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
-use crate::locale::RequestLocale;
+use crate::locale::{Locales, RequestLocale};
 use crate::pagination::{ListResponse, Paging};
 use crate::params::{ItemKey, LocaleParams, Query};
-use crate::responses::{item_response, list_response};
+use crate::responses::{editor_item_response, editor_list_response, item_response, list_response};
+use crate::writes::{self, run_write, WriteHeaders};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -27,16 +32,18 @@ pub struct ObjectivesQuery {
 
 /// List the objectives
 ///
-/// The organization's strategic objectives in their order (`position`).
+/// The organization's strategic objectives in their order (`position`); the editor view with a
+/// valid token.
 #[utoipa::path(
     tag = "objectives",
     operation_id = "list_objectives",
     params(ObjectivesQuery),
-    responses((status = 200, description = "A page of objectives", body = ListResponse<Objective>)),
+    responses((status = 200, description = "A page of objectives", body = ListResponse<ObjectiveView>)),
 )]
 #[get("/objectives")]
 pub async fn list_objectives(
     req: HttpRequest,
+    editor: MaybeEditor,
     query: Query<ObjectivesQuery>,
     locale: RequestLocale,
     pool: web::Data<DbPool>,
@@ -44,9 +51,16 @@ pub async fn list_objectives(
 ) -> Result<HttpResponse, ApiError> {
     let paging = Paging::new(query.0.page, query.0.per_page)?;
     let (rows, total) = db::run(&pool, move |conn| Ok(queries::list(conn, paging)?)).await?;
+    if editor.0.is_some() {
+        let data: Vec<ObjectiveView> = rows
+            .into_iter()
+            .map(|r| ObjectiveView::Editor(ObjectiveEditor::new(r)))
+            .collect();
+        return editor_list_response(&req, data, paging.meta(total));
+    }
     let data = rows
         .into_iter()
-        .map(|row| Objective::new(row, &locale))
+        .map(|row| ObjectiveView::Public(Objective::new(row, &locale)))
         .collect();
     list_response(
         &req,
@@ -54,22 +68,26 @@ pub async fn list_objectives(
         &locale,
         data,
         paging.meta(total),
-        |o: &Objective| &o.locale,
+        |o| match o {
+            ObjectiveView::Public(o) => &o.locale,
+            ObjectiveView::Editor(_) => "",
+        },
     )
 }
 
 /// Get one objective
 ///
-/// By id or slug.
+/// By id or slug; the editor view with a valid token.
 #[utoipa::path(
     tag = "objectives",
     operation_id = "get_objective",
     params(("id_or_slug" = String, Path, description = "The objective's UUID or slug", example = "saving-lives-and-protecting-people-on-the-move"), LocaleParams),
-    responses((status = 200, description = "The objective", body = Objective)),
+    responses((status = 200, description = "The objective", body = ObjectiveView)),
 )]
 #[get("/objectives/{id_or_slug}")]
 pub async fn get_objective(
     req: HttpRequest,
+    editor: MaybeEditor,
     path: web::Path<String>,
     _query: Query<LocaleParams>,
     locale: RequestLocale,
@@ -79,6 +97,113 @@ pub async fn get_objective(
     let key = ItemKey::parse(&path)?;
     let row = db::run(&pool, move |conn| Ok(queries::find(conn, &key)?)).await?;
     let row = row.ok_or_else(|| ApiError::not_found("no such objective"))?;
+    if editor.0.is_some() {
+        return editor_item_response(&req, &ObjectiveView::Editor(ObjectiveEditor::new(row)));
+    }
     let body = Objective::new(row, &locale);
-    item_response(&req, Audience::Public(**policy), &body, &body.locale)
+    let shown = body.locale.clone();
+    item_response(
+        &req,
+        Audience::Public(**policy),
+        &ObjectiveView::Public(body),
+        &shown,
+    )
+}
+
+/// Create an objective
+#[utoipa::path(
+    tag = "objectives",
+    operation_id = "create_objective",
+    request_body = ObjectiveInput,
+    responses((status = 201, description = "Created; `Location` names the new objective", body = ObjectiveEditor)),
+    security(("bearer" = [])),
+)]
+#[post("/objectives")]
+pub async fn create_objective(
+    editor: Editor,
+    headers: WriteHeaders,
+    body: JsonValue,
+    pool: web::Data<DbPool>,
+    locales: web::Data<Locales>,
+) -> Result<HttpResponse, ApiError> {
+    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
+        writes::create::<ObjectiveDocument>(conn, ctx, body.0)
+    })
+    .await
+}
+
+/// Replace an objective
+#[utoipa::path(
+    tag = "objectives",
+    operation_id = "replace_objective",
+    params(("id_or_slug" = String, Path, description = "The objective's UUID or slug")),
+    request_body = ObjectiveInput,
+    responses((status = 200, description = "The objective as written", body = ObjectiveEditor)),
+    security(("bearer" = [])),
+)]
+#[put("/objectives/{id_or_slug}")]
+pub async fn replace_objective(
+    editor: Editor,
+    headers: WriteHeaders,
+    path: web::Path<String>,
+    body: JsonValue,
+    pool: web::Data<DbPool>,
+    locales: web::Data<Locales>,
+) -> Result<HttpResponse, ApiError> {
+    let key = ItemKey::parse(&path)?;
+    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
+        writes::replace::<ObjectiveDocument>(conn, ctx, &key, body.0, false)
+    })
+    .await
+}
+
+/// Change an objective
+///
+/// A JSON merge patch (RFC 7396) of `ObjectiveInput`.
+#[utoipa::path(
+    tag = "objectives",
+    operation_id = "update_objective",
+    params(("id_or_slug" = String, Path, description = "The objective's UUID or slug")),
+    request_body(content = serde_json::Value, content_type = "application/merge-patch+json",
+        description = "Fields of `ObjectiveInput` to change", example = json!({"position": 2})),
+    responses((status = 200, description = "The objective as written", body = ObjectiveEditor)),
+    security(("bearer" = [])),
+)]
+#[patch("/objectives/{id_or_slug}")]
+pub async fn update_objective(
+    editor: Editor,
+    headers: WriteHeaders,
+    path: web::Path<String>,
+    body: JsonValue,
+    pool: web::Data<DbPool>,
+    locales: web::Data<Locales>,
+) -> Result<HttpResponse, ApiError> {
+    let key = ItemKey::parse(&path)?;
+    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
+        writes::patch::<ObjectiveDocument>(conn, ctx, &key, body.0)
+    })
+    .await
+}
+
+/// Delete an objective
+#[utoipa::path(
+    tag = "objectives",
+    operation_id = "delete_objective",
+    params(("id_or_slug" = String, Path, description = "The objective's UUID or slug")),
+    responses((status = 204, description = "Deleted")),
+    security(("bearer" = [])),
+)]
+#[delete("/objectives/{id_or_slug}")]
+pub async fn delete_objective(
+    editor: Editor,
+    headers: WriteHeaders,
+    path: web::Path<String>,
+    pool: web::Data<DbPool>,
+    locales: web::Data<Locales>,
+) -> Result<HttpResponse, ApiError> {
+    let key = ItemKey::parse(&path)?;
+    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
+        writes::delete::<ObjectiveDocument>(conn, ctx, &key)
+    })
+    .await
 }

@@ -4,7 +4,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::queries::OrganizationRow;
-use crate::locale::{item_locale, RequestLocale};
+use crate::locale::{item_locale, Localized, RequestLocale};
 
 /// The organization's profile, in the reader's locale.
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,4 +76,74 @@ impl Organization {
             version: row.version,
         }
     }
+}
+
+/// The profile as editors write it: every locale at once.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": {"en": "International Organization for Migration"},
+    "acronym": "IOM",
+    "founded_year": 1951,
+    "un_system_member": true,
+    "member_states": 175,
+    "observer_states": 8,
+    "countries_with_offices": 171
+}))]
+pub struct OrganizationInput {
+    pub name: Localized,
+    pub acronym: String,
+    pub founded_year: i32,
+    pub un_system_member: bool,
+    #[serde(default)]
+    pub mission_statement: Localized,
+    #[serde(default)]
+    pub description: Localized,
+    #[serde(default)]
+    pub constitution_note: Localized,
+    pub member_states: i32,
+    pub observer_states: i32,
+    pub countries_with_offices: i32,
+}
+
+/// The profile as editors read it: all locales.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationEditor {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub fields: OrganizationInput,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl OrganizationEditor {
+    pub fn new(row: OrganizationRow) -> Self {
+        Self {
+            id: row.id,
+            fields: OrganizationInput {
+                name: row.name,
+                acronym: row.acronym,
+                founded_year: row.founded_year,
+                un_system_member: row.un_system_member,
+                mission_statement: row.mission_statement,
+                description: row.description,
+                constitution_note: row.constitution_note,
+                member_states: row.member_states,
+                observer_states: row.observer_states,
+                countries_with_offices: row.countries_with_offices,
+            },
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            version: row.version,
+        }
+    }
+}
+
+/// The profile: the public view (one locale) for readers, the editor view for a valid token.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum OrganizationView {
+    Public(Organization),
+    Editor(OrganizationEditor),
 }

@@ -1,5 +1,6 @@
 //! The organization profile: a singleton.
 
+pub mod document;
 pub mod dto;
 pub mod queries;
 pub mod routes;

@@ -67,7 +67,7 @@ pub fn update(
     conn: &mut PgConnection,
     id: Uuid,
     changes: UserChanges,
-) -> QueryResult<Option<UserRow>> {
+) -> QueryResult<Option<(UserRow, UserRow)>> {
     conn.transaction(|conn| {
         let Some(current) = users::table
             .find(id)
@@ -93,6 +93,6 @@ pub fn update(
         if changes.active == Some(false) || changes.password_hash.is_some() {
             revoke_user_tokens(conn, id, Utc::now())?;
         }
-        Ok(Some(updated))
+        Ok(Some((current, updated)))
     })
 }

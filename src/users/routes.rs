@@ -15,6 +15,8 @@ use crate::locale::Locales;
 use crate::pagination::{ListResponse, Paging};
 use crate::params::Query;
 use crate::validation::Checker;
+use crate::{audit, writes};
+use diesel::Connection;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -87,7 +89,7 @@ pub async fn list_users(
 )]
 #[post("/users")]
 pub async fn create_user(
-    _admin: Admin,
+    admin: Admin,
     body: JsonValue,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
@@ -102,14 +104,25 @@ pub async fn create_user(
     }
     checker.finish()?;
     let hash = password::hash(&input.password)?;
+    let actor = admin.0;
     let user = db::run(&pool, move |conn| {
-        Ok(queries::insert(
-            conn,
-            &email,
-            &input.display_name,
-            input.role.as_str(),
-            &hash,
-        )?)
+        conn.transaction(|conn| {
+            let role = input.role.as_str();
+            let user = queries::insert(conn, &email, &input.display_name, role, &hash)?;
+            let created = serde_json::to_value(User::from(user.clone()))
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let changes = writes::changes(&serde_json::Value::Null, &created);
+            audit::queries::record(
+                conn,
+                actor.id,
+                &actor.email,
+                "create",
+                "users",
+                user.id,
+                changes,
+            )?;
+            Ok(user)
+        })
     })
     .await?;
     let location = format!("/api/v1/users/{}", user.id);
@@ -186,14 +199,31 @@ pub async fn update_user(
     }
     checker.finish()?;
     let password_hash = input.password.as_deref().map(password::hash).transpose()?;
+    let actor = admin.0;
     let user = db::run(&pool, move |conn| {
-        let changes = UserChanges {
-            display_name: input.display_name.as_deref(),
-            role: input.role.map(|r| r.as_str()),
-            active: input.active,
-            password_hash,
-        };
-        Ok(queries::update(conn, id, changes)?)
+        conn.transaction(|conn| {
+            let password_changed = password_hash.is_some();
+            let changes = UserChanges {
+                display_name: input.display_name.as_deref(),
+                role: input.role.map(|r| r.as_str()),
+                active: input.active,
+                password_hash,
+            };
+            let Some((before, after)) = queries::update(conn, id, changes)? else {
+                return Ok(None);
+            };
+            let as_json = |row: &crate::auth::queries::UserRow| {
+                serde_json::to_value(User::from(row.clone()))
+                    .map_err(|e| ApiError::Internal(e.to_string()))
+            };
+            let mut changes = writes::changes(&as_json(&before)?, &as_json(&after)?);
+            if password_changed {
+                // Never the hash itself, only that it changed.
+                changes["password"] = serde_json::json!("changed");
+            }
+            audit::queries::record(conn, actor.id, &actor.email, "update", "users", id, changes)?;
+            Ok(Some(after))
+        })
     })
     .await?;
     let user = user.ok_or_else(|| ApiError::not_found("no such account"))?;

@@ -1,0 +1,126 @@
+//! How editors' writes of objectives reach the database (see `crate::writes`).
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::dto::{ObjectiveEditor, ObjectiveInput};
+use super::queries::ObjectiveRow;
+use crate::db::schema::objectives;
+use crate::error::ApiError;
+use crate::params::ItemKey;
+use crate::validation::{first_free_slug, slug_from_title, Checker};
+use crate::writes::Document;
+
+pub struct ObjectiveDocument;
+
+fn free_slug(conn: &mut PgConnection, base: &str) -> Result<String, ApiError> {
+    let taken: Vec<String> = objectives::table
+        .filter(
+            objectives::slug
+                .eq(base)
+                .or(objectives::slug.like(format!("{base}-%"))),
+        )
+        .select(objectives::slug)
+        .load(conn)?;
+    Ok(first_free_slug(base, &taken))
+}
+
+impl Document for ObjectiveDocument {
+    const RESOURCE: &'static str = "objectives";
+    const COLLECTION: &'static str = "/api/v1/objectives";
+    type Input = ObjectiveInput;
+    type Editor = ObjectiveEditor;
+
+    fn validate(input: &ObjectiveInput, c: &mut Checker) {
+        if let Some(slug) = &input.slug {
+            c.slug("slug", slug);
+        }
+        if let Some(position) = input.position {
+            c.range("position", position, 0, 10_000);
+        }
+        c.localized("title", &input.title, 300, true);
+        c.localized("summary", &input.summary, 2000, false);
+        c.localized("body", &input.body, 200_000, false);
+    }
+
+    fn lock(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError> {
+        let query = objectives::table.select(objectives::id).for_update();
+        let id = match key {
+            ItemKey::Id(id) => query.filter(objectives::id.eq(*id)).first(conn),
+            ItemKey::Slug(slug) => query.filter(objectives::slug.eq(slug)).first(conn),
+        };
+        Ok(id.optional()?)
+    }
+
+    fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<ObjectiveEditor>, ApiError> {
+        let row: Option<ObjectiveRow> = objectives::table
+            .find(id)
+            .select(ObjectiveRow::as_select())
+            .first(conn)
+            .optional()?;
+        Ok(row.map(ObjectiveEditor::new))
+    }
+
+    fn input_of(editor: &ObjectiveEditor) -> ObjectiveInput {
+        editor.fields.clone()
+    }
+
+    fn insert(conn: &mut PgConnection, input: ObjectiveInput) -> Result<Uuid, ApiError> {
+        let slug = match &input.slug {
+            Some(slug) => slug.clone(),
+            None => {
+                let title = input.title.0.values().find(|t| !t.trim().is_empty());
+                free_slug(
+                    conn,
+                    &slug_from_title(title.map_or("objective", String::as_str)),
+                )?
+            }
+        };
+        let position = match input.position {
+            Some(p) => p,
+            None => {
+                let last: Option<i32> = objectives::table
+                    .select(diesel::dsl::max(objectives::position))
+                    .first(conn)?;
+                last.map_or(1, |p| p + 1)
+            }
+        };
+        Ok(diesel::insert_into(objectives::table)
+            .values((
+                objectives::slug.eq(slug),
+                objectives::position.eq(position),
+                objectives::title.eq(&input.title),
+                objectives::summary.eq(&input.summary),
+                objectives::body.eq(&input.body),
+            ))
+            .returning(objectives::id)
+            .get_result(conn)?)
+    }
+
+    fn update(
+        conn: &mut PgConnection,
+        current: &ObjectiveEditor,
+        input: ObjectiveInput,
+    ) -> Result<(), ApiError> {
+        let slug = input
+            .slug
+            .or_else(|| current.fields.slug.clone())
+            .unwrap_or_default();
+        let position = input.position.or(current.fields.position).unwrap_or(1);
+        diesel::update(objectives::table.find(current.id))
+            .set((
+                objectives::slug.eq(slug),
+                objectives::position.eq(position),
+                objectives::title.eq(&input.title),
+                objectives::summary.eq(&input.summary),
+                objectives::body.eq(&input.body),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    fn delete(conn: &mut PgConnection, current: &ObjectiveEditor) -> Result<(), ApiError> {
+        diesel::delete(objectives::table.find(current.id)).execute(conn)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,106 @@
+//! How editors' writes of the profile reach the database (see `crate::writes`). The profile is
+//! a singleton: the key of a write is ignored, and there is no DELETE.
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::dto::{OrganizationEditor, OrganizationInput};
+use super::queries::{self, OrganizationRow};
+use crate::db::schema::organization;
+use crate::error::ApiError;
+use crate::params::ItemKey;
+use crate::validation::Checker;
+use crate::writes::Document;
+
+pub struct OrganizationDocument;
+
+impl Document for OrganizationDocument {
+    const RESOURCE: &'static str = "organization";
+    const COLLECTION: &'static str = "/api/v1/organization";
+    type Input = OrganizationInput;
+    type Editor = OrganizationEditor;
+
+    fn validate(input: &OrganizationInput, c: &mut Checker) {
+        c.localized("name", &input.name, 300, true);
+        c.plain_text("acronym", &input.acronym, 1, 20);
+        c.range("founded_year", input.founded_year, 1800, 2200);
+        c.localized("mission_statement", &input.mission_statement, 2000, false);
+        c.localized("description", &input.description, 20_000, false);
+        c.localized("constitution_note", &input.constitution_note, 2000, false);
+        c.range("member_states", input.member_states, 0, 1000);
+        c.range("observer_states", input.observer_states, 0, 1000);
+        c.range(
+            "countries_with_offices",
+            input.countries_with_offices,
+            0,
+            1000,
+        );
+    }
+
+    fn location(_id: Uuid) -> String {
+        Self::COLLECTION.to_owned()
+    }
+
+    fn lock(conn: &mut PgConnection, _key: &ItemKey) -> Result<Option<Uuid>, ApiError> {
+        Ok(organization::table
+            .select(organization::id)
+            .for_update()
+            .first(conn)
+            .optional()?)
+    }
+
+    fn load(conn: &mut PgConnection, _id: Uuid) -> Result<Option<OrganizationEditor>, ApiError> {
+        let row: Option<OrganizationRow> = queries::find(conn)?;
+        Ok(row.map(OrganizationEditor::new))
+    }
+
+    fn input_of(editor: &OrganizationEditor) -> OrganizationInput {
+        editor.fields.clone()
+    }
+
+    fn insert(conn: &mut PgConnection, input: OrganizationInput) -> Result<Uuid, ApiError> {
+        Ok(diesel::insert_into(organization::table)
+            .values((
+                organization::name.eq(&input.name),
+                organization::acronym.eq(&input.acronym),
+                organization::founded_year.eq(input.founded_year),
+                organization::un_system_member.eq(input.un_system_member),
+                organization::mission_statement.eq(&input.mission_statement),
+                organization::description.eq(&input.description),
+                organization::constitution_note.eq(&input.constitution_note),
+                organization::member_states.eq(input.member_states),
+                organization::observer_states.eq(input.observer_states),
+                organization::countries_with_offices.eq(input.countries_with_offices),
+            ))
+            .returning(organization::id)
+            .get_result(conn)?)
+    }
+
+    fn update(
+        conn: &mut PgConnection,
+        current: &OrganizationEditor,
+        input: OrganizationInput,
+    ) -> Result<(), ApiError> {
+        diesel::update(organization::table.find(current.id))
+            .set((
+                organization::name.eq(&input.name),
+                organization::acronym.eq(&input.acronym),
+                organization::founded_year.eq(input.founded_year),
+                organization::un_system_member.eq(input.un_system_member),
+                organization::mission_statement.eq(&input.mission_statement),
+                organization::description.eq(&input.description),
+                organization::constitution_note.eq(&input.constitution_note),
+                organization::member_states.eq(input.member_states),
+                organization::observer_states.eq(input.observer_states),
+                organization::countries_with_offices.eq(input.countries_with_offices),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    fn delete(_conn: &mut PgConnection, _current: &OrganizationEditor) -> Result<(), ApiError> {
+        Err(ApiError::MethodNotAllowed(
+            "the organization profile cannot be deleted".into(),
+        ))
+    }
+}
