@@ -410,3 +410,74 @@ async fn every_write_is_audited_with_its_changes() {
         json!({"status": {"from": "draft", "to": "archived"}})
     );
 }
+
+#[tokio::test]
+async fn editors_list_by_state_and_the_public_never_sees_unpublished_items() {
+    let app = TestApp::new().await;
+    let token = app.editor_token().await;
+    let future = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    for (title, extra) in [
+        ("Draft", json!({})),
+        ("Live", json!({"status": "published"})),
+        (
+            "Later",
+            json!({"status": "published", "published_at": future}),
+        ),
+        ("Old", json!({"status": "archived"})),
+    ] {
+        let mut body = json!({"title": {"en": title}});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        assert_eq!(
+            app.send(Method::POST, "/api/v1/news", &token, Some(body), &[])
+                .await
+                .status(),
+            201
+        );
+    }
+    for (state, expected) in [
+        ("draft", "draft"),
+        ("published", "live"),
+        ("scheduled", "later"),
+        ("archived", "old"),
+    ] {
+        let list: Value = app
+            .send(
+                Method::GET,
+                &format!("/api/v1/news?status={state}"),
+                &token,
+                None,
+                &[],
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(slugs(&list), [expected], "{state}");
+    }
+    let all: Value = app
+        .send(Method::GET, "/api/v1/news", &token, None, &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["meta"]["total"], 4);
+    assert_eq!(slugs(&app.get_json("/api/v1/news").await), ["live"]);
+    for slug in ["draft", "later", "old"] {
+        assert_problem(app.get(&format!("/api/v1/news/{slug}")).await, 404).await;
+        assert_eq!(
+            app.send(
+                Method::GET,
+                &format!("/api/v1/news/{slug}"),
+                &token,
+                None,
+                &[]
+            )
+            .await
+            .status(),
+            200
+        );
+    }
+    assert_problem(app.get("/api/v1/news?status=draft").await, 400).await;
+}

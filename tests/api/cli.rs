@@ -1,0 +1,105 @@
+//! The `orgcms` binary itself.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::helpers::{TestApp, TestDatabase};
+
+fn orgcms() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_orgcms"));
+    command
+        .env_remove("ORGCMS_ENV")
+        .env_remove("ORGCMS_JWT_SECRET")
+        .env("RUST_LOG", "error");
+    command
+}
+
+#[tokio::test]
+async fn create_user_reads_the_password_from_stdin() {
+    let app = TestApp::new().await;
+    let mut child = orgcms()
+        .args([
+            "create-user",
+            "--email",
+            "CLI@Example.org",
+            "--role",
+            "editor",
+        ])
+        .env("DATABASE_URL", &app.db.url)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a password from stdin\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        app.login("cli@example.org", "a password from stdin")
+            .await
+            .status(),
+        200
+    );
+
+    let weak = orgcms()
+        .args([
+            "create-user",
+            "--email",
+            "weak@example.org",
+            "--role",
+            "editor",
+        ])
+        .env("DATABASE_URL", &app.db.url)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let output = {
+        let mut weak = weak;
+        weak.stdin.take().unwrap().write_all(b"short\n").unwrap();
+        weak.wait_with_output().unwrap()
+    };
+    assert!(!output.status.success());
+    let no_password_argument = orgcms()
+        .args([
+            "create-user",
+            "--email",
+            "x@example.org",
+            "--role",
+            "editor",
+            "--password",
+            "secret-secret",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        !no_password_argument.status.success(),
+        "there is no --password option"
+    );
+}
+
+#[test]
+fn production_refuses_to_start_with_a_weak_or_missing_jwt_secret() {
+    let db = TestDatabase::new();
+    for secret in [None, Some("too-short")] {
+        let mut command = orgcms();
+        command
+            .arg("serve")
+            .env("DATABASE_URL", &db.url)
+            .env("ORGCMS_ENV", "production")
+            .env("ORGCMS_BIND", "127.0.0.1:0");
+        if let Some(secret) = secret {
+            command.env("ORGCMS_JWT_SECRET", secret);
+        }
+        let output = command.output().unwrap();
+        assert!(!output.status.success(), "{secret:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("ORGCMS_JWT_SECRET"));
+    }
+}
