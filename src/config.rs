@@ -61,9 +61,17 @@ pub struct Settings {
 #[error("configuration: {0}")]
 pub struct ConfigError(pub String);
 
-/// The development JWT secret; refused in production (see `Settings::from_lookup`).
-const DEVELOPMENT_JWT_SECRET: &str = "orgcms-development-secret-not-for-production-use";
 const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
+
+/// Without ORGCMS_JWT_SECRET, development signs with a random secret of this process: nothing
+/// usable is written down anywhere, and tokens end when the process does.
+fn random_secret() -> Result<Secret, ConfigError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ConfigError(format!("random secret: {e}")))?;
+    Ok(Secret::new(
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+    ))
+}
 
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -104,7 +112,7 @@ impl Settings {
                     "ORGCMS_JWT_SECRET is required in production".into(),
                 ))
             }
-            (None, Environment::Development) => Secret::new(DEVELOPMENT_JWT_SECRET),
+            (None, Environment::Development) => random_secret()?,
         };
         if get("ORGCMS_ADMIN_EMAIL").is_some() != get("ORGCMS_ADMIN_PASSWORD").is_some() {
             return Err(ConfigError(
@@ -183,7 +191,13 @@ mod tests {
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(s.locales.default(), "en");
         assert_eq!(s.locales.all(), ["en", "uk"]);
-        assert_eq!(s.jwt_secret.expose(), DEVELOPMENT_JWT_SECRET);
+        assert_eq!(s.jwt_secret.expose().len(), 64, "a random secret");
+        let again = settings(&[DB]).unwrap();
+        assert_ne!(
+            s.jwt_secret.expose(),
+            again.jwt_secret.expose(),
+            "never a fixed one"
+        );
     }
 
     #[test]

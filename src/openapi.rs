@@ -158,6 +158,10 @@ pub fn document_shared_behaviour(doc: &mut OpenApiDocument) {
     for (path, item) in doc.paths.paths.iter_mut() {
         let has_path_parameter = path.contains('{');
         let is_api = path.starts_with("/api/");
+        // The resources written through `crate::writes` (If-Match, Idempotency-Key, ETag).
+        let is_content = ["/organization", "/objectives", "/missions", "/news"]
+            .iter()
+            .any(|p| path.starts_with(&format!("/api/v1{p}")));
         let operations = [
             (HttpMethod::Get, &mut item.get),
             (HttpMethod::Put, &mut item.put),
@@ -167,7 +171,7 @@ pub fn document_shared_behaviour(doc: &mut OpenApiDocument) {
         ];
         for (method, operation) in operations {
             if let Some(operation) = operation {
-                document_operation(operation, method, has_path_parameter, is_api);
+                document_operation(operation, method, has_path_parameter, is_api, is_content);
             }
         }
     }
@@ -187,6 +191,7 @@ fn document_operation(
     method: HttpMethod,
     has_path_parameter: bool,
     is_api: bool,
+    is_content: bool,
 ) {
     let is_read = matches!(method, HttpMethod::Get);
     if operation.security.is_none() {
@@ -201,7 +206,7 @@ fn document_operation(
         });
     }
     let authenticated = requires_bearer(operation);
-    let is_content_write = authenticated && !is_read;
+    let is_content_write = is_content && authenticated && !is_read;
     // Content reads (public, optionally with a token) go through the caching mechanism.
     let is_content_read = is_api && is_read && !authenticated;
     let mut shared = vec![("500", "InternalError"), ("503", "ServiceUnavailable")];
@@ -221,7 +226,9 @@ fn document_operation(
             ("422", "UnprocessableEntity"),
         ]);
     }
-    if is_content_write && !matches!(method, HttpMethod::Delete) {
+    // Slugs (and account emails) are unique.
+    let is_post = matches!(method, HttpMethod::Post);
+    if authenticated && (is_post || (is_content_write && !matches!(method, HttpMethod::Delete))) {
         shared.push(("409", "Conflict"));
     }
     let parameters = operation.parameters.get_or_insert_with(Vec::new);
@@ -232,7 +239,7 @@ fn document_operation(
             "7f1c2e4a-create-news-1",
         ));
     }
-    if is_content_write && has_path_parameter {
+    if is_content_write && (has_path_parameter || !matches!(method, HttpMethod::Post)) {
         shared.push(("412", "PreconditionFailed"));
         parameters.push(header_parameter(
             "If-Match",

@@ -89,18 +89,23 @@ pub struct Instant(pub chrono::DateTime<chrono::Utc>);
 
 impl<'de> serde::Deserialize<'de> for Instant {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use chrono::Datelike;
         let text = String::deserialize(deserializer)?;
-        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&text) {
-            return Ok(Self(t.with_timezone(&chrono::Utc)));
-        }
-        chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        let parsed = chrono::DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&chrono::Utc))
             .ok()
-            .filter(|_| text.len() == 10)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|t| Self(t.and_utc()))
-            .ok_or_else(|| {
-                serde::de::Error::custom("expected a date (2024-05-29) or an RFC 3339 timestamp")
+            .or_else(|| {
+                chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                    .ok()
+                    .filter(|_| text.len() == 10)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|t| t.and_utc())
             })
+            // Years PostgreSQL can compare with (and that mean something here).
+            .filter(|t| (1..=9999).contains(&t.year()));
+        parsed.map(Self).ok_or_else(|| {
+            serde::de::Error::custom("expected a date (2024-05-29) or an RFC 3339 timestamp")
+        })
     }
 }
 
@@ -161,6 +166,7 @@ mod tests {
         assert!(at("at=2024-13-01").is_err());
         assert!(at("at=yesterday").is_err());
         assert!(at("at=2024-5-1").is_err());
+        assert!(at("at=-5000-01-01T00:00:00Z").is_err());
     }
 
     #[test]

@@ -101,6 +101,7 @@ impl<'a> Checker<'a> {
     /// An absolute http(s) URL.
     pub fn url(&mut self, field: &str, value: &str) {
         let ok = value.len() <= 2000
+            && !value.contains(char::is_control)
             && url::Url::parse(value)
                 .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
         if !ok {
@@ -108,6 +109,13 @@ impl<'a> Checker<'a> {
                 field,
                 "must be an absolute http or https URL of at most 2000 characters",
             );
+        }
+    }
+
+    /// A date or time in the years PostgreSQL and people both understand.
+    pub fn year_range(&mut self, field: &str, year: i32) {
+        if !(1800..=9999).contains(&year) {
+            self.fail(field, "must be in the years 1800 to 9999");
         }
     }
 

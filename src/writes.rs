@@ -2,8 +2,6 @@
 //! validates, writes, records the audit entry, and (for POST) honours `Idempotency-Key`.
 //! Each resource only says how to load, insert, update and delete its rows (`Document`).
 
-use std::future::{ready, Ready};
-
 use actix_web::http::{header, StatusCode};
 use actix_web::{dev::Payload, FromRequest, HttpRequest, HttpResponse};
 use diesel::prelude::*;
@@ -38,9 +36,10 @@ pub trait Document: 'static {
     fn location(id: Uuid) -> String {
         format!("{}/{id}", Self::COLLECTION)
     }
-    /// Locks the item's row for the rest of the transaction; its id, or None when it does not
-    /// exist.
-    fn lock(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError>;
+    /// The id of the item `key` names, or None when it does not exist.
+    fn id_of(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError>;
+    /// Locks the item's row for the rest of the transaction; false when it no longer exists.
+    fn lock(conn: &mut PgConnection, id: Uuid) -> Result<bool, ApiError>;
     fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<Self::Editor>, ApiError>;
     /// The input that would write the item as it is now.
     fn input_of(editor: &Self::Editor) -> Self::Input;
@@ -100,7 +99,7 @@ pub struct WriteHeaders {
 }
 
 impl WriteHeaders {
-    pub fn from_request(req: &HttpRequest) -> Result<Self, ApiError> {
+    pub fn parse(req: &HttpRequest) -> Result<Self, ApiError> {
         let text = |name: header::HeaderName| -> Result<Option<String>, ApiError> {
             req.headers()
                 .get(&name)
@@ -130,12 +129,54 @@ impl WriteHeaders {
     }
 }
 
-impl FromRequest for WriteHeaders {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+/// An authenticated write: the editor is checked first, so that a bad token is a 401 whatever
+/// else is wrong with the request; then the write headers, then the JSON body.
+pub struct WriteRequest {
+    pub editor: Editor,
+    pub headers: WriteHeaders,
+    pub body: Value,
+}
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Self::from_request(req))
+impl FromRequest for WriteRequest {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let editor = Editor::from_request(req, payload);
+        let headers = WriteHeaders::parse(req);
+        let body = crate::body::JsonValue::from_request(req, payload);
+        Box::pin(async move {
+            let editor = editor.await?;
+            let headers = headers?;
+            let body = body.await?.0;
+            Ok(Self {
+                editor,
+                headers,
+                body,
+            })
+        })
+    }
+}
+
+/// An authenticated write without a body (DELETE).
+pub struct BodilessWriteRequest {
+    pub editor: Editor,
+    pub headers: WriteHeaders,
+}
+
+impl FromRequest for BodilessWriteRequest {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let editor = Editor::from_request(req, payload);
+        let headers = WriteHeaders::parse(req);
+        Box::pin(async move {
+            Ok(Self {
+                editor: editor.await?,
+                headers: headers?,
+            })
+        })
     }
 }
 
@@ -380,7 +421,9 @@ pub fn create<D: Document>(
     conn.transaction(|conn| {
         let idempotency = match &ctx.headers.idempotency_key {
             Some(key) => {
-                let hash: String = Sha256::digest(raw.to_string().as_bytes())
+                // The key stands for one request: the same body sent elsewhere is another one.
+                let request = format!("POST {}\n{raw}", D::COLLECTION);
+                let hash: String = Sha256::digest(request.as_bytes())
                     .iter()
                     .map(|b| format!("{b:02x}"))
                     .collect();
@@ -429,14 +472,19 @@ fn current_id<D: Document>(current: &D::Editor) -> Result<Uuid, ApiError> {
         .ok_or_else(|| ApiError::Internal(format!("{} has no id", D::RESOURCE)))
 }
 
+/// The item, locked for the rest of the transaction. A slug is resolved to an id first and the
+/// row is locked by id, so that a concurrent change of the slug cannot turn a 412 into a 404.
 fn locked<D: Document>(
     conn: &mut PgConnection,
     key: &ItemKey,
 ) -> Result<Option<D::Editor>, ApiError> {
-    match D::lock(conn, key)? {
-        Some(id) => Ok(Some(loaded::<D>(conn, id)?)),
-        None => Ok(None),
+    let Some(id) = D::id_of(conn, key)? else {
+        return Ok(None);
+    };
+    if !D::lock(conn, id)? {
+        return Ok(None);
     }
+    Ok(Some(loaded::<D>(conn, id)?))
 }
 
 fn not_found<D: Document>() -> ApiError {
@@ -458,7 +506,8 @@ pub fn replace<D: Document>(
             write_over::<D>(conn, ctx, current, input)
         }
         None if create_missing => {
-            if matches!(ctx.headers.if_match, Some(IfMatch::Tags(_))) {
+            // Even `If-Match: *` is false for an item that does not exist (RFC 9110 13.1.1).
+            if ctx.headers.if_match.is_some() {
                 return Err(ApiError::PreconditionFailed(
                     "the item does not exist".into(),
                 ));

@@ -72,14 +72,26 @@ struct RefreshTokenState {
     revoked_at: Option<DateTime<Utc>>,
 }
 
-/// Marks a refresh token used and returns its owner and login family, when it is still good.
-/// A token used a second time means it was stolen or replayed: its whole family is revoked.
-/// Run inside a transaction (the row is locked).
+/// What became of a refresh token presented for rotation.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RefreshUse {
+    /// Good: it is now used; the caller issues the next token of `family_id` in the same
+    /// transaction.
+    Rotated { user_id: Uuid, family_id: Uuid },
+    /// Unknown, expired, revoked, or of a revoked login.
+    Invalid,
+    /// Used before: stolen or replayed. Its whole login is now revoked.
+    Reused,
+}
+
+/// Marks a refresh token used. Locks the token's row, so that a concurrent use of the same
+/// token waits until this transaction (and the token it issues) is committed, then sees it used
+/// and revokes the whole login, the new token included.
 pub fn use_refresh_token(
     conn: &mut PgConnection,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> QueryResult<Option<(Uuid, Uuid)>> {
+) -> QueryResult<RefreshUse> {
     let state: Option<RefreshTokenState> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(token_hash))
         .select((
@@ -93,18 +105,28 @@ pub fn use_refresh_token(
         .for_update()
         .first(conn)
         .optional()?;
-    let Some(state) = state else { return Ok(None) };
+    let Some(state) = state else {
+        return Ok(RefreshUse::Invalid);
+    };
     if state.used_at.is_some() {
         revoke_family(conn, state.family_id, now)?;
-        return Ok(None);
+        return Ok(RefreshUse::Reused);
     }
-    if state.revoked_at.is_some() || state.expires_at <= now {
-        return Ok(None);
+    let family_revoked: i64 = refresh_tokens::table
+        .filter(refresh_tokens::family_id.eq(state.family_id))
+        .filter(refresh_tokens::revoked_at.is_not_null())
+        .count()
+        .get_result(conn)?;
+    if state.revoked_at.is_some() || state.expires_at <= now || family_revoked > 0 {
+        return Ok(RefreshUse::Invalid);
     }
     diesel::update(refresh_tokens::table.find(state.id))
         .set(refresh_tokens::used_at.eq(now))
         .execute(conn)?;
-    Ok(Some((state.user_id, state.family_id)))
+    Ok(RefreshUse::Rotated {
+        user_id: state.user_id,
+        family_id: state.family_id,
+    })
 }
 
 pub fn revoke_family(
@@ -168,22 +190,32 @@ pub fn recent_failures(
         .first(conn)
 }
 
+/// Records a login attempt under each key; returns the rows' ids. Forgets attempts older than
+/// `forget_before` on the way.
 pub fn record_failures(
     conn: &mut PgConnection,
     keys: &[String],
     now: DateTime<Utc>,
     forget_before: DateTime<Utc>,
-) -> QueryResult<()> {
+) -> QueryResult<Vec<i64>> {
     let rows: Vec<_> = keys
         .iter()
         .map(|k| (login_failures::key.eq(k), login_failures::at.eq(now)))
         .collect();
-    diesel::insert_into(login_failures::table)
+    let ids = diesel::insert_into(login_failures::table)
         .values(rows)
-        .execute(conn)?;
+        .returning(login_failures::id)
+        .get_results(conn)?;
     diesel::delete(login_failures::table.filter(login_failures::at.lt(forget_before)))
         .execute(conn)?;
-    Ok(())
+    Ok(ids)
+}
+
+/// Forgets attempts recorded by `record_failures` (the login succeeded, or was refused unchecked).
+pub fn forget_attempts(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<()> {
+    diesel::delete(login_failures::table.filter(login_failures::id.eq_any(ids)))
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn clear_failures(conn: &mut PgConnection, key: &str) -> QueryResult<()> {

@@ -95,6 +95,9 @@ pub async fn login(
     limits: web::Data<LoginLimits>,
 ) -> Result<HttpResponse, ApiError> {
     let input: LoginRequest = parse_input(body.0)?;
+    if input.password.len() > 4 * password::MAX_PASSWORD_CHARS {
+        return Err(ApiError::InvalidCredentials);
+    }
     // The peer address of the connection; X-Forwarded-For is never trusted here.
     let client = req
         .peer_addr()
@@ -104,19 +107,31 @@ pub async fn login(
         let email = input.email.trim().to_lowercase();
         let now = Utc::now();
         let since = now - Duration::seconds(limits.window_seconds);
-        let keys_and_limits = [
-            (format!("email:{email}"), limits.max_failures),
-            (format!("ip:{client}"), limits.max_failures * 4),
-        ];
-        for (key, max) in &keys_and_limits {
+        // Keys are hashed: fixed length whatever is sent, and no address stored in clear.
+        let email_key = token_hash(&format!("email:{email}"));
+        let client_key = token_hash(&format!("ip:{client}"));
+        // Every attempt is recorded before it is checked and counted with the others, so that
+        // parallel attempts cannot all slip under the limit; a successful one is forgotten.
+        let attempt = [email_key.clone(), client_key.clone()];
+        let ids = queries::record_failures(conn, &attempt, now, since)?;
+        for (key, max) in [
+            (&email_key, limits.max_failures),
+            (&client_key, limits.max_failures * 4),
+        ] {
             let (count, oldest) = queries::recent_failures(conn, key, since)?;
-            if count >= *max {
+            if count > max {
+                queries::forget_attempts(conn, &ids)?;
                 let free_at = oldest.unwrap_or(now) + Duration::seconds(limits.window_seconds);
                 let retry_after = (free_at - now).num_seconds().max(1) as u64;
                 return Err(ApiError::TooManyRequests { retry_after });
             }
         }
-        let user = queries::find_user_by_email(conn, &email)?;
+        // Longer than any stored address: no account, but the same work.
+        let user = if email.len() <= 254 && !email.contains('\0') {
+            queries::find_user_by_email(conn, &email)?
+        } else {
+            None
+        };
         let valid = match &user {
             Some(u) => password::verify(&input.password, &u.password_hash) && u.active,
             None => {
@@ -125,11 +140,10 @@ pub async fn login(
             }
         };
         let Some(user) = user.filter(|_| valid) else {
-            let failed: Vec<String> = keys_and_limits.into_iter().map(|(k, _)| k).collect();
-            queries::record_failures(conn, &failed, now, since)?;
             return Err(ApiError::InvalidCredentials);
         };
-        queries::clear_failures(conn, &keys_and_limits[0].0)?;
+        queries::forget_attempts(conn, &ids)?;
+        queries::clear_failures(conn, &email_key)?;
         queries::record_login(conn, user.id, now)?;
         issue_tokens(conn, &keys, &user, Uuid::new_v4())
     })
@@ -161,17 +175,29 @@ pub async fn refresh(
     let hash = token_hash(&input.refresh_token);
     let tokens = db::run(&pool, move |conn| {
         let now = Utc::now();
-        // Committed even when the answer is 401: a detected reuse must stay revoked.
-        let used = conn.transaction(|conn| queries::use_refresh_token(conn, &hash, now))?;
-        let invalid = || ApiError::Unauthorized("the refresh token is not valid".into());
-        let (user_id, family_id) = used.ok_or_else(invalid)?;
-        match queries::find_user(conn, user_id)? {
-            Some(user) if user.active => issue_tokens(conn, &keys, &user, family_id),
-            _ => {
-                queries::revoke_family(conn, family_id, now)?;
-                Err(invalid())
-            }
-        }
+        // One transaction that always commits: a detected reuse stays revoked although the
+        // answer is 401, and the next token exists before a concurrent reuse can look.
+        conn.transaction(
+            |conn| -> Result<Result<TokenResponse, ApiError>, ApiError> {
+                let invalid = || ApiError::Unauthorized("the refresh token is not valid".into());
+                match queries::use_refresh_token(conn, &hash, now)? {
+                    queries::RefreshUse::Rotated { user_id, family_id } => {
+                        match queries::find_user(conn, user_id)? {
+                            Some(user) if user.active => {
+                                Ok(issue_tokens(conn, &keys, &user, family_id))
+                            }
+                            _ => {
+                                queries::revoke_family(conn, family_id, now)?;
+                                Ok(Err(invalid()))
+                            }
+                        }
+                    }
+                    queries::RefreshUse::Invalid | queries::RefreshUse::Reused => {
+                        Ok(Err(invalid()))
+                    }
+                }
+            },
+        )?
     })
     .await?;
     Ok(private_json(&tokens))

@@ -190,6 +190,9 @@ impl Document for MissionDocument {
                     "must be a finite number below 10^15",
                 );
             }
+            if let Some(as_of) = k.as_of {
+                c.year_range(&format!("key_figures[{i}].as_of"), as_of.year());
+            }
             if let Some(unit) = &k.unit {
                 c.plain_text(&format!("key_figures[{i}].unit"), unit, 1, 40);
             }
@@ -199,13 +202,23 @@ impl Document for MissionDocument {
         }
     }
 
-    fn lock(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError> {
-        let query = missions::table.select(missions::id).for_update();
+    fn id_of(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError> {
+        let query = missions::table.select(missions::id);
         let id = match key {
             ItemKey::Id(id) => query.filter(missions::id.eq(*id)).first(conn),
             ItemKey::Slug(slug) => query.filter(missions::slug.eq(slug)).first(conn),
         };
         Ok(id.optional()?)
+    }
+
+    fn lock(conn: &mut PgConnection, id: Uuid) -> Result<bool, ApiError> {
+        let locked: Option<Uuid> = missions::table
+            .find(id)
+            .select(missions::id)
+            .for_update()
+            .first(conn)
+            .optional()?;
+        Ok(locked.is_some())
     }
 
     fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<MissionEditor>, ApiError> {

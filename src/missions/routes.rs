@@ -7,8 +7,7 @@ use super::dto::{
     Mission, MissionEditor, MissionInput, MissionListItem, MissionSummary, MissionView,
 };
 use super::queries::{self, MissionFilter, MissionOrder};
-use crate::auth::extractor::{Editor, MaybeEditor};
-use crate::body::JsonValue;
+use crate::auth::extractor::MaybeEditor;
 use crate::caching::{Audience, CachePolicy};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
@@ -16,7 +15,7 @@ use crate::locale::{Locales, RequestLocale};
 use crate::pagination::{ListResponse, Paging};
 use crate::params::{ItemKey, LocaleParams, Query};
 use crate::responses::{editor_item_response, editor_list_response, item_response, list_response};
-use crate::writes::{self, run_write, WriteHeaders};
+use crate::writes::{self, run_write, BodilessWriteRequest, WriteRequest};
 
 /// Orders of the mission list; a leading `-` means descending.
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
@@ -189,15 +188,17 @@ pub async fn get_mission(
 )]
 #[post("/missions")]
 pub async fn create_mission(
-    editor: Editor,
-    headers: WriteHeaders,
-    body: JsonValue,
+    write: WriteRequest,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
-    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
-        writes::create::<MissionDocument>(conn, ctx, body.0)
-    })
+    run_write(
+        &pool,
+        write.editor,
+        write.headers,
+        &locales,
+        move |conn, ctx| writes::create::<MissionDocument>(conn, ctx, write.body),
+    )
     .await
 }
 
@@ -214,17 +215,19 @@ pub async fn create_mission(
 )]
 #[put("/missions/{id_or_slug}")]
 pub async fn replace_mission(
-    editor: Editor,
-    headers: WriteHeaders,
+    write: WriteRequest,
     path: web::Path<String>,
-    body: JsonValue,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
     let key = ItemKey::parse(&path)?;
-    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
-        writes::replace::<MissionDocument>(conn, ctx, &key, body.0, false)
-    })
+    run_write(
+        &pool,
+        write.editor,
+        write.headers,
+        &locales,
+        move |conn, ctx| writes::replace::<MissionDocument>(conn, ctx, &key, write.body, false),
+    )
     .await
 }
 
@@ -243,17 +246,19 @@ pub async fn replace_mission(
 )]
 #[patch("/missions/{id_or_slug}")]
 pub async fn update_mission(
-    editor: Editor,
-    headers: WriteHeaders,
+    write: WriteRequest,
     path: web::Path<String>,
-    body: JsonValue,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
     let key = ItemKey::parse(&path)?;
-    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
-        writes::patch::<MissionDocument>(conn, ctx, &key, body.0)
-    })
+    run_write(
+        &pool,
+        write.editor,
+        write.headers,
+        &locales,
+        move |conn, ctx| writes::patch::<MissionDocument>(conn, ctx, &key, write.body),
+    )
     .await
 }
 
@@ -269,15 +274,18 @@ pub async fn update_mission(
 )]
 #[delete("/missions/{id_or_slug}")]
 pub async fn delete_mission(
-    editor: Editor,
-    headers: WriteHeaders,
+    write: BodilessWriteRequest,
     path: web::Path<String>,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
     let key = ItemKey::parse(&path)?;
-    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
-        writes::delete::<MissionDocument>(conn, ctx, &key)
-    })
+    run_write(
+        &pool,
+        write.editor,
+        write.headers,
+        &locales,
+        move |conn, ctx| writes::delete::<MissionDocument>(conn, ctx, &key),
+    )
     .await
 }

@@ -1,6 +1,6 @@
 //! How editors' writes of news reach the database (see `crate::writes`).
 
-use chrono::Utc;
+use chrono::{Datelike, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -74,18 +74,31 @@ impl Document for NewsDocument {
         for (i, tag) in input.tags.iter().enumerate() {
             c.slug(&format!("tags[{i}]"), tag);
         }
+        if let Some(at) = input.published_at {
+            c.year_range("published_at", at.year());
+        }
         if let Some(url) = &input.cover_image_url {
             c.url("cover_image_url", url);
         }
     }
 
-    fn lock(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError> {
-        let query = news::table.select(news::id).for_update();
+    fn id_of(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError> {
+        let query = news::table.select(news::id);
         let id = match key {
             ItemKey::Id(id) => query.filter(news::id.eq(*id)).first(conn),
             ItemKey::Slug(slug) => query.filter(news::slug.eq(slug)).first(conn),
         };
         Ok(id.optional()?)
+    }
+
+    fn lock(conn: &mut PgConnection, id: Uuid) -> Result<bool, ApiError> {
+        let locked: Option<Uuid> = news::table
+            .find(id)
+            .select(news::id)
+            .for_update()
+            .first(conn)
+            .optional()?;
+        Ok(locked.is_some())
     }
 
     fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<NewsEditor>, ApiError> {

@@ -6,8 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::document::NewsDocument;
 use super::dto::{News, NewsEditor, NewsInput, NewsListItem, NewsSummary, NewsView};
 use super::queries::{self, EditorState, NewsFilter, Visibility};
-use crate::auth::extractor::{Editor, MaybeEditor};
-use crate::body::JsonValue;
+use crate::auth::extractor::MaybeEditor;
 use crate::caching::{Audience, CachePolicy};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
@@ -15,7 +14,7 @@ use crate::locale::{Locales, RequestLocale};
 use crate::pagination::{ListResponse, Paging};
 use crate::params::{is_slug, Instant, ItemKey, LocaleParams, Query};
 use crate::responses::{editor_item_response, editor_list_response, item_response, list_response};
-use crate::writes::{self, run_write, WriteHeaders};
+use crate::writes::{self, run_write, BodilessWriteRequest, WriteRequest};
 
 /// Orders of the news list; a leading `-` means descending.
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
@@ -220,15 +219,17 @@ pub async fn get_news(
 )]
 #[post("/news")]
 pub async fn create_news(
-    editor: Editor,
-    headers: WriteHeaders,
-    body: JsonValue,
+    write: WriteRequest,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
-    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
-        writes::create::<NewsDocument>(conn, ctx, body.0)
-    })
+    run_write(
+        &pool,
+        write.editor,
+        write.headers,
+        &locales,
+        move |conn, ctx| writes::create::<NewsDocument>(conn, ctx, write.body),
+    )
     .await
 }
 
@@ -245,17 +246,19 @@ pub async fn create_news(
 )]
 #[put("/news/{id_or_slug}")]
 pub async fn replace_news(
-    editor: Editor,
-    headers: WriteHeaders,
+    write: WriteRequest,
     path: web::Path<String>,
-    body: JsonValue,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
     let key = ItemKey::parse(&path)?;
-    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
-        writes::replace::<NewsDocument>(conn, ctx, &key, body.0, false)
-    })
+    run_write(
+        &pool,
+        write.editor,
+        write.headers,
+        &locales,
+        move |conn, ctx| writes::replace::<NewsDocument>(conn, ctx, &key, write.body, false),
+    )
     .await
 }
 
@@ -275,17 +278,19 @@ pub async fn replace_news(
 )]
 #[patch("/news/{id_or_slug}")]
 pub async fn update_news(
-    editor: Editor,
-    headers: WriteHeaders,
+    write: WriteRequest,
     path: web::Path<String>,
-    body: JsonValue,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
     let key = ItemKey::parse(&path)?;
-    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
-        writes::patch::<NewsDocument>(conn, ctx, &key, body.0)
-    })
+    run_write(
+        &pool,
+        write.editor,
+        write.headers,
+        &locales,
+        move |conn, ctx| writes::patch::<NewsDocument>(conn, ctx, &key, write.body),
+    )
     .await
 }
 
@@ -299,15 +304,18 @@ pub async fn update_news(
 )]
 #[delete("/news/{id_or_slug}")]
 pub async fn delete_news(
-    editor: Editor,
-    headers: WriteHeaders,
+    write: BodilessWriteRequest,
     path: web::Path<String>,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
     let key = ItemKey::parse(&path)?;
-    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
-        writes::delete::<NewsDocument>(conn, ctx, &key)
-    })
+    run_write(
+        &pool,
+        write.editor,
+        write.headers,
+        &locales,
+        move |conn, ctx| writes::delete::<NewsDocument>(conn, ctx, &key),
+    )
     .await
 }

@@ -43,13 +43,23 @@ impl Document for ObjectiveDocument {
         c.localized("body", &input.body, 200_000, false);
     }
 
-    fn lock(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError> {
-        let query = objectives::table.select(objectives::id).for_update();
+    fn id_of(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError> {
+        let query = objectives::table.select(objectives::id);
         let id = match key {
             ItemKey::Id(id) => query.filter(objectives::id.eq(*id)).first(conn),
             ItemKey::Slug(slug) => query.filter(objectives::slug.eq(slug)).first(conn),
         };
         Ok(id.optional()?)
+    }
+
+    fn lock(conn: &mut PgConnection, id: Uuid) -> Result<bool, ApiError> {
+        let locked: Option<Uuid> = objectives::table
+            .find(id)
+            .select(objectives::id)
+            .for_update()
+            .first(conn)
+            .optional()?;
+        Ok(locked.is_some())
     }
 
     fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<ObjectiveEditor>, ApiError> {

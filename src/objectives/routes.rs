@@ -5,8 +5,7 @@ use utoipa::IntoParams;
 use super::document::ObjectiveDocument;
 use super::dto::{Objective, ObjectiveEditor, ObjectiveInput, ObjectiveView};
 use super::queries;
-use crate::auth::extractor::{Editor, MaybeEditor};
-use crate::body::JsonValue;
+use crate::auth::extractor::MaybeEditor;
 use crate::caching::{Audience, CachePolicy};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
@@ -14,7 +13,7 @@ use crate::locale::{Locales, RequestLocale};
 use crate::pagination::{ListResponse, Paging};
 use crate::params::{ItemKey, LocaleParams, Query};
 use crate::responses::{editor_item_response, editor_list_response, item_response, list_response};
-use crate::writes::{self, run_write, WriteHeaders};
+use crate::writes::{self, run_write, BodilessWriteRequest, WriteRequest};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -120,15 +119,17 @@ pub async fn get_objective(
 )]
 #[post("/objectives")]
 pub async fn create_objective(
-    editor: Editor,
-    headers: WriteHeaders,
-    body: JsonValue,
+    write: WriteRequest,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
-    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
-        writes::create::<ObjectiveDocument>(conn, ctx, body.0)
-    })
+    run_write(
+        &pool,
+        write.editor,
+        write.headers,
+        &locales,
+        move |conn, ctx| writes::create::<ObjectiveDocument>(conn, ctx, write.body),
+    )
     .await
 }
 
@@ -143,17 +144,19 @@ pub async fn create_objective(
 )]
 #[put("/objectives/{id_or_slug}")]
 pub async fn replace_objective(
-    editor: Editor,
-    headers: WriteHeaders,
+    write: WriteRequest,
     path: web::Path<String>,
-    body: JsonValue,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
     let key = ItemKey::parse(&path)?;
-    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
-        writes::replace::<ObjectiveDocument>(conn, ctx, &key, body.0, false)
-    })
+    run_write(
+        &pool,
+        write.editor,
+        write.headers,
+        &locales,
+        move |conn, ctx| writes::replace::<ObjectiveDocument>(conn, ctx, &key, write.body, false),
+    )
     .await
 }
 
@@ -171,17 +174,19 @@ pub async fn replace_objective(
 )]
 #[patch("/objectives/{id_or_slug}")]
 pub async fn update_objective(
-    editor: Editor,
-    headers: WriteHeaders,
+    write: WriteRequest,
     path: web::Path<String>,
-    body: JsonValue,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
     let key = ItemKey::parse(&path)?;
-    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
-        writes::patch::<ObjectiveDocument>(conn, ctx, &key, body.0)
-    })
+    run_write(
+        &pool,
+        write.editor,
+        write.headers,
+        &locales,
+        move |conn, ctx| writes::patch::<ObjectiveDocument>(conn, ctx, &key, write.body),
+    )
     .await
 }
 
@@ -195,15 +200,18 @@ pub async fn update_objective(
 )]
 #[delete("/objectives/{id_or_slug}")]
 pub async fn delete_objective(
-    editor: Editor,
-    headers: WriteHeaders,
+    write: BodilessWriteRequest,
     path: web::Path<String>,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
     let key = ItemKey::parse(&path)?;
-    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
-        writes::delete::<ObjectiveDocument>(conn, ctx, &key)
-    })
+    run_write(
+        &pool,
+        write.editor,
+        write.headers,
+        &locales,
+        move |conn, ctx| writes::delete::<ObjectiveDocument>(conn, ctx, &key),
+    )
     .await
 }

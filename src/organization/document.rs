@@ -41,12 +41,21 @@ impl Document for OrganizationDocument {
         Self::COLLECTION.to_owned()
     }
 
-    fn lock(conn: &mut PgConnection, _key: &ItemKey) -> Result<Option<Uuid>, ApiError> {
+    fn id_of(conn: &mut PgConnection, _key: &ItemKey) -> Result<Option<Uuid>, ApiError> {
         Ok(organization::table
+            .select(organization::id)
+            .first(conn)
+            .optional()?)
+    }
+
+    fn lock(conn: &mut PgConnection, id: Uuid) -> Result<bool, ApiError> {
+        let locked: Option<Uuid> = organization::table
+            .find(id)
             .select(organization::id)
             .for_update()
             .first(conn)
-            .optional()?)
+            .optional()?;
+        Ok(locked.is_some())
     }
 
     fn load(conn: &mut PgConnection, _id: Uuid) -> Result<Option<OrganizationEditor>, ApiError> {

@@ -3,15 +3,14 @@ use actix_web::{get, patch, put, web, HttpRequest, HttpResponse};
 use super::document::OrganizationDocument;
 use super::dto::{Organization, OrganizationEditor, OrganizationInput, OrganizationView};
 use super::queries;
-use crate::auth::extractor::{Editor, MaybeEditor};
-use crate::body::JsonValue;
+use crate::auth::extractor::MaybeEditor;
 use crate::caching::{Audience, CachePolicy};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::locale::{Locales, RequestLocale};
 use crate::params::{ItemKey, LocaleParams, Query};
 use crate::responses::{editor_item_response, item_response};
-use crate::writes::{self, run_write, WriteHeaders};
+use crate::writes::{self, run_write, WriteRequest};
 
 /// The singleton has no key; the write mechanism is given this one.
 fn singleton() -> ItemKey {
@@ -73,15 +72,19 @@ pub async fn get_organization(
 )]
 #[put("/organization")]
 pub async fn replace_organization(
-    editor: Editor,
-    headers: WriteHeaders,
-    body: JsonValue,
+    write: WriteRequest,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
-    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
-        writes::replace::<OrganizationDocument>(conn, ctx, &singleton(), body.0, true)
-    })
+    run_write(
+        &pool,
+        write.editor,
+        write.headers,
+        &locales,
+        move |conn, ctx| {
+            writes::replace::<OrganizationDocument>(conn, ctx, &singleton(), write.body, true)
+        },
+    )
     .await
 }
 
@@ -102,14 +105,16 @@ pub async fn replace_organization(
 )]
 #[patch("/organization")]
 pub async fn update_organization(
-    editor: Editor,
-    headers: WriteHeaders,
-    body: JsonValue,
+    write: WriteRequest,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
-    run_write(&pool, editor, headers, &locales, move |conn, ctx| {
-        writes::patch::<OrganizationDocument>(conn, ctx, &singleton(), body.0)
-    })
+    run_write(
+        &pool,
+        write.editor,
+        write.headers,
+        &locales,
+        move |conn, ctx| writes::patch::<OrganizationDocument>(conn, ctx, &singleton(), write.body),
+    )
     .await
 }

@@ -431,3 +431,130 @@ async fn editors_are_not_administrators() {
         .await;
     assert_problem(response, 403).await;
 }
+
+#[tokio::test]
+async fn hostile_login_bodies_get_4xx() {
+    let app = TestApp::new().await;
+    for body in [
+        json!({"email": "a\u{0}b@example.org", "password": "x"}),
+        json!({"email": "' OR 1=1 --", "password": "' OR 1=1 --"}),
+        json!({"email": "x".repeat(10_000), "password": "y".repeat(10_000)}),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 401).await;
+    }
+    for body in [
+        json!({"email": 1, "password": "x"}),
+        json!({"email": "a@b.c", "password": "x", "admin": true}),
+        json!("text"),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 422).await;
+    }
+    let refresh = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .json(&json!({"refresh_token": "\u{0}"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(refresh, 401).await;
+}
+
+#[tokio::test]
+async fn parallel_guesses_cannot_slip_under_the_limit() {
+    let app = TestApp::builder()
+        .env("ORGCMS_LOGIN_MAX_FAILURES", "3")
+        .spawn()
+        .await;
+    app.create_user("target@example.org", "editor");
+    let guesses = (0..12).map(|i| {
+        let app = &app;
+        async move {
+            app.login("target@example.org", &format!("guess {i}"))
+                .await
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= 3, "at most the limit is checked: {statuses:?}");
+    assert_eq!(
+        checked + statuses.iter().filter(|s| **s == 429).count(),
+        12,
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_use_of_one_refresh_token_leaves_no_valid_login() {
+    let app = TestApp::new().await;
+    app.create_user("ed@example.org", "editor");
+    let tokens: Value = app
+        .login("ed@example.org", TEST_PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = |token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/api/v1/auth/refresh"))
+                .json(&json!({"refresh_token": token}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let responses = futures_util::future::join_all((0..5).map(|_| refresh(token.clone()))).await;
+    let mut issued = Vec::new();
+    for response in responses {
+        if response.status() == 200 {
+            let body: Value = response.json().await.unwrap();
+            issued.push(body["refresh_token"].as_str().unwrap().to_owned());
+        } else {
+            assert_eq!(response.status(), 401);
+        }
+    }
+    assert!(issued.len() <= 1, "one rotation at most");
+    for token in issued {
+        assert_problem(refresh(token).await, 401).await;
+    }
+}
+
+#[tokio::test]
+async fn a_bad_token_is_401_whatever_else_is_wrong() {
+    let app = TestApp::new().await;
+    let id = app.create_user("off@example.org", "editor");
+    let token = sign(&claims(&id.to_string()), Algorithm::HS256, TEST_JWT_SECRET);
+    diesel::update(users::table.find(id))
+        .set(users::active.eq(false))
+        .execute(&mut app.conn())
+        .unwrap();
+    let response = app
+        .client
+        .patch(app.url("/api/v1/news/anything"))
+        .bearer_auth(&token)
+        .header("Content-Type", "text/plain")
+        .header("If-Match", "not-quoted")
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 401).await;
+}

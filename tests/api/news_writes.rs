@@ -481,3 +481,134 @@ async fn editors_list_by_state_and_the_public_never_sees_unpublished_items() {
     }
     assert_problem(app.get("/api/v1/news?status=draft").await, 400).await;
 }
+
+#[tokio::test]
+async fn nul_bytes_and_sql_in_bodies_are_422_or_stored_verbatim() {
+    let app = TestApp::new().await;
+    let token = app.editor_token().await;
+    let nul = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &token,
+            Some(json!({"title": {"en": "a\u{0}b"}})),
+            &[],
+        )
+        .await;
+    assert_eq!(error_fields(&assert_problem(nul, 422).await), ["title.en"]);
+    let sql = "Robert'); DROP TABLE news;--";
+    let created = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &token,
+            Some(json!({"title": {"en": sql}, "status": "published"})),
+            &[],
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let body: Value = created.json().await.unwrap();
+    assert_eq!(
+        app.get_json(&format!("/api/v1/news/{}", body["slug"].as_str().unwrap()))
+            .await["title"],
+        sql
+    );
+}
+
+#[tokio::test]
+async fn an_idempotency_key_belongs_to_one_endpoint() {
+    let app = TestApp::new().await;
+    let token = app.editor_token().await;
+    let body = json!({"title": {"en": "Shared"}});
+    let key = [("Idempotency-Key", "shared-key")];
+    assert_eq!(
+        app.send(
+            Method::POST,
+            "/api/v1/objectives",
+            &token,
+            Some(body.clone()),
+            &key
+        )
+        .await
+        .status(),
+        201
+    );
+    assert_problem(
+        app.send(Method::POST, "/api/v1/news", &token, Some(body), &key)
+            .await,
+        422,
+    )
+    .await;
+    // Keys are per account: another editor may use the same one.
+    let other = app.editor_token().await;
+    let response = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &other,
+            Some(json!({"title": {"en": "Shared"}})),
+            &key,
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+}
+
+#[tokio::test]
+async fn out_of_range_dates_and_control_characters_are_refused() {
+    let app = TestApp::new().await;
+    let token = app.editor_token().await;
+    for (body, field) in [
+        (
+            json!({"title": {"en": "x"}, "published_at": "-5000-01-01T00:00:00Z"}),
+            "published_at",
+        ),
+        (
+            json!({"title": {"en": "x"}, "published_at": "+20000-01-01T00:00:00Z"}),
+            "published_at",
+        ),
+        (
+            json!({"title": {"en": "x"}, "cover_image_url": "https://example.org/a\u{0}b"}),
+            "cover_image_url",
+        ),
+    ] {
+        let problem = assert_problem(
+            app.send(
+                Method::POST,
+                "/api/v1/news",
+                &token,
+                Some(body.clone()),
+                &[],
+            )
+            .await,
+            422,
+        )
+        .await;
+        assert_eq!(error_fields(&problem), [field], "{body}");
+    }
+    for query in [
+        "published_after=-5000-01-01T00:00:00Z",
+        "published_before=0000-01-01",
+    ] {
+        assert_problem(app.get(&format!("/api/v1/news?{query}")).await, 400).await;
+    }
+}
+
+#[tokio::test]
+async fn if_match_on_a_missing_profile_is_412() {
+    let app = TestApp::new().await;
+    let token = app.editor_token().await;
+    let body = json!({"name": {"en": "Org"}, "acronym": "ORG", "founded_year": 2000, "un_system_member": false,
+                      "member_states": 1, "observer_states": 0, "countries_with_offices": 1});
+    for tag in ["*", "\"abc\""] {
+        let response = app
+            .send(
+                Method::PUT,
+                "/api/v1/organization",
+                &token,
+                Some(body.clone()),
+                &[("If-Match", tag)],
+            )
+            .await;
+        assert_problem(response, 412).await;
+    }
+}
