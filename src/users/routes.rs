@@ -6,15 +6,16 @@ use uuid::Uuid;
 use super::dto::{CreateUser, UpdateUser};
 use super::queries::{self, UserChanges};
 use crate::auth::dto::User;
-use crate::auth::extractor::Admin;
+use crate::auth::extractor::{Admin, Editor};
 use crate::auth::{password, queries as auth_queries};
-use crate::body::{parse_input, JsonValue};
+use crate::body::parse_input;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::locale::Locales;
 use crate::pagination::{ListResponse, Paging};
 use crate::params::Query;
 use crate::validation::Checker;
+use crate::writes::WriteRequest;
 use crate::{audit, writes};
 use diesel::Connection;
 
@@ -33,6 +34,17 @@ fn no_store(status: actix_web::http::StatusCode, body: &impl serde::Serialize) -
     HttpResponse::build(status)
         .insert_header(("Cache-Control", "no-store"))
         .json(body)
+}
+
+/// Account changes are for administrators (the token is checked before the body is read).
+fn require_admin(editor: Editor) -> Result<Editor, ApiError> {
+    if editor.role == "admin" {
+        Ok(editor)
+    } else {
+        Err(ApiError::Forbidden(
+            "this operation is for administrators".into(),
+        ))
+    }
 }
 
 fn check_email(checker: &mut Checker, email: &str) {
@@ -89,12 +101,12 @@ pub async fn list_users(
 )]
 #[post("/users")]
 pub async fn create_user(
-    admin: Admin,
-    body: JsonValue,
+    write: WriteRequest,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
-    let input: CreateUser = parse_input(body.0)?;
+    let actor = require_admin(write.editor)?;
+    let input: CreateUser = parse_input(write.body)?;
     let email = input.email.trim().to_lowercase();
     let mut checker = Checker::new(&locales);
     check_email(&mut checker, &email);
@@ -104,7 +116,6 @@ pub async fn create_user(
     }
     checker.finish()?;
     let hash = password::hash(&input.password)?;
-    let actor = admin.0;
     let user = db::run(&pool, move |conn| {
         conn.transaction(|conn| {
             let role = input.role.as_str();
@@ -174,14 +185,14 @@ pub async fn get_user(
 )]
 #[patch("/users/{id}")]
 pub async fn update_user(
-    admin: Admin,
+    write: WriteRequest,
     path: web::Path<String>,
-    body: JsonValue,
     pool: web::Data<DbPool>,
     locales: web::Data<Locales>,
 ) -> Result<HttpResponse, ApiError> {
     let id = Uuid::parse_str(&path).map_err(|_| ApiError::not_found("no such account"))?;
-    let input: UpdateUser = parse_input(body.0)?;
+    let actor = require_admin(write.editor)?;
+    let input: UpdateUser = parse_input(write.body)?;
     let mut checker = Checker::new(&locales);
     if let Some(name) = &input.display_name {
         checker.plain_text("display_name", name, 1, 200);
@@ -189,7 +200,7 @@ pub async fn update_user(
     if let Some(weakness) = input.password.as_deref().and_then(password::weakness) {
         checker.fail("password", weakness);
     }
-    if id == admin.0.id
+    if id == actor.id
         && (input.active == Some(false) || input.role == Some(super::dto::Role::Editor))
     {
         checker.fail(
@@ -199,7 +210,6 @@ pub async fn update_user(
     }
     checker.finish()?;
     let password_hash = input.password.as_deref().map(password::hash).transpose()?;
-    let actor = admin.0;
     let user = db::run(&pool, move |conn| {
         conn.transaction(|conn| {
             let password_changed = password_hash.is_some();
