@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod params;
 pub mod responses;
+pub mod routing;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

@@ -57,6 +57,55 @@ fn string_header(description: &str) -> utoipa::openapi::header::Header {
         .build()
 }
 
+/// Drops component schemas that nothing refers to (utoipa registers the item types of generic
+/// lists, which it inlines).
+fn remove_unused_schemas(doc: &mut OpenApiDocument) {
+    fn collect_refs(value: &serde_json::Value, found: &mut std::collections::BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(r)) = map.get("$ref") {
+                    if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                        found.insert(name.to_owned());
+                    }
+                }
+                map.values().for_each(|v| collect_refs(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| collect_refs(v, found)),
+            _ => {}
+        }
+    }
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    let schemas = std::mem::take(&mut components.schemas);
+    let mut roots = std::collections::BTreeSet::new();
+    let mut outside = serde_json::to_value(&doc.paths).unwrap_or_default();
+    collect_refs(&outside, &mut roots);
+    outside = serde_json::to_value(&components.responses).unwrap_or_default();
+    collect_refs(&outside, &mut roots);
+    // Follow references between schemas until nothing new turns up.
+    let mut used = roots.clone();
+    let mut frontier: Vec<String> = roots.into_iter().collect();
+    while let Some(name) = frontier.pop() {
+        if let Some(schema) = schemas.get(&name) {
+            let mut found = std::collections::BTreeSet::new();
+            collect_refs(
+                &serde_json::to_value(schema).unwrap_or_default(),
+                &mut found,
+            );
+            for f in found {
+                if used.insert(f.clone()) {
+                    frontier.push(f);
+                }
+            }
+        }
+    }
+    components.schemas = schemas
+        .into_iter()
+        .filter(|(name, _)| used.contains(name))
+        .collect();
+}
+
 /// The shared responses, referenced from every operation that can give them.
 fn add_shared_components(doc: &mut OpenApiDocument) {
     let components = doc.components.get_or_insert_with(Default::default);
@@ -155,6 +204,7 @@ fn header_parameter(name: &str, description: &str, example: &str) -> Parameter {
 /// authentication, preconditions, item lookup, the database, and on reads the caching headers.
 pub fn document_shared_behaviour(doc: &mut OpenApiDocument) {
     add_shared_components(doc);
+    remove_unused_schemas(doc);
     for (path, item) in doc.paths.paths.iter_mut() {
         let has_path_parameter = path.contains('{');
         let is_api = path.starts_with("/api/");
@@ -209,10 +259,12 @@ fn document_operation(
     let is_content_write = is_content && authenticated && !is_read;
     // Content reads (public, optionally with a token) go through the caching mechanism.
     let is_content_read = is_api && is_read && !authenticated;
-    let mut shared = vec![("500", "InternalError"), ("503", "ServiceUnavailable")];
-    if is_api {
-        shared.push(("400", "BadRequest"));
-    }
+    // Every handler checks its query string (and writes their headers and body).
+    let mut shared = vec![
+        ("400", "BadRequest"),
+        ("500", "InternalError"),
+        ("503", "ServiceUnavailable"),
+    ];
     if authenticated || (is_api && is_read) {
         shared.push(("401", "Unauthorized"));
     }

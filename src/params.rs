@@ -72,6 +72,11 @@ impl<T: DeserializeOwned + IntoParams> FromRequest for Query<T> {
     }
 }
 
+/// Endpoints that take no query parameter at all.
+#[derive(Debug, serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NoParams {}
+
 /// Endpoints that take no parameter but `locale`.
 #[derive(Debug, serde::Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

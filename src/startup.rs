@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, Service, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::{web, App, HttpMessage, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa::OpenApi;
 use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
@@ -17,7 +17,6 @@ use crate::body::BodyLimit;
 use crate::caching::CachePolicy;
 use crate::config::Settings;
 use crate::db::{self, DbPool};
-use crate::error::ApiError;
 use crate::openapi::{document_shared_behaviour, ApiDoc};
 use crate::{audit, auth, health, missions, news, objectives, organization, users};
 
@@ -138,6 +137,7 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
     });
     let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes as usize));
     let spec = openapi();
+    let route_table = web::Data::new(crate::routing::RouteTable::from_openapi(&spec));
     let workers = settings.workers;
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
@@ -148,11 +148,12 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
             .app_data(keys.clone())
             .app_data(login_limits.clone())
             .app_data(body_limit.clone())
+            .app_data(route_table.clone())
             .configure(routes)
             .split_for_parts();
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
             .service(web::redirect("/docs", "/docs/"))
-            .default_service(web::to(not_found))
+            .default_service(web::to(crate::routing::fallback))
             .wrap_fn(request_id_and_access_log)
             .wrap(TracingLogger::default())
     })
@@ -162,12 +163,6 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
         None => server,
     };
     Ok(server.run())
-}
-
-async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found(
-        "no such resource; the API lives under /api/v1 (see /docs)",
-    ))
 }
 
 /// Echoes the request id that `TracingLogger` gave the request (and its log lines), and logs one

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
+use crate::params::{NoParams, Query};
 
 /// The state of a probe.
 #[derive(Debug, Serialize, ToSchema)]
@@ -23,7 +24,7 @@ pub struct HealthStatus {
     responses((status = 200, description = "The process is up", body = HealthStatus)),
 )]
 #[get("/healthz")]
-pub async fn get_healthz() -> HttpResponse {
+pub async fn get_healthz(_query: Query<NoParams>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(HealthStatus {
@@ -40,7 +41,10 @@ pub async fn get_healthz() -> HttpResponse {
     responses((status = 200, description = "Ready to serve", body = HealthStatus)),
 )]
 #[get("/readyz")]
-pub async fn get_readyz(pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+pub async fn get_readyz(
+    _query: Query<NoParams>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
     db::run(&pool, |conn| {
         conn.batch_execute("SELECT 1")
             .map_err(|e| ApiError::Unavailable(e.to_string()))

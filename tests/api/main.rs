@@ -15,5 +15,6 @@ mod news_writes;
 mod objectives;
 mod openapi;
 mod organization;
+mod routes;
 mod seed;
 mod users;

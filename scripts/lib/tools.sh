@@ -1,0 +1,54 @@
+# Contract tools, each pinned, installed from the package registries into .tools/ (git-ignored).
+# A tool whose registry cannot be reached is skipped with a loud message; any other failure fails.
+
+tools_dir="$repo_root/.tools"
+
+PYTHON_TOOLS=(openapi-spec-validator==0.9.0 schemathesis==4.32.5)
+NODE_TOOLS=(@redocly/cli@2.77.0 openapi-typescript@7.13.0 openapi-fetch@0.17.0 typescript@5.9.3 @types/node@20 tsx@4)
+
+loud_skip() {
+  printf '\n!!!!!!!!!!\n!!! SKIPPED: %s\n!!!!!!!!!!\n\n' "$*" >&2
+}
+
+# Sets PYTHON_TOOLS_OK=1 when the Python tools are ready in .tools/venv.
+tools_python() {
+  PYTHON_TOOLS_OK=0
+  local stamp="$tools_dir/venv/.installed-$(printf '%s ' "${PYTHON_TOOLS[@]}" | sha256sum | cut -c1-12)"
+  if [ ! -f "$stamp" ]; then
+    python3 -m venv "$tools_dir/venv" || return 1
+    if ! "$tools_dir/venv/bin/pip" install -q --disable-pip-version-check "${PYTHON_TOOLS[@]}" >"$tools_dir/pip.log" 2>&1; then
+      if grep -qiE 'connection|resolve|network|timed out|No matching distribution' "$tools_dir/pip.log"; then
+        loud_skip "PyPI is not reachable: the Python contract tools did not run"
+        return 0
+      fi
+      cat "$tools_dir/pip.log" >&2
+      return 1
+    fi
+    touch "$stamp"
+  fi
+  PYTHON_TOOLS_OK=1
+}
+
+# Sets NODE_TOOLS_OK=1 when the npm tools are ready in .tools/node.
+tools_node() {
+  NODE_TOOLS_OK=0
+  if ! command -v npm >/dev/null 2>&1; then
+    loud_skip "npm is not installed: the npm contract tools did not run"
+    return 0
+  fi
+  local stamp="$tools_dir/node/.installed-$(printf '%s ' "${NODE_TOOLS[@]}" | sha256sum | cut -c1-12)"
+  if [ ! -f "$stamp" ]; then
+    mkdir -p "$tools_dir/node"
+    [ -f "$tools_dir/node/package.json" ] || echo '{"private": true}' >"$tools_dir/node/package.json"
+    if ! (cd "$tools_dir/node" && npm install --no-package-lock --no-audit --no-fund --loglevel=error "${NODE_TOOLS[@]}") >"$tools_dir/npm.log" 2>&1; then
+      if grep -qiE 'ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|network' "$tools_dir/npm.log"; then
+        loud_skip "the npm registry is not reachable: the npm contract tools did not run"
+        return 0
+      fi
+      cat "$tools_dir/npm.log" >&2
+      return 1
+    fi
+    touch "$stamp"
+  fi
+  NODE_TOOLS_OK=1
+}

@@ -1,0 +1,94 @@
+//! The routes the server answers and the paths of the OpenAPI document are the same set.
+
+use reqwest::Method;
+
+use crate::helpers::{assert_problem, TestApp};
+
+const METHODS: [&str; 5] = ["get", "put", "post", "patch", "delete"];
+
+/// A concrete path for a template: path parameters become a well-formed id of nothing.
+fn concrete(template: &str) -> String {
+    template
+        .split('/')
+        .map(|s| {
+            if s.starts_with('{') {
+                "00000000-0000-0000-0000-000000000000"
+            } else {
+                s
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_answered_and_every_other_method_is_405() {
+    let app = TestApp::seeded().await;
+    let spec = app.get_json("/openapi.json").await;
+    let paths = spec["paths"].as_object().unwrap();
+    assert!(paths.len() >= 15);
+    for (template, item) in paths {
+        let path = concrete(template);
+        let documented: Vec<&str> = METHODS
+            .iter()
+            .copied()
+            .filter(|m| item.get(*m).is_some())
+            .collect();
+        for method in METHODS {
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = app.client.request(m, app.url(&path)).send().await.unwrap();
+            let status = response.status().as_u16();
+            if documented.contains(&method) {
+                // A mounted handler answers: anything but "no such route".
+                assert_ne!(status, 405, "{method} {template}");
+                if status == 404 {
+                    let body: serde_json::Value = response.json().await.unwrap();
+                    assert!(
+                        !body["detail"]
+                            .as_str()
+                            .unwrap()
+                            .contains("no such resource"),
+                        "{method} {template} is not mounted"
+                    );
+                }
+            } else {
+                let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+                let mut allowed: Vec<String> = allow.split(", ").map(str::to_lowercase).collect();
+                allowed.sort();
+                let mut expected: Vec<String> =
+                    documented.iter().map(|m| (*m).to_owned()).collect();
+                expected.sort();
+                assert_eq!(allowed, expected, "{method} {template}");
+                assert_problem(response, 405).await;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn nothing_undocumented_is_mounted() {
+    let app = TestApp::seeded().await;
+    // Outside the document by design: the document itself and the interactive docs.
+    for path in ["/openapi.json", "/docs/"] {
+        assert_eq!(app.get(path).await.status(), 200, "{path}");
+    }
+    for path in [
+        "/api/v1",
+        "/api/v1/tags",
+        "/api/v1/feeds",
+        "/admin",
+        "/api/v1/news/x/related",
+        "/metrics",
+    ] {
+        assert_problem(app.get(path).await, 404).await;
+    }
+    assert_problem(
+        app.client
+            .request(Method::TRACE, app.url("/api/v1/news"))
+            .send()
+            .await
+            .unwrap(),
+        405,
+    )
+    .await;
+}
