@@ -57,6 +57,78 @@ fn string_header(description: &str) -> utoipa::openapi::header::Header {
         .build()
 }
 
+/// Replaces `allOf` compositions (what `#[serde(flatten)]` becomes) by one object with all the
+/// properties: code generators handle it better, and a part's `additionalProperties: false`
+/// would otherwise refuse the other parts' properties.
+pub fn flatten_all_of(value: &mut serde_json::Value) {
+    use serde_json::{Map, Value};
+    let Some(schemas) = value
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+    else {
+        return;
+    };
+    fn merged(schema: &Value, schemas: &Map<String, Value>, depth: usize) -> Value {
+        let Some(parts) = schema.get("allOf").and_then(Value::as_array) else {
+            return schema.clone();
+        };
+        let mut properties = Map::new();
+        let mut required: Vec<Value> = Vec::new();
+        let mut closed = false;
+        for part in parts {
+            let resolved = match part.get("$ref").and_then(Value::as_str) {
+                Some(r) => r
+                    .strip_prefix("#/components/schemas/")
+                    .and_then(|name| schemas.get(name))
+                    .cloned()
+                    .unwrap_or(Value::Null),
+                None => part.clone(),
+            };
+            let resolved = if depth < 8 {
+                merged(&resolved, schemas, depth + 1)
+            } else {
+                resolved
+            };
+            if let Some(p) = resolved.get("properties").and_then(Value::as_object) {
+                properties.extend(p.clone());
+            }
+            for r in resolved
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if !required.contains(r) {
+                    required.push(r.clone());
+                }
+            }
+            closed |= resolved.get("additionalProperties") == Some(&Value::Bool(false));
+        }
+        let mut object = Map::new();
+        object.insert("type".into(), Value::String("object".into()));
+        if let Some(description) = schema.get("description") {
+            object.insert("description".into(), description.clone());
+        }
+        object.insert("required".into(), Value::Array(required));
+        object.insert("properties".into(), Value::Object(properties));
+        if closed {
+            object.insert("additionalProperties".into(), Value::Bool(false));
+        }
+        if let Some(example) = schema.get("example") {
+            object.insert("example".into(), example.clone());
+        }
+        Value::Object(object)
+    }
+    let flattened: Map<String, Value> = schemas
+        .iter()
+        .map(|(name, schema)| (name.clone(), merged(schema, &schemas, 0)))
+        .collect();
+    if let Some(target) = value.pointer_mut("/components/schemas") {
+        *target = Value::Object(flattened);
+    }
+}
+
 /// Drops component schemas that nothing refers to (utoipa registers the item types of generic
 /// lists, which it inlines).
 fn remove_unused_schemas(doc: &mut OpenApiDocument) {

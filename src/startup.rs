@@ -70,9 +70,40 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The document as committed in `openapi/openapi.json` (pretty, with a final newline).
+/// The document as served and committed in `openapi/openapi.json` (pretty, with a final
+/// newline), with `allOf` compositions flattened.
 pub fn openapi_json() -> Result<String, serde_json::Error> {
-    Ok(serde_json::to_string_pretty(&openapi())? + "\n")
+    let mut value = serde_json::to_value(openapi())?;
+    crate::openapi::flatten_all_of(&mut value);
+    Ok(serde_json::to_string_pretty(&value)? + "\n")
+}
+
+/// The OpenAPI document's bytes, computed once at start-up.
+#[derive(Clone)]
+pub struct OpenApiJson(pub web::Bytes);
+
+async fn serve_openapi(
+    req: actix_web::HttpRequest,
+    doc: web::Data<OpenApiJson>,
+) -> actix_web::HttpResponse {
+    let etag = crate::caching::strong_etag(&doc.0);
+    let fresh = req
+        .headers()
+        .get(actix_web::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| crate::caching::if_none_match_matches(v, &etag));
+    let mut response = if fresh {
+        actix_web::HttpResponse::NotModified()
+    } else {
+        actix_web::HttpResponse::Ok()
+    };
+    response.insert_header((actix_web::http::header::ETAG, etag));
+    if fresh {
+        return response.finish();
+    }
+    response
+        .content_type("application/json")
+        .body(doc.0.clone())
 }
 
 pub struct Application {
@@ -137,6 +168,9 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
     });
     let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes as usize));
     let spec = openapi();
+    let spec_json = web::Data::new(OpenApiJson(web::Bytes::from(
+        openapi_json().map_err(|e| std::io::Error::other(format!("OpenAPI document: {e}")))?,
+    )));
     let route_table = web::Data::new(crate::routing::RouteTable::from_openapi(&spec));
     let workers = settings.workers;
     let server = HttpServer::new(move || {
@@ -151,7 +185,12 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
             .app_data(route_table.clone())
             .configure(routes)
             .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+        app.app_data(spec_json.clone())
+            .route("/openapi.json", web::get().to(serve_openapi))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+            )
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(crate::routing::fallback))
             .wrap_fn(request_id_and_access_log)
