@@ -178,6 +178,64 @@ pub fn content_language<'a>(
     }
 }
 
+/// OpenAPI schemas of per-locale texts, with the limits that validation applies. The committed
+/// document describes the default configuration (`en`, `uk`, default `en`).
+pub mod schemas {
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, Type};
+    use utoipa::openapi::RefOr;
+
+    pub const DOCUMENTED_LOCALES: [&str; 2] = ["en", "uk"];
+    /// Text without NUL characters (PostgreSQL cannot store them).
+    pub const NO_NUL: &str = "^[^\\u0000]*$";
+
+    fn localized(max_chars: usize, required: bool) -> RefOr<Schema> {
+        let text = || {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(max_chars))
+                .pattern(Some(NO_NUL))
+        };
+        let mut object = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(format!(
+                "The text per locale (`{{\"en\": ..., \"uk\": ...}}`), at most {max_chars} characters each{}",
+                if required { "; required in the default locale `en`" } else { "" }
+            )))
+            .property_names(Some(
+                ObjectBuilder::new().schema_type(Type::String).enum_values(Some(DOCUMENTED_LOCALES)),
+            ))
+            .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(Schema::Object(
+                text().build(),
+            )))))
+            .examples([serde_json::json!({"en": "Text", "uk": "Текст"})]);
+        if required {
+            object = object
+                .required("en")
+                .property("en", text().min_length(Some(1)));
+        }
+        RefOr::T(Schema::Object(object.build()))
+    }
+
+    pub fn required_300() -> RefOr<Schema> {
+        localized(300, true)
+    }
+    pub fn optional_200() -> RefOr<Schema> {
+        localized(200, false)
+    }
+    pub fn optional_500() -> RefOr<Schema> {
+        localized(500, false)
+    }
+    pub fn optional_2000() -> RefOr<Schema> {
+        localized(2000, false)
+    }
+    pub fn optional_20000() -> RefOr<Schema> {
+        localized(20_000, false)
+    }
+    pub fn optional_200000() -> RefOr<Schema> {
+        localized(200_000, false)
+    }
+}
+
 /// The locale a reader asked for (already one of the configured ones) and the default locale.
 #[derive(Clone, Debug)]
 pub struct RequestLocale {

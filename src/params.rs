@@ -107,10 +107,47 @@ impl<'de> serde::Deserialize<'de> for Instant {
                     .map(|t| t.and_utc())
             })
             // Years PostgreSQL can compare with (and that mean something here).
-            .filter(|t| (1..=9999).contains(&t.year()));
+            .filter(|t| (0..=9999).contains(&t.year()));
         parsed.map(Self).ok_or_else(|| {
             serde::de::Error::custom("expected a date (2024-05-29) or an RFC 3339 timestamp")
         })
+    }
+}
+
+/// OpenAPI schemas of values that validation constrains beyond their type.
+pub mod schemas {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+    use utoipa::openapi::RefOr;
+
+    pub const SLUG_PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
+
+    pub fn tags() -> RefOr<Schema> {
+        let tag = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(SLUG_PATTERN))
+            .max_length(Some(120));
+        RefOr::T(Schema::Array(
+            ArrayBuilder::new()
+                .items(tag)
+                .max_items(Some(20))
+                .description(Some("Tag slugs, at most 20"))
+                .build(),
+        ))
+    }
+
+    /// Every ISO 3166-1 alpha-2 code.
+    pub fn country_code() -> RefOr<Schema> {
+        let codes: Vec<String> = celes::Country::get_countries()
+            .iter()
+            .map(|c| c.alpha2.to_string())
+            .collect();
+        RefOr::T(Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(codes))
+                .description(Some("ISO 3166-1 alpha-2 country code, upper case"))
+                .build(),
+        ))
     }
 }
 
@@ -124,8 +161,11 @@ pub enum ItemKey {
 impl ItemKey {
     /// A segment that is neither a UUID nor a well-formed slug cannot name anything: 404.
     pub fn parse(segment: &str) -> Result<Self, ApiError> {
-        if let Ok(id) = uuid::Uuid::parse_str(segment) {
-            return Ok(Self::Id(id));
+        // Only the hyphenated form (as the API writes ids); braces, URNs and bare hex are no ids.
+        if segment.len() == 36 {
+            if let Ok(id) = uuid::Uuid::parse_str(segment) {
+                return Ok(Self::Id(id));
+            }
         }
         if is_slug(segment) {
             return Ok(Self::Slug(segment.to_owned()));

@@ -57,7 +57,7 @@ impl<'a> Checker<'a> {
             }
         }
         let default = self.locales.default();
-        if required && text.0.get(default).is_none_or(|t| t.trim().is_empty()) {
+        if required && text.0.get(default).is_none_or(String::is_empty) {
             self.fail(
                 &format!("{field}.{default}"),
                 "is required in the default locale",
@@ -112,10 +112,10 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// A date or time in the years PostgreSQL and people both understand.
+    /// A date or time with a four-digit year, as RFC 3339 writes them.
     pub fn year_range(&mut self, field: &str, year: i32) {
-        if !(1800..=9999).contains(&year) {
-            self.fail(field, "must be in the years 1800 to 9999");
+        if !(0..=9999).contains(&year) {
+            self.fail(field, "must be in the years 0000 to 9999");
         }
     }
 
@@ -195,7 +195,7 @@ mod tests {
             ["title.en"]
         );
         assert_eq!(
-            problems(|c| c.localized("title", &text(&[("en", "  ")]), 10, true)),
+            problems(|c| c.localized("title", &text(&[("en", "")]), 10, true)),
             ["title.en"]
         );
         assert_eq!(

@@ -224,12 +224,15 @@ impl Mission {
 #[serde(deny_unknown_fields)]
 pub struct MilestoneInput {
     pub kind: MilestoneKind,
+    #[schema(minimum = 1800, maximum = 2200)]
     pub year: i32,
     /// The exact day, when it is known; its year must be `year`.
     #[serde(default)]
     pub date: Option<NaiveDate>,
+    #[schema(schema_with = crate::locale::schemas::required_300)]
     pub title: Localized,
     #[serde(default)]
+    #[schema(schema_with = crate::locale::schemas::optional_2000)]
     pub description: Localized,
 }
 
@@ -237,8 +240,10 @@ pub struct MilestoneInput {
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FocusAreaInput {
+    #[schema(schema_with = crate::locale::schemas::required_300)]
     pub title: Localized,
     #[serde(default)]
+    #[schema(schema_with = crate::locale::schemas::optional_2000)]
     pub description: Localized,
 }
 
@@ -246,9 +251,12 @@ pub struct FocusAreaInput {
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyFigureInput {
+    #[schema(schema_with = crate::locale::schemas::required_300)]
     pub label: Localized,
+    #[schema(minimum = -1e15, maximum = 1e15)]
     pub value: f64,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 40, pattern = "^[^\\u0000]*$")]
     pub unit: Option<String>,
     #[serde(default)]
     pub approximate: bool,
@@ -260,6 +268,7 @@ pub struct KeyFigureInput {
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssistanceTypeInput {
+    #[schema(schema_with = crate::locale::schemas::required_300)]
     pub name: Localized,
 }
 
@@ -276,26 +285,37 @@ pub struct AssistanceTypeInput {
 pub struct MissionInput {
     /// Generated from the default-locale name when absent; kept when the name changes.
     #[serde(default)]
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
     /// ISO 3166-1 alpha-2, upper case.
+    #[schema(schema_with = crate::params::schemas::country_code)]
     pub country_code: String,
+    #[schema(schema_with = crate::locale::schemas::required_300)]
     pub name: Localized,
     #[serde(default)]
+    #[schema(schema_with = crate::locale::schemas::optional_200)]
     pub office_city: Localized,
     #[serde(default)]
+    #[schema(minimum = 1951, maximum = 2200)]
     pub started_year: Option<i32>,
     #[serde(default)]
+    #[schema(schema_with = crate::locale::schemas::optional_2000)]
     pub summary: Localized,
     /// Markdown.
     #[serde(default)]
+    #[schema(schema_with = crate::locale::schemas::optional_200000)]
     pub body: Localized,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub milestones: Vec<MilestoneInput>,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub focus_areas: Vec<FocusAreaInput>,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub key_figures: Vec<KeyFigureInput>,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub assistance_types: Vec<AssistanceTypeInput>,
 }
 

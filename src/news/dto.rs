@@ -154,13 +154,17 @@ impl NewsStatus {
 pub struct NewsInput {
     /// Generated from the default-locale title when absent; kept when the title changes.
     #[serde(default)]
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
     /// Required in the default locale; at most 300 characters per locale.
+    #[schema(schema_with = crate::locale::schemas::required_300)]
     pub title: crate::locale::Localized,
     #[serde(default)]
+    #[schema(schema_with = crate::locale::schemas::optional_2000)]
     pub summary: crate::locale::Localized,
     /// Markdown.
     #[serde(default)]
+    #[schema(schema_with = crate::locale::schemas::optional_200000)]
     pub body: crate::locale::Localized,
     #[serde(default)]
     pub status: NewsStatus,
@@ -171,10 +175,18 @@ pub struct NewsInput {
     pub mission_id: Option<Uuid>,
     /// Tag slugs, at most 20.
     #[serde(default)]
+    #[schema(schema_with = crate::params::schemas::tags)]
     pub tags: Vec<String>,
+    /// An absolute http(s) URL.
     #[serde(default)]
+    #[schema(
+        format = "uri",
+        max_length = 2000,
+        pattern = "^https?://[^\\s/?#]+[^\\s]*$"
+    )]
     pub cover_image_url: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::locale::schemas::optional_500)]
     pub cover_image_alt: crate::locale::Localized,
 }
 

@@ -76,14 +76,6 @@ impl NewsQuery {
         }
         let published_after = self.published_after.map(|i| i.0);
         let published_before = self.published_before.map(|i| i.0);
-        if let (Some(after), Some(before)) = (published_after, published_before) {
-            if after >= before {
-                return Err(ApiError::invalid_parameter(
-                    "published_before",
-                    "must be later than published_after",
-                ));
-            }
-        }
         let visibility = match (editor, self.status) {
             (true, status) => Visibility::Editor(status),
             (false, None) => Visibility::Public,

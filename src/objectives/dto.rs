@@ -70,16 +70,21 @@ impl Objective {
 pub struct ObjectiveInput {
     /// Generated from the default-locale title when absent; kept when the title changes.
     #[serde(default)]
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
     /// Order among the objectives; new objectives go last when absent.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 10000)]
     pub position: Option<i32>,
     /// Required in the default locale; at most 300 characters per locale.
+    #[schema(schema_with = crate::locale::schemas::required_300)]
     pub title: crate::locale::Localized,
     #[serde(default)]
+    #[schema(schema_with = crate::locale::schemas::optional_2000)]
     pub summary: crate::locale::Localized,
     /// Markdown.
     #[serde(default)]
+    #[schema(schema_with = crate::locale::schemas::optional_200000)]
     pub body: crate::locale::Localized,
 }
 

@@ -91,18 +91,27 @@ impl Organization {
     "countries_with_offices": 171
 }))]
 pub struct OrganizationInput {
+    #[schema(schema_with = crate::locale::schemas::required_300)]
     pub name: Localized,
+    #[schema(min_length = 1, max_length = 20, pattern = "^[^\\u0000]*$")]
     pub acronym: String,
+    #[schema(minimum = 1800, maximum = 2200)]
     pub founded_year: i32,
     pub un_system_member: bool,
     #[serde(default)]
+    #[schema(schema_with = crate::locale::schemas::optional_2000)]
     pub mission_statement: Localized,
     #[serde(default)]
+    #[schema(schema_with = crate::locale::schemas::optional_20000)]
     pub description: Localized,
     #[serde(default)]
+    #[schema(schema_with = crate::locale::schemas::optional_2000)]
     pub constitution_note: Localized,
+    #[schema(minimum = 0, maximum = 1000)]
     pub member_states: i32,
+    #[schema(minimum = 0, maximum = 1000)]
     pub observer_states: i32,
+    #[schema(minimum = 0, maximum = 1000)]
     pub countries_with_offices: i32,
 }
 

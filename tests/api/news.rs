@@ -134,6 +134,11 @@ async fn filters_by_mission_tag_and_date_range() {
     // The lower bound is inclusive, the upper exclusive.
     let exact = app.get_json("/api/v1/news?published_after=2024-05-29T00:00:00Z&published_before=2024-05-29T00:00:01Z").await;
     assert_eq!(slugs(&exact), [SEED_NEWS]);
+    // A range that holds nothing is an empty list, not an error.
+    let empty = app
+        .get_json("/api/v1/news?published_after=2024-06-01&published_before=2024-01-01")
+        .await;
+    assert_eq!(empty["meta"]["total"], 0);
     let after = app
         .get_json("/api/v1/news?published_after=2024-07-01T12:00:00%2B00:00")
         .await;
@@ -235,10 +240,6 @@ async fn bad_news_parameters_are_400() {
         ("tag=a%27%3B%20DROP%20TABLE%20news%3B--", "tag"),
         ("published_after=yesterday", "published_after"),
         ("published_before=2024-02-30", "published_before"),
-        (
-            "published_after=2024-06-01&published_before=2024-01-01",
-            "published_before",
-        ),
         ("sort=title", "sort"),
         ("sort=-created_at", "sort"),
         ("status=draft", "status"),

@@ -587,7 +587,7 @@ async fn out_of_range_dates_and_control_characters_are_refused() {
     }
     for query in [
         "published_after=-5000-01-01T00:00:00Z",
-        "published_before=0000-01-01",
+        "published_before=-0001-01-01",
     ] {
         assert_problem(app.get(&format!("/api/v1/news?{query}")).await, 400).await;
     }
