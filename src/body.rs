@@ -94,7 +94,8 @@ impl FromRequest for JsonValue {
 
 /// Turns a JSON body into a resource's input type: an object, without read-only fields, with
 /// no unknown fields and the right types.
-pub fn parse_input<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+pub fn parse_input<T: DeserializeOwned>(mut value: Value) -> Result<T, ApiError> {
+    integral_floats_to_integers(&mut value);
     let Value::Object(map) = &value else {
         return Err(ApiError::validation("body", "must be a JSON object"));
     };
@@ -121,6 +122,22 @@ pub fn parse_input<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
         };
         ApiError::validation(&field, message)
     })
+}
+
+/// JSON Schema counts `2001.0` as an integer; so does this API.
+fn integral_floats_to_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
+    }
 }
 
 fn unknown_field_name(message: &str) -> Option<&str> {
@@ -207,6 +224,11 @@ mod tests {
             fields(parse_input::<Input>(json!({"title": "x", "count": -1})).unwrap_err()),
             ["count"]
         );
+        assert!(
+            parse_input::<Input>(json!({"title": "x", "count": 3.0})).is_ok(),
+            "3.0 is an integer"
+        );
+        assert!(parse_input::<Input>(json!({"title": "x", "count": 3.5})).is_err());
     }
 
     #[test]

@@ -253,15 +253,21 @@ impl RequestLocale {
         accept_language: Option<&str>,
     ) -> Result<Self, ApiError> {
         let locale = match query_locale {
-            Some(tag) => locales.find(tag).ok_or_else(|| {
-                ApiError::invalid_parameter(
-                    "locale",
-                    format!(
-                        "unknown locale `{tag}`; available: {}",
-                        locales.all().join(", ")
-                    ),
-                )
-            })?,
+            // Exactly as configured (the documented enum); Accept-Language is case-insensitive.
+            Some(tag) => locales
+                .all()
+                .iter()
+                .map(String::as_str)
+                .find(|l| *l == tag)
+                .ok_or_else(|| {
+                    ApiError::invalid_parameter(
+                        "locale",
+                        format!(
+                            "unknown locale `{tag}`; available: {}",
+                            locales.all().join(", ")
+                        ),
+                    )
+                })?,
             None => accept_language
                 .and_then(|h| locales.negotiate(h))
                 .unwrap_or(locales.default()),

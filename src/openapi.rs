@@ -257,7 +257,7 @@ fn add_shared_components(doc: &mut OpenApiDocument) {
     }
 }
 
-fn header_parameter(name: &str, description: &str, example: &str) -> Parameter {
+fn header_parameter(name: &str, description: &str, example: &str, pattern: &str) -> Parameter {
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Header)
@@ -266,7 +266,7 @@ fn header_parameter(name: &str, description: &str, example: &str) -> Parameter {
         .schema(Some(
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .max_length(Some(200)),
+                .pattern(Some(pattern)),
         ))
         .example(Some(serde_json::Value::String(example.to_owned())))
         .build()
@@ -361,6 +361,7 @@ fn document_operation(
             "Idempotency-Key",
             "Makes the request safe to retry: a repeat with the same key and body replays the first answer and creates nothing",
             "7f1c2e4a-create-news-1",
+            "^[\\x21-\\x7E]{1,200}$",
         ));
     }
     if is_content_write && (has_path_parameter || !matches!(method, HttpMethod::Post)) {
@@ -369,6 +370,7 @@ fn document_operation(
             "If-Match",
             "The `ETag` you read; the write fails with 412 if the item changed since",
             "\"5d41402abc4b2a76b9719d911017c592\"",
+            "^(\\*|(W/)?\"[\\x21\\x23-\\x7E]*\"(, ?(W/)?\"[\\x21\\x23-\\x7E]*\")*)$",
         ));
     }
     if parameters.is_empty() {

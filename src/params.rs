@@ -72,6 +72,19 @@ impl<T: DeserializeOwned + IntoParams> FromRequest for Query<T> {
     }
 }
 
+/// The locales the committed OpenAPI document describes (the default configuration).
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DocumentedLocale {
+    En,
+    Uk,
+}
+
+/// A JSON merge patch (RFC 7396): an object with the fields to change; `null` removes.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"title": {"uk": "Новий заголовок"}, "summary": null}))]
+pub struct MergePatch(pub serde_json::Map<String, serde_json::Value>);
+
 /// Endpoints that take no query parameter at all.
 #[derive(Debug, serde::Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -83,7 +96,7 @@ pub struct NoParams {}
 pub struct LocaleParams {
     /// The reader's locale (one of the configured ones, e.g. `en`, `uk`); texts missing in it fall
     /// back to the default locale. Overrides `Accept-Language`.
-    #[param(example = "uk")]
+    #[param(inline, value_type = Option<crate::params::DocumentedLocale>, example = "uk")]
     pub locale: Option<String>,
 }
 
@@ -120,6 +133,23 @@ pub mod schemas {
     use utoipa::openapi::RefOr;
 
     pub const SLUG_PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
+
+    /// A date (`2024-05-29`, its start in UTC) or an RFC 3339 timestamp.
+    pub fn instant() -> RefOr<Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, SchemaFormat};
+        let of = |format| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(format)))
+        };
+        RefOr::T(Schema::AnyOf(
+            AnyOfBuilder::new()
+                .item(of(KnownFormat::Date))
+                .item(of(KnownFormat::DateTime))
+                .description(Some("A date (its start in UTC) or an RFC 3339 timestamp"))
+                .build(),
+        ))
+    }
 
     pub fn tags() -> RefOr<Schema> {
         let tag = ObjectBuilder::new()

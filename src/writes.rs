@@ -100,9 +100,11 @@ pub struct WriteHeaders {
 
 impl WriteHeaders {
     pub fn parse(req: &HttpRequest) -> Result<Self, ApiError> {
+        // An empty header says nothing: it counts as absent.
         let text = |name: header::HeaderName| -> Result<Option<String>, ApiError> {
             req.headers()
                 .get(&name)
+                .filter(|v| !v.as_bytes().iter().all(u8::is_ascii_whitespace))
                 .map(|v| {
                     v.to_str().map(str::to_owned).map_err(|_| {
                         ApiError::bad_request("invalid-header", format!("{name} is not ASCII"))
@@ -499,10 +501,11 @@ pub fn replace<D: Document>(
     raw: Value,
     create_missing: bool,
 ) -> Result<Written, ApiError> {
+    // A request that fails anyway gets that answer, not 412 (RFC 9110 13.2.1).
+    let input = validated::<D>(ctx, raw)?;
     conn.transaction(|conn| match locked::<D>(conn, key)? {
         Some(current) => {
             check_precondition::<D>(ctx, &current)?;
-            let input = validated::<D>(ctx, raw)?;
             write_over::<D>(conn, ctx, current, input)
         }
         None if create_missing => {
@@ -512,7 +515,6 @@ pub fn replace<D: Document>(
                     "the item does not exist".into(),
                 ));
             }
-            let input = validated::<D>(ctx, raw)?;
             insert_new::<D>(conn, ctx, input)
         }
         None => Err(not_found::<D>()),
@@ -537,10 +539,10 @@ pub fn patch<D: Document>(
     }
     conn.transaction(|conn| {
         let current = locked::<D>(conn, key)?.ok_or_else(not_found::<D>)?;
-        check_precondition::<D>(ctx, &current)?;
         let mut document = to_value(&D::input_of(&current))?;
         merge_patch(&mut document, &patch);
         let input = validated::<D>(ctx, document)?;
+        check_precondition::<D>(ctx, &current)?;
         write_over::<D>(conn, ctx, current, input)
     })
 }

@@ -45,13 +45,13 @@ pub struct AuditQuery {
     /// Only writes of this item.
     pub item: Option<Uuid>,
     /// Only writes at or after this time (RFC 3339 or a date).
-    #[param(value_type = Option<String>, example = "2026-11-01")]
+    #[param(schema_with = crate::params::schemas::instant, example = "2026-11-01")]
     pub since: Option<Instant>,
     /// Only writes before this time (RFC 3339 or a date).
-    #[param(value_type = Option<String>, example = "2026-12-01")]
+    #[param(schema_with = crate::params::schemas::instant, example = "2026-12-01")]
     pub until: Option<Instant>,
     /// Page number, from 1.
-    #[param(minimum = 1, example = 1)]
+    #[param(minimum = 1, maximum = 100000, example = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, example = 20)]

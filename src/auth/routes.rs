@@ -63,6 +63,18 @@ fn issue_tokens(
     })
 }
 
+/// A refresh token is 43 characters; anything much longer is no token at all.
+fn refresh_input(body: JsonValue) -> Result<RefreshRequest, ApiError> {
+    let input: RefreshRequest = parse_input(body.0)?;
+    if input.refresh_token.chars().count() > 200 {
+        return Err(ApiError::validation(
+            "refresh_token",
+            "longer than 200 characters",
+        ));
+    }
+    Ok(input)
+}
+
 fn private_json<T: serde::Serialize>(body: &T) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -171,7 +183,7 @@ pub async fn refresh(
     pool: web::Data<DbPool>,
     keys: web::Data<JwtKeys>,
 ) -> Result<HttpResponse, ApiError> {
-    let input: RefreshRequest = parse_input(body.0)?;
+    let input = refresh_input(body)?;
     let hash = token_hash(&input.refresh_token);
     let tokens = db::run(&pool, move |conn| {
         let now = Utc::now();
@@ -216,7 +228,7 @@ pub async fn refresh(
 )]
 #[post("/auth/logout")]
 pub async fn logout(body: JsonValue, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
-    let input: RefreshRequest = parse_input(body.0)?;
+    let input = refresh_input(body)?;
     let hash = token_hash(&input.refresh_token);
     db::run(&pool, move |conn| {
         Ok(queries::revoke_family_of(conn, &hash, Utc::now())?)

@@ -44,13 +44,13 @@ pub struct MissionsQuery {
     #[param(inline, example = "slug")]
     pub sort: Option<MissionSort>,
     /// Page number, from 1.
-    #[param(minimum = 1, example = 1)]
+    #[param(minimum = 1, maximum = 100000, example = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, example = 20)]
     pub per_page: Option<u32>,
     /// The reader's locale (e.g. `en`, `uk`); overrides `Accept-Language`.
-    #[param(example = "uk")]
+    #[param(inline, value_type = Option<crate::params::DocumentedLocale>, example = "uk")]
     pub locale: Option<String>,
 }
 
@@ -239,7 +239,7 @@ pub async fn replace_mission(
     tag = "missions",
     operation_id = "update_mission",
     params(("id_or_slug" = String, Path, description = "The mission's UUID or slug")),
-    request_body(content = serde_json::Value, content_type = "application/merge-patch+json",
+    request_body(content = crate::params::MergePatch, content_type = "application/merge-patch+json",
         description = "Fields of `MissionInput` to change", example = json!({"office_city": {"uk": "Київ"}})),
     responses((status = 200, description = "The mission as written", body = MissionEditor)),
     security(("bearer" = [])),

@@ -29,16 +29,24 @@ pub enum NewsSort {
 #[into_params(parameter_in = Query)]
 pub struct NewsQuery {
     /// Only news of this country mission (its slug or UUID).
-    #[param(example = "ukraine")]
+    #[param(
+        pattern = "^([a-z0-9]+(-[a-z0-9]+)*|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
+        max_length = 120,
+        example = "ukraine"
+    )]
     pub mission: Option<String>,
     /// Only news with this tag (a tag slug).
-    #[param(example = "health")]
+    #[param(
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        max_length = 120,
+        example = "health"
+    )]
     pub tag: Option<String>,
     /// Only news published at or after this time (RFC 3339, or a date meaning its start in UTC).
-    #[param(value_type = Option<String>, example = "2024-01-01")]
+    #[param(schema_with = crate::params::schemas::instant, example = "2024-01-01")]
     pub published_after: Option<Instant>,
     /// Only news published before this time (RFC 3339, or a date meaning its start in UTC).
-    #[param(value_type = Option<String>, example = "2025-01-01")]
+    #[param(schema_with = crate::params::schemas::instant, example = "2025-01-01")]
     pub published_before: Option<Instant>,
     /// Editors only: items in this state (`scheduled` is published with a future date). Without
     /// it, editors see every item.
@@ -48,13 +56,13 @@ pub struct NewsQuery {
     #[param(inline, example = "-published_at")]
     pub sort: Option<NewsSort>,
     /// Page number, from 1.
-    #[param(minimum = 1, example = 1)]
+    #[param(minimum = 1, maximum = 100000, example = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, example = 20)]
     pub per_page: Option<u32>,
     /// The reader's locale (e.g. `en`, `uk`); overrides `Accept-Language`.
-    #[param(example = "uk")]
+    #[param(inline, value_type = Option<crate::params::DocumentedLocale>, example = "uk")]
     pub locale: Option<String>,
 }
 
@@ -262,7 +270,7 @@ pub async fn replace_news(
     tag = "news",
     operation_id = "update_news",
     params(("id_or_slug" = String, Path, description = "The item's UUID or slug")),
-    request_body(content = serde_json::Value, content_type = "application/merge-patch+json",
+    request_body(content = crate::params::MergePatch, content_type = "application/merge-patch+json",
         description = "Fields of `NewsInput` to change",
         example = json!({"status": "published", "title": {"uk": "Новий заголовок"}})),
     responses((status = 200, description = "The item as written", body = NewsEditor)),

@@ -19,13 +19,13 @@ use crate::writes::{self, run_write, BodilessWriteRequest, WriteRequest};
 #[into_params(parameter_in = Query)]
 pub struct ObjectivesQuery {
     /// Page number, from 1.
-    #[param(minimum = 1, example = 1)]
+    #[param(minimum = 1, maximum = 100000, example = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, example = 20)]
     pub per_page: Option<u32>,
     /// The reader's locale (e.g. `en`, `uk`); overrides `Accept-Language`.
-    #[param(example = "uk")]
+    #[param(inline, value_type = Option<crate::params::DocumentedLocale>, example = "uk")]
     pub locale: Option<String>,
 }
 
@@ -167,7 +167,7 @@ pub async fn replace_objective(
     tag = "objectives",
     operation_id = "update_objective",
     params(("id_or_slug" = String, Path, description = "The objective's UUID or slug")),
-    request_body(content = serde_json::Value, content_type = "application/merge-patch+json",
+    request_body(content = crate::params::MergePatch, content_type = "application/merge-patch+json",
         description = "Fields of `ObjectiveInput` to change", example = json!({"position": 2})),
     responses((status = 200, description = "The objective as written", body = ObjectiveEditor)),
     security(("bearer" = [])),

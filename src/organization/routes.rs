@@ -94,7 +94,7 @@ pub async fn replace_organization(
 #[utoipa::path(
     tag = "organization",
     operation_id = "update_organization",
-    request_body(content = serde_json::Value, content_type = "application/merge-patch+json",
+    request_body(content = crate::params::MergePatch, content_type = "application/merge-patch+json",
         description = "Fields of `OrganizationInput` to change", example = json!({"member_states": 176})),
     responses(
         (status = 200, description = "The profile as written", body = OrganizationEditor),

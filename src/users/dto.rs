@@ -28,13 +28,13 @@ impl Role {
     "password": "a long passphrase"
 }))]
 pub struct CreateUser {
-    #[schema(max_length = 254)]
+    #[schema(max_length = 254, pattern = "^[^@\\s]+@[^@\\s]+$")]
     pub email: String,
-    #[schema(max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\u0000]*$")]
     pub display_name: String,
     pub role: Role,
     /// At least 12 characters.
-    #[schema(min_length = 12, max_length = 1024)]
+    #[schema(min_length = 12, max_length = 1024, pattern = "^[^\\u0000]*$")]
     pub password: String,
 }
 
@@ -44,7 +44,7 @@ pub struct CreateUser {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"role": "admin", "active": false}))]
 pub struct UpdateUser {
-    #[schema(max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\u0000]*$")]
     pub display_name: Option<String>,
     pub role: Option<Role>,
     pub active: Option<bool>,

@@ -23,7 +23,7 @@ use diesel::Connection;
 #[into_params(parameter_in = Query)]
 pub struct UsersQuery {
     /// Page number, from 1.
-    #[param(minimum = 1, example = 1)]
+    #[param(minimum = 1, maximum = 100000, example = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, example = 20)]
@@ -52,7 +52,7 @@ fn check_email(checker: &mut Checker, email: &str) {
     let valid = email.len() <= 254
         && parts.len() == 2
         && !parts[0].is_empty()
-        && parts[1].contains('.')
+        && !parts[1].is_empty()
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if !valid {
         checker.fail("email", "must be an email address");
