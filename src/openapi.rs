@@ -361,7 +361,8 @@ fn document_operation(
             "Idempotency-Key",
             "Makes the request safe to retry: a repeat with the same key and body replays the first answer and creates nothing",
             "7f1c2e4a-create-news-1",
-            "^[\\x21-\\x7E]{1,200}$",
+            // Empty counts as absent.
+            "^( *|[\\x21-\\x7E]{1,200})$",
         ));
     }
     if is_content_write && (has_path_parameter || !matches!(method, HttpMethod::Post)) {
@@ -370,7 +371,8 @@ fn document_operation(
             "If-Match",
             "The `ETag` you read; the write fails with 412 if the item changed since",
             "\"5d41402abc4b2a76b9719d911017c592\"",
-            "^(\\*|(W/)?\"[\\x21\\x23-\\x7E]*\"(, ?(W/)?\"[\\x21\\x23-\\x7E]*\")*)$",
+            // Empty counts as absent.
+            "^ *(\\*|(W/)?\"[\\x21\\x23-\\x7E]*\"( *, *(W/)?\"[\\x21\\x23-\\x7E]*\")*)? *$",
         ));
     }
     if parameters.is_empty() {

@@ -60,24 +60,39 @@ pub enum IfMatch {
 }
 
 impl IfMatch {
+    /// `*`, or entity tags (`"x"` or `W/"x"`) separated by commas and spaces; a comma may stand
+    /// inside a tag.
     pub fn parse(value: &str) -> Result<Self, ApiError> {
-        let value = value.trim();
+        let bad = || {
+            ApiError::bad_request(
+                "invalid-header",
+                "If-Match must be `*` or a list of quoted entity tags",
+            )
+        };
+        let value = value.trim_matches(' ');
         if value == "*" {
             return Ok(Self::Any);
         }
-        let tags: Vec<String> = value.split(',').map(|t| t.trim().to_owned()).collect();
-        let valid = |t: &String| {
-            let bare = t.strip_prefix("W/").unwrap_or(t);
-            bare.len() >= 2
-                && bare.starts_with('"')
-                && bare.ends_with('"')
-                && !bare[1..bare.len() - 1].contains('"')
-        };
-        if tags.is_empty() || !tags.iter().all(valid) {
-            return Err(ApiError::bad_request(
-                "invalid-header",
-                "If-Match must be `*` or a list of quoted entity tags",
-            ));
+        let mut tags = Vec::new();
+        let mut rest = value;
+        loop {
+            let weak = rest.starts_with("W/");
+            let quoted = if weak { &rest[2..] } else { rest };
+            let body = quoted.strip_prefix('"').ok_or_else(bad)?;
+            let end = body.find('"').ok_or_else(bad)?;
+            let tag = &body[..end];
+            if !tag.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b)) {
+                return Err(bad());
+            }
+            tags.push(format!("{}\"{tag}\"", if weak { "W/" } else { "" }));
+            rest = body[end + 1..].trim_start_matches(' ');
+            if rest.is_empty() {
+                break;
+            }
+            rest = rest
+                .strip_prefix(',')
+                .ok_or_else(bad)?
+                .trim_start_matches(' ');
         }
         Ok(Self::Tags(tags))
     }
@@ -100,11 +115,11 @@ pub struct WriteHeaders {
 
 impl WriteHeaders {
     pub fn parse(req: &HttpRequest) -> Result<Self, ApiError> {
-        // An empty header says nothing: it counts as absent.
+        // An empty header (or only spaces) says nothing: it counts as absent.
         let text = |name: header::HeaderName| -> Result<Option<String>, ApiError> {
             req.headers()
                 .get(&name)
-                .filter(|v| !v.as_bytes().iter().all(u8::is_ascii_whitespace))
+                .filter(|v| !v.as_bytes().iter().all(|b| *b == b' '))
                 .map(|v| {
                     v.to_str().map(str::to_owned).map_err(|_| {
                         ApiError::bad_request("invalid-header", format!("{name} is not ASCII"))
@@ -606,7 +621,9 @@ mod tests {
             !IfMatch::parse("W/\"a\"").unwrap().matches("\"a\""),
             "weak never matches"
         );
-        for bad in ["a", "\"a", "", "\"a\"b\""] {
+        let commas = IfMatch::parse("\"a,b\" ,W/\"c\"").unwrap();
+        assert!(commas.matches("\"a,b\""));
+        for bad in ["a", "\"a", "", "\"a\"b\"", "\"a\",", "\"a\"\t,\"b\""] {
             assert!(IfMatch::parse(bad).is_err(), "{bad}");
         }
     }

@@ -13,6 +13,9 @@ use crate::writes::Document;
 
 pub struct ObjectiveDocument;
 
+/// The largest position (new objectives go last, but never beyond it).
+const MAX_POSITION: i32 = 1_000_000;
+
 fn free_slug(conn: &mut PgConnection, base: &str) -> Result<String, ApiError> {
     let taken: Vec<String> = objectives::table
         .filter(
@@ -36,7 +39,7 @@ impl Document for ObjectiveDocument {
             c.slug("slug", slug);
         }
         if let Some(position) = input.position {
-            c.range("position", position, 0, 10_000);
+            c.range("position", position, 0, MAX_POSITION);
         }
         c.localized("title", &input.title, 300, true);
         c.localized("summary", &input.summary, 2000, false);
@@ -92,7 +95,7 @@ impl Document for ObjectiveDocument {
                 let last: Option<i32> = objectives::table
                     .select(diesel::dsl::max(objectives::position))
                     .first(conn)?;
-                last.map_or(1, |p| p + 1)
+                last.map_or(1, |p| p.saturating_add(1).min(MAX_POSITION))
             }
         };
         Ok(diesel::insert_into(objectives::table)

@@ -74,7 +74,7 @@ pub struct ObjectiveInput {
     pub slug: Option<String>,
     /// Order among the objectives; new objectives go last when absent.
     #[serde(default)]
-    #[schema(minimum = 0, maximum = 10000)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
     /// Required in the default locale; at most 300 characters per locale.
     #[schema(schema_with = crate::locale::schemas::required_300)]
