@@ -129,6 +129,90 @@ pub fn flatten_all_of(value: &mut serde_json::Value) {
     }
 }
 
+/// utoipa 5 writes a link's `operationId` as `operation_id`; OpenAPI spells it in camel case.
+pub fn fix_link_keys(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Some(paths) = value.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for operation in item.values_mut().filter_map(Value::as_object_mut) {
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            for response in responses.values_mut() {
+                let Some(links) = response.get_mut("links").and_then(Value::as_object_mut) else {
+                    continue;
+                };
+                for link in links.values_mut().filter_map(Value::as_object_mut) {
+                    for (snake, camel) in [
+                        ("operation_id", "operationId"),
+                        ("operation_ref", "operationRef"),
+                    ] {
+                        if let Some(v) = link.remove(snake) {
+                            if !v.as_str().is_some_and(str::is_empty) {
+                                link.insert(camel.to_owned(), v);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Links every 201 of a collection's POST to the operations on the created item
+/// (`/x` -> `/x/{id}`), so clients and tools can follow create -> read -> update -> delete.
+fn link_created_items(doc: &mut OpenApiDocument) {
+    use utoipa::openapi::link::LinkBuilder;
+    let mut plans = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        if item.post.is_none() {
+            continue;
+        }
+        let prefix = format!("{path}/{{");
+        let Some((item_path, item_ops)) = doc.paths.paths.iter().find(|(p, _)| {
+            p.starts_with(&prefix) && p.ends_with('}') && !p[prefix.len()..].contains('/')
+        }) else {
+            continue;
+        };
+        let parameter = item_path[prefix.len()..item_path.len() - 1].to_owned();
+        let targets: Vec<String> = [
+            &item_ops.get,
+            &item_ops.put,
+            &item_ops.patch,
+            &item_ops.delete,
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|op| op.operation_id.clone())
+        .collect();
+        plans.push((path.clone(), parameter, targets));
+    }
+    for (path, parameter, targets) in plans {
+        let Some(RefOr::T(created)) = doc
+            .paths
+            .paths
+            .get_mut(&path)
+            .and_then(|item| item.post.as_mut())
+            .and_then(|op| op.responses.responses.get_mut("201"))
+        else {
+            continue;
+        };
+        for operation_id in targets {
+            let link = LinkBuilder::new()
+                .operation_id(operation_id.clone())
+                .parameter(parameter.clone(), "$response.body#/id")
+                .description(format!("`{operation_id}` on the created item"))
+                .build();
+            created.links.insert(operation_id, RefOr::T(link));
+        }
+    }
+}
+
 /// Drops component schemas that nothing refers to (utoipa registers the item types of generic
 /// lists, which it inlines).
 fn remove_unused_schemas(doc: &mut OpenApiDocument) {
@@ -277,6 +361,7 @@ fn header_parameter(name: &str, description: &str, example: &str, pattern: &str)
 pub fn document_shared_behaviour(doc: &mut OpenApiDocument) {
     add_shared_components(doc);
     remove_unused_schemas(doc);
+    link_created_items(doc);
     for (path, item) in doc.paths.paths.iter_mut() {
         let has_path_parameter = path.contains('{');
         let is_api = path.starts_with("/api/");
