@@ -1,4 +1,4 @@
-# Schemathesis against a real server of this checkout: a fresh seeded database, an editor's
+# The TypeScript client example, then schemathesis, against a real server of this checkout: a fresh seeded database, an editor's
 # token, every check and every phase (stateful included), a fixed seed.
 
 contract_schemathesis() {
@@ -36,6 +36,11 @@ print(call("/api/v1/auth/login", {"email": "contract-editor@example.org", "passw
 PY
   )
   local status=0
+  if [ "${CLIENT_TOOLS_OK:-0}" = 1 ]; then
+    (cd tests/client && ORGCMS_URL=$base ORGCMS_EMAIL=contract-editor@example.org \
+      ORGCMS_PASSWORD=contract-editor-passphrase node_modules/.bin/tsx client.ts) || status=$?
+  fi
+  [ "$status" = 0 ] || { kill "$server"; return "$status"; }
   timeout 1500 "$tools_dir/venv/bin/schemathesis" --config-file tests/contract/schemathesis.toml \
     run "$base/openapi.json" --checks all --phases examples,coverage,fuzzing,stateful \
     --header "Authorization: Bearer $token" --seed 42 --max-examples 25 --workers 2 \

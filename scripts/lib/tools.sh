@@ -4,7 +4,7 @@
 tools_dir="$repo_root/.tools"
 
 PYTHON_TOOLS=(openapi-spec-validator==0.9.0 schemathesis==4.32.5)
-NODE_TOOLS=(@redocly/cli@2.77.0 openapi-typescript@7.13.0 openapi-fetch@0.17.0 typescript@5.9.3 @types/node@20 tsx@4)
+NODE_TOOLS=(@redocly/cli@2.77.0)
 
 loud_skip() {
   printf '\n!!!!!!!!!!\n!!! SKIPPED: %s\n!!!!!!!!!!\n\n' "$*" >&2
@@ -51,4 +51,23 @@ tools_node() {
     touch "$stamp"
   fi
   NODE_TOOLS_OK=1
+}
+
+# Installs the TypeScript client's pinned packages, generates its types from the committed
+# document and type-checks it (tsc --strict). Sets CLIENT_TOOLS_OK=1 when it is ready to run.
+tools_client() {
+  CLIENT_TOOLS_OK=0
+  command -v npm >/dev/null 2>&1 || { loud_skip "npm is not installed: the TypeScript client did not run"; return 0; }
+  if ! (cd "$repo_root/tests/client" && npm install --no-audit --no-fund --loglevel=error) >"$tools_dir/npm-client.log" 2>&1; then
+    if grep -qiE 'ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|network' "$tools_dir/npm-client.log"; then
+      loud_skip "the npm registry is not reachable: the TypeScript client did not run"
+      return 0
+    fi
+    cat "$tools_dir/npm-client.log" >&2
+    return 1
+  fi
+  (cd "$repo_root/tests/client" \
+    && node_modules/.bin/openapi-typescript ../../openapi/openapi.json -o schema.d.ts >/dev/null \
+    && node_modules/.bin/tsc -p . --strict) || return 1
+  CLIENT_TOOLS_OK=1
 }
