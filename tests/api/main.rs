@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod content_writes;
 mod errors;
+mod guide;
 mod health;
 mod helpers;
 mod locales;
