@@ -76,6 +76,7 @@ pub fn openapi_json() -> Result<String, serde_json::Error> {
     let mut value = serde_json::to_value(openapi())?;
     crate::openapi::flatten_all_of(&mut value);
     crate::openapi::fix_link_keys(&mut value);
+    crate::openapi::complete_examples(&mut value);
     Ok(serde_json::to_string_pretty(&value)? + "\n")
 }
 

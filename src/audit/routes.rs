@@ -38,11 +38,13 @@ impl AuditResource {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only writes by this account.
+    #[param(example = "2f0c7a8e-6b1d-4c3e-9a5f-8d7e6c5b4a39")]
     pub user: Option<Uuid>,
     /// Only writes of this resource.
     #[param(inline, example = "news")]
     pub resource: Option<AuditResource>,
     /// Only writes of this item.
+    #[param(example = "757665bd-864d-5dd9-a184-7cad4de31e21")]
     pub item: Option<Uuid>,
     /// Only writes at or after this time (RFC 3339 or a date).
     #[param(schema_with = crate::params::schemas::instant, example = "2026-11-01")]

@@ -208,7 +208,7 @@ pub async fn create_mission(
 #[utoipa::path(
     tag = "missions",
     operation_id = "replace_mission",
-    params(("id_or_slug" = String, Path, description = "The mission's UUID or slug")),
+    params(("id_or_slug" = String, Path, description = "The mission's UUID or slug", example = "ukraine")),
     request_body = MissionInput,
     responses((status = 200, description = "The mission as written", body = MissionEditor)),
     security(("bearer" = [])),
@@ -238,7 +238,7 @@ pub async fn replace_mission(
 #[utoipa::path(
     tag = "missions",
     operation_id = "update_mission",
-    params(("id_or_slug" = String, Path, description = "The mission's UUID or slug")),
+    params(("id_or_slug" = String, Path, description = "The mission's UUID or slug", example = "ukraine")),
     request_body(content = crate::params::MergePatch, content_type = "application/merge-patch+json",
         description = "Fields of `MissionInput` to change", example = json!({"office_city": {"uk": "Київ"}})),
     responses((status = 200, description = "The mission as written", body = MissionEditor)),
@@ -268,7 +268,7 @@ pub async fn update_mission(
 #[utoipa::path(
     tag = "missions",
     operation_id = "delete_mission",
-    params(("id_or_slug" = String, Path, description = "The mission's UUID or slug")),
+    params(("id_or_slug" = String, Path, description = "The mission's UUID or slug", example = "ukraine")),
     responses((status = 204, description = "Deleted")),
     security(("bearer" = [])),
 )]

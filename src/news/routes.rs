@@ -239,7 +239,7 @@ pub async fn create_news(
 #[utoipa::path(
     tag = "news",
     operation_id = "replace_news",
-    params(("id_or_slug" = String, Path, description = "The item's UUID or slug")),
+    params(("id_or_slug" = String, Path, description = "The item's UUID or slug", example = "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv")),
     request_body = NewsInput,
     responses((status = 200, description = "The item as written", body = NewsEditor)),
     security(("bearer" = [])),
@@ -269,7 +269,7 @@ pub async fn replace_news(
 #[utoipa::path(
     tag = "news",
     operation_id = "update_news",
-    params(("id_or_slug" = String, Path, description = "The item's UUID or slug")),
+    params(("id_or_slug" = String, Path, description = "The item's UUID or slug", example = "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv")),
     request_body(content = crate::params::MergePatch, content_type = "application/merge-patch+json",
         description = "Fields of `NewsInput` to change",
         example = json!({"status": "published", "title": {"uk": "Новий заголовок"}})),
@@ -298,7 +298,7 @@ pub async fn update_news(
 #[utoipa::path(
     tag = "news",
     operation_id = "delete_news",
-    params(("id_or_slug" = String, Path, description = "The item's UUID or slug")),
+    params(("id_or_slug" = String, Path, description = "The item's UUID or slug", example = "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv")),
     responses((status = 204, description = "Deleted")),
     security(("bearer" = [])),
 )]

@@ -137,7 +137,7 @@ pub async fn create_objective(
 #[utoipa::path(
     tag = "objectives",
     operation_id = "replace_objective",
-    params(("id_or_slug" = String, Path, description = "The objective's UUID or slug")),
+    params(("id_or_slug" = String, Path, description = "The objective's UUID or slug", example = "saving-lives-and-protecting-people-on-the-move")),
     request_body = ObjectiveInput,
     responses((status = 200, description = "The objective as written", body = ObjectiveEditor)),
     security(("bearer" = [])),
@@ -166,7 +166,7 @@ pub async fn replace_objective(
 #[utoipa::path(
     tag = "objectives",
     operation_id = "update_objective",
-    params(("id_or_slug" = String, Path, description = "The objective's UUID or slug")),
+    params(("id_or_slug" = String, Path, description = "The objective's UUID or slug", example = "saving-lives-and-protecting-people-on-the-move")),
     request_body(content = crate::params::MergePatch, content_type = "application/merge-patch+json",
         description = "Fields of `ObjectiveInput` to change", example = json!({"position": 2})),
     responses((status = 200, description = "The objective as written", body = ObjectiveEditor)),
@@ -194,7 +194,7 @@ pub async fn update_objective(
 #[utoipa::path(
     tag = "objectives",
     operation_id = "delete_objective",
-    params(("id_or_slug" = String, Path, description = "The objective's UUID or slug")),
+    params(("id_or_slug" = String, Path, description = "The objective's UUID or slug", example = "saving-lives-and-protecting-people-on-the-move")),
     responses((status = 204, description = "Deleted")),
     security(("bearer" = [])),
 )]

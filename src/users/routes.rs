@@ -150,7 +150,7 @@ pub async fn create_user(
 #[utoipa::path(
     tag = "users",
     operation_id = "get_user",
-    params(("id" = Uuid, Path, description = "The account's id")),
+    params(("id" = Uuid, Path, description = "The account's id", example = "2f0c7a8e-6b1d-4c3e-9a5f-8d7e6c5b4a39")),
     responses(
         (status = 200, description = "The account", body = User),
         (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -175,7 +175,7 @@ pub async fn get_user(
 #[utoipa::path(
     tag = "users",
     operation_id = "update_user",
-    params(("id" = Uuid, Path, description = "The account's id")),
+    params(("id" = Uuid, Path, description = "The account's id", example = "2f0c7a8e-6b1d-4c3e-9a5f-8d7e6c5b4a39")),
     request_body = UpdateUser,
     responses(
         (status = 200, description = "The account as changed", body = User),

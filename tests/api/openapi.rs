@@ -115,3 +115,34 @@ fn every_operation_is_documented_with_its_problems_and_security() {
         }
     }
 }
+
+#[test]
+fn every_schema_and_parameter_has_a_description_and_an_example() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&orgcms::startup::openapi_json().unwrap()).unwrap();
+    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        assert!(
+            schema["description"].is_string(),
+            "schema {name} has no description"
+        );
+        assert!(
+            schema.get("example").is_some_and(|e| !e.is_null()),
+            "schema {name} has no example"
+        );
+    }
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for parameter in op["parameters"].as_array().into_iter().flatten() {
+                let name = format!("{method} {path} {}", parameter["name"]);
+                assert!(
+                    parameter["description"].is_string(),
+                    "{name}: no description"
+                );
+                assert!(
+                    parameter.get("example").is_some_and(|e| !e.is_null()),
+                    "{name}: no example"
+                );
+            }
+        }
+    }
+}
