@@ -67,6 +67,16 @@ pub fn json_read<T: Serialize>(
 ) -> Result<HttpResponse, ApiError> {
     let bytes =
         serde_json::to_vec(body).map_err(|e| ApiError::Internal(format!("serialize: {e}")))?;
+    Ok(bytes_read(req, audience, bytes.into(), representation))
+}
+
+/// A JSON body that is already bytes (e.g. the OpenAPI document), with the same validators.
+pub fn bytes_read(
+    req: &HttpRequest,
+    audience: Audience,
+    bytes: actix_web::web::Bytes,
+    representation: Representation,
+) -> HttpResponse {
     let etag = strong_etag(&bytes);
     let not_modified = req
         .headers()
@@ -89,9 +99,9 @@ pub fn json_read<T: Serialize>(
         response.insert_header((header::LINK, link));
     }
     if not_modified {
-        return Ok(response.finish());
+        return response.finish();
     }
-    Ok(response.content_type("application/json").body(bytes))
+    response.content_type("application/json").body(bytes)
 }
 
 #[cfg(test)]

@@ -87,25 +87,14 @@ pub struct OpenApiJson(pub web::Bytes);
 async fn serve_openapi(
     req: actix_web::HttpRequest,
     doc: web::Data<OpenApiJson>,
+    policy: web::Data<CachePolicy>,
 ) -> actix_web::HttpResponse {
-    let etag = crate::caching::strong_etag(&doc.0);
-    let fresh = req
-        .headers()
-        .get(actix_web::http::header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| crate::caching::if_none_match_matches(v, &etag));
-    let mut response = if fresh {
-        actix_web::HttpResponse::NotModified()
-    } else {
-        actix_web::HttpResponse::Ok()
-    };
-    response.insert_header((actix_web::http::header::ETAG, etag));
-    if fresh {
-        return response.finish();
-    }
-    response
-        .content_type("application/json")
-        .body(doc.0.clone())
+    crate::caching::bytes_read(
+        &req,
+        crate::caching::Audience::Public(**policy),
+        doc.0.clone(),
+        Default::default(),
+    )
 }
 
 pub struct Application {

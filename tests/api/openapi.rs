@@ -21,6 +21,14 @@ async fn served_spec_is_the_committed_one() {
         serde_json::from_str(&std::fs::read_to_string(SPEC_PATH).unwrap()).unwrap();
     assert_eq!(served, committed);
     assert_eq!(served["openapi"], "3.1.0");
+    let etag = app.get("/openapi.json").await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let again = app
+        .get_with("/openapi.json", &[("If-None-Match", &etag)])
+        .await;
+    assert_eq!(again.status(), 304);
 }
 
 #[tokio::test]
