@@ -41,6 +41,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(missions::routes::delete_mission)
             .service(news::routes::list_news)
             .service(news::routes::get_news)
+            .service(news::routes::list_news_related)
+            .service(news::routes::list_tags)
             .service(news::routes::create_news)
             .service(news::routes::replace_news)
             .service(news::routes::update_news)

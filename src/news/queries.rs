@@ -165,3 +165,79 @@ pub fn id_of(conn: &mut PgConnection, key: &ItemKey) -> QueryResult<Option<Uuid>
     };
     query.first(conn).optional()
 }
+
+/// Public news of the same mission or with a shared tag, newest first, `item` itself excluded.
+pub fn related_public(
+    conn: &mut PgConnection,
+    item: &NewsRow,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<NewsWithMission>> {
+    let tags: Vec<String> = item.tags.iter().flatten().cloned().collect();
+    let shares_tag = news::tags.overlaps_with(tags);
+    let query = news::table
+        .left_join(missions::table)
+        .select((NewsRow::as_select(), missions::slug.nullable()))
+        .filter(news::status.eq("published"))
+        .filter(news::published_at.le(now))
+        .filter(news::id.ne(item.id))
+        .into_boxed();
+    let query = match item.mission_id {
+        Some(mission_id) => query.filter(news::mission_id.eq(mission_id).or(shares_tag)),
+        None => query.filter(shares_tag),
+    };
+    let rows: Vec<(NewsRow, Option<String>)> = query
+        .order((news::published_at.desc(), news::id.desc()))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(news, mission_slug)| NewsWithMission { news, mission_slug })
+        .collect())
+}
+
+/// A tag and how many public news items carry it.
+#[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"slug": "health", "count": 12}))]
+pub struct TagCount {
+    /// The tag's slug, as news items carry it.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub slug: String,
+    /// Public news items with this tag.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub count: i64,
+}
+
+#[derive(QueryableByName)]
+struct Total {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    total: i64,
+}
+
+/// The tags of public news with their counts, most used first, and how many tags there are.
+pub fn public_tags(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    paging: Paging,
+) -> QueryResult<(Vec<TagCount>, i64)> {
+    use diesel::sql_types::{BigInt, Timestamptz};
+    let tags = diesel::sql_query(
+        "SELECT t.tag AS slug, count(*) AS count \
+         FROM news n CROSS JOIN LATERAL unnest(n.tags) AS t(tag) \
+         WHERE n.status = 'published' AND n.published_at <= $1 \
+         GROUP BY t.tag ORDER BY count(*) DESC, t.tag LIMIT $2 OFFSET $3",
+    )
+    .bind::<Timestamptz, _>(now)
+    .bind::<BigInt, _>(paging.limit())
+    .bind::<BigInt, _>(paging.offset())
+    .load::<TagCount>(conn)?;
+    let total = diesel::sql_query(
+        "SELECT count(DISTINCT t.tag) AS total \
+         FROM news n CROSS JOIN LATERAL unnest(n.tags) AS t(tag) \
+         WHERE n.status = 'published' AND n.published_at <= $1",
+    )
+    .bind::<Timestamptz, _>(now)
+    .get_result::<Total>(conn)?
+    .total;
+    Ok((tags, total))
+}

@@ -5,7 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::document::NewsDocument;
 use super::dto::{News, NewsEditor, NewsInput, NewsListItem, NewsSummary, NewsView};
-use super::queries::{self, EditorState, NewsFilter, Visibility};
+use super::queries::{self, EditorState, NewsFilter, TagCount, Visibility};
 use crate::auth::extractor::MaybeEditor;
 use crate::caching::{Audience, CachePolicy};
 use crate::db::{self, DbPool};
@@ -318,4 +318,123 @@ pub async fn delete_news(
         move |conn, ctx| writes::delete::<NewsDocument>(conn, ctx, &key),
     )
     .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RelatedQuery {
+    /// How many related items, 1 to 20 (default 5).
+    #[param(minimum = 1, maximum = 20, example = 5)]
+    pub per_page: Option<u32>,
+    /// The reader's locale (e.g. `en`, `uk`); overrides `Accept-Language`.
+    #[param(inline, value_type = Option<crate::params::DocumentedLocale>, example = "uk")]
+    pub locale: Option<String>,
+}
+
+/// News related to one item
+///
+/// Published news of the same country mission or with a tag in common, newest first. Like the
+/// item itself, it exists only while the item is public.
+#[utoipa::path(
+    tag = "news",
+    operation_id = "list_news_related",
+    params(("id_or_slug" = String, Path, description = "The item's UUID or slug", example = "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv"), RelatedQuery),
+    responses((status = 200, description = "Related news", body = RelatedNews)),
+)]
+#[get("/news/{id_or_slug}/related")]
+pub async fn list_news_related(
+    req: HttpRequest,
+    _editor: MaybeEditor,
+    path: web::Path<String>,
+    query: Query<RelatedQuery>,
+    locale: RequestLocale,
+    pool: web::Data<DbPool>,
+    policy: web::Data<CachePolicy>,
+) -> Result<HttpResponse, ApiError> {
+    let key = ItemKey::parse(&path)?;
+    let limit = i64::from(query.0.per_page.unwrap_or(5));
+    if !(1..=20).contains(&limit) {
+        return Err(ApiError::invalid_parameter(
+            "per_page",
+            "must be between 1 and 20",
+        ));
+    }
+    let now = Utc::now();
+    let related = db::run(&pool, move |conn| {
+        let item = queries::find_public(conn, &key, now)?;
+        item.map(|item| queries::related_public(conn, &item.news, now, limit))
+            .transpose()
+            .map_err(ApiError::from)
+    })
+    .await?;
+    let related = related.ok_or_else(|| ApiError::not_found("no such news item"))?;
+    let data: Vec<NewsSummary> = related
+        .iter()
+        .map(|row| NewsSummary::new(row, &locale))
+        .collect();
+    let shown = crate::locale::content_language(data.iter().map(|n| n.locale.as_str()), &locale);
+    let representation = crate::caching::Representation {
+        content_language: Some(shown),
+        link: None,
+    };
+    crate::caching::json_read(
+        &req,
+        Audience::Public(**policy),
+        &RelatedNews { data },
+        representation,
+    )
+}
+
+/// News related to an item.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct RelatedNews {
+    /// At most `per_page` items, newest first.
+    pub data: Vec<NewsSummary>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TagsQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 100000, example = 1)]
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100.
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub per_page: Option<u32>,
+}
+
+/// List the tags
+///
+/// The tags of public news with how many public items carry each, most used first.
+#[utoipa::path(
+    tag = "news",
+    operation_id = "list_tags",
+    params(TagsQuery),
+    responses((status = 200, description = "A page of tags", body = ListResponse<TagCount>)),
+)]
+#[get("/tags")]
+pub async fn list_tags(
+    req: HttpRequest,
+    _editor: MaybeEditor,
+    query: Query<TagsQuery>,
+    pool: web::Data<DbPool>,
+    policy: web::Data<CachePolicy>,
+) -> Result<HttpResponse, ApiError> {
+    let paging = Paging::new(query.0.page, query.0.per_page)?;
+    let now = Utc::now();
+    let (data, total) = db::run(&pool, move |conn| {
+        Ok(queries::public_tags(conn, now, paging)?)
+    })
+    .await?;
+    let meta = paging.meta(total);
+    let representation = crate::caching::Representation {
+        content_language: None,
+        link: Some(meta.link_header(req.path(), req.query_string())),
+    };
+    crate::caching::json_read(
+        &req,
+        Audience::Public(**policy),
+        &ListResponse { data, meta },
+        representation,
+    )
 }

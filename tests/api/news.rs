@@ -287,3 +287,79 @@ async fn etag_gives_304_and_changes_with_content() {
         .await;
     assert_eq!(not_modified.status(), 304);
 }
+
+#[tokio::test]
+async fn tags_count_public_items_only() {
+    let app = TestApp::new().await;
+    let mut conn = app.conn();
+    NewsFactory::new("a")
+        .tags(&["health", "shelter"])
+        .insert(&mut conn);
+    NewsFactory::new("b").tags(&["health"]).insert(&mut conn);
+    NewsFactory::new("c")
+        .tags(&["health", "secret"])
+        .status("draft")
+        .insert(&mut conn);
+    NewsFactory::new("d")
+        .tags(&["future"])
+        .published_at(Some(Utc::now() + Duration::days(1)))
+        .insert(&mut conn);
+    let tags = app.get_json("/api/v1/tags").await;
+    assert_eq!(
+        tags["data"],
+        json!([{"slug": "health", "count": 2}, {"slug": "shelter", "count": 1}])
+    );
+    assert_eq!(tags["meta"]["total"], 2);
+    let second = app.get_json("/api/v1/tags?per_page=1&page=2").await;
+    assert_eq!(second["data"], json!([{"slug": "shelter", "count": 1}]));
+    assert_problem(app.get("/api/v1/tags?locale=uk").await, 400).await;
+}
+
+#[tokio::test]
+async fn related_news_share_the_mission_or_a_tag() {
+    let app = TestApp::seeded().await;
+    let mut conn = app.conn();
+    let ukraine: uuid::Uuid = {
+        use diesel::prelude::*;
+        orgcms::db::schema::missions::table
+            .select(orgcms::db::schema::missions::id)
+            .first(&mut conn)
+            .unwrap()
+    };
+    NewsFactory::new("same-mission")
+        .mission(ukraine)
+        .published_at(day(2024, 6, 1))
+        .insert(&mut conn);
+    NewsFactory::new("tagged")
+        .tags(&["health"])
+        .published_at(day(2024, 7, 1))
+        .insert(&mut conn);
+    NewsFactory::new("source")
+        .tags(&["health"])
+        .mission(ukraine)
+        .published_at(day(2024, 8, 1))
+        .insert(&mut conn);
+    NewsFactory::new("unrelated")
+        .tags(&["other"])
+        .insert(&mut conn);
+    NewsFactory::new("hidden")
+        .mission(ukraine)
+        .status("draft")
+        .insert(&mut conn);
+    let related = app.get_json("/api/v1/news/source/related").await;
+    let slugs: Vec<&str> = related["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, ["tagged", "same-mission", SEED_NEWS]);
+    let one = app.get_json("/api/v1/news/source/related?per_page=1").await;
+    assert_eq!(one["data"].as_array().unwrap().len(), 1);
+    assert_problem(app.get("/api/v1/news/hidden/related").await, 404).await;
+    assert_problem(
+        app.get("/api/v1/news/source/related?per_page=21").await,
+        400,
+    )
+    .await;
+}
