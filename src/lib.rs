@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod locale;
+pub mod markdown;
 pub mod openapi;
 pub mod pagination;
 pub mod params;

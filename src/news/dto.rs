@@ -69,6 +69,8 @@ pub struct News {
     pub summary: NewsSummary,
     /// The body as Markdown source.
     pub body: Option<String>,
+    /// The body as HTML, sanitized: safe to insert into a page as it is.
+    pub body_html: Option<String>,
 }
 
 impl NewsSummary {
@@ -101,9 +103,12 @@ impl NewsSummary {
 
 impl News {
     pub fn new(item: &NewsWithMission, locale: &RequestLocale) -> Self {
+        let body = item.news.body.text(locale);
+        let body_html = body.as_deref().map(crate::markdown::to_safe_html);
         Self {
             summary: NewsSummary::new(item, locale),
-            body: item.news.body.text(locale),
+            body,
+            body_html,
         }
     }
 }

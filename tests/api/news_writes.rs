@@ -612,3 +612,35 @@ async fn if_match_on_a_missing_profile_is_412() {
         assert_problem(response, 412).await;
     }
 }
+
+#[tokio::test]
+async fn markdown_bodies_are_served_as_sanitized_html_too() {
+    let app = TestApp::new().await;
+    let token = app.editor_token().await;
+    let body =
+        "## Heading\n\nText with [a link](https://example.org) and <script>alert(1)</script> \
+                <img src=x onerror=alert(1)> [bad](javascript:alert(1))";
+    let created = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &token,
+            Some(json!({"title": {"en": "Markdown"}, "body": {"en": body}, "status": "published"})),
+            &[],
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let item = app.get_json("/api/v1/news/markdown").await;
+    assert_eq!(item["body"], body, "the source as written");
+    let html = item["body_html"].as_str().unwrap();
+    assert!(html.starts_with("<h2>Heading</h2>"), "{html}");
+    assert!(
+        html.contains(
+            "<a href=\"https://example.org\" rel=\"noopener noreferrer nofollow\">a link</a>"
+        ),
+        "{html}"
+    );
+    for bad in ["<script", "onerror", "javascript:"] {
+        assert!(!html.contains(bad), "{bad} in {html}");
+    }
+}
