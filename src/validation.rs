@@ -145,6 +145,13 @@ pub fn slug_from_title(title: &str) -> String {
     slug[..cut].to_owned()
 }
 
+/// The slug base of a new item: made from the first non-blank text of its title (in locale
+/// order), or from `fallback` when there is none.
+pub fn slug_base(title: &Localized, fallback: &str) -> String {
+    let text = title.0.values().find(|t| !t.trim().is_empty());
+    slug_from_title(text.map_or(fallback, String::as_str))
+}
+
 /// The first of `base`, `base-2`, `base-3`... that is not `taken`.
 pub fn first_free_slug(base: &str, taken: &[String]) -> String {
     std::iter::once(base.to_owned())

@@ -52,6 +52,42 @@ pub trait Document: 'static {
     fn delete(conn: &mut PgConnection, current: &Self::Editor) -> Result<(), ApiError>;
 }
 
+/// `Document::id_of` and `Document::lock` for a table whose rows have an `id` and a unique
+/// `slug`; expands inside the `impl Document` of such a resource.
+macro_rules! id_or_slug_lookups {
+    ($table:ident) => {
+        fn id_of(
+            conn: &mut diesel::PgConnection,
+            key: &$crate::params::ItemKey,
+        ) -> Result<Option<uuid::Uuid>, $crate::error::ApiError> {
+            use diesel::prelude::*;
+            let query = $table::table.select($table::id);
+            let id = match key {
+                $crate::params::ItemKey::Id(id) => query.filter($table::id.eq(*id)).first(conn),
+                $crate::params::ItemKey::Slug(slug) => {
+                    query.filter($table::slug.eq(slug)).first(conn)
+                }
+            };
+            Ok(id.optional()?)
+        }
+
+        fn lock(
+            conn: &mut diesel::PgConnection,
+            id: uuid::Uuid,
+        ) -> Result<bool, $crate::error::ApiError> {
+            use diesel::prelude::*;
+            let locked: Option<uuid::Uuid> = $table::table
+                .find(id)
+                .select($table::id)
+                .for_update()
+                .first(conn)
+                .optional()?;
+            Ok(locked.is_some())
+        }
+    };
+}
+pub(crate) use id_or_slug_lookups;
+
 /// `If-Match`: `*` or a list of strong entity tags.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IfMatch {

@@ -14,7 +14,7 @@ use crate::db::schema::{
 };
 use crate::error::ApiError;
 use crate::params::ItemKey;
-use crate::validation::{first_free_slug, slug_from_title, Checker};
+use crate::validation::{first_free_slug, slug_base, Checker};
 use crate::writes::Document;
 
 pub struct MissionDocument;
@@ -202,24 +202,7 @@ impl Document for MissionDocument {
         }
     }
 
-    fn id_of(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError> {
-        let query = missions::table.select(missions::id);
-        let id = match key {
-            ItemKey::Id(id) => query.filter(missions::id.eq(*id)).first(conn),
-            ItemKey::Slug(slug) => query.filter(missions::slug.eq(slug)).first(conn),
-        };
-        Ok(id.optional()?)
-    }
-
-    fn lock(conn: &mut PgConnection, id: Uuid) -> Result<bool, ApiError> {
-        let locked: Option<Uuid> = missions::table
-            .find(id)
-            .select(missions::id)
-            .for_update()
-            .first(conn)
-            .optional()?;
-        Ok(locked.is_some())
-    }
+    crate::writes::id_or_slug_lookups!(missions);
 
     fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<MissionEditor>, ApiError> {
         Ok(queries::find(conn, &ItemKey::Id(id))?.map(MissionEditor::new))
@@ -232,13 +215,7 @@ impl Document for MissionDocument {
     fn insert(conn: &mut PgConnection, input: MissionInput) -> Result<Uuid, ApiError> {
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
-            None => {
-                let name = input.name.0.values().find(|t| !t.trim().is_empty());
-                free_slug(
-                    conn,
-                    &slug_from_title(name.map_or("mission", String::as_str)),
-                )?
-            }
+            None => free_slug(conn, &slug_base(&input.name, "mission"))?,
         };
         let id: Uuid = diesel::insert_into(missions::table)
             .values((

@@ -8,8 +8,7 @@ use super::dto::{NewsEditor, NewsInput, NewsStatus};
 use super::queries::NewsRow;
 use crate::db::schema::{missions, news};
 use crate::error::ApiError;
-use crate::params::ItemKey;
-use crate::validation::{first_free_slug, slug_from_title, Checker};
+use crate::validation::{first_free_slug, slug_base, Checker};
 use crate::writes::Document;
 
 pub struct NewsDocument;
@@ -82,24 +81,7 @@ impl Document for NewsDocument {
         }
     }
 
-    fn id_of(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError> {
-        let query = news::table.select(news::id);
-        let id = match key {
-            ItemKey::Id(id) => query.filter(news::id.eq(*id)).first(conn),
-            ItemKey::Slug(slug) => query.filter(news::slug.eq(slug)).first(conn),
-        };
-        Ok(id.optional()?)
-    }
-
-    fn lock(conn: &mut PgConnection, id: Uuid) -> Result<bool, ApiError> {
-        let locked: Option<Uuid> = news::table
-            .find(id)
-            .select(news::id)
-            .for_update()
-            .first(conn)
-            .optional()?;
-        Ok(locked.is_some())
-    }
+    crate::writes::id_or_slug_lookups!(news);
 
     fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<NewsEditor>, ApiError> {
         let row: Option<NewsRow> = news::table
@@ -118,10 +100,7 @@ impl Document for NewsDocument {
         check_mission(conn, input.mission_id)?;
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
-            None => {
-                let title = input.title.0.values().find(|t| !t.trim().is_empty());
-                free_slug(conn, &slug_from_title(title.map_or("item", String::as_str)))?
-            }
+            None => free_slug(conn, &slug_base(&input.title, "item"))?,
         };
         Ok(diesel::insert_into(news::table)
             .values((

@@ -7,8 +7,7 @@ use super::dto::{ObjectiveEditor, ObjectiveInput};
 use super::queries::ObjectiveRow;
 use crate::db::schema::objectives;
 use crate::error::ApiError;
-use crate::params::ItemKey;
-use crate::validation::{first_free_slug, slug_from_title, Checker};
+use crate::validation::{first_free_slug, slug_base, Checker};
 use crate::writes::Document;
 
 pub struct ObjectiveDocument;
@@ -46,24 +45,7 @@ impl Document for ObjectiveDocument {
         c.localized("body", &input.body, 200_000, false);
     }
 
-    fn id_of(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError> {
-        let query = objectives::table.select(objectives::id);
-        let id = match key {
-            ItemKey::Id(id) => query.filter(objectives::id.eq(*id)).first(conn),
-            ItemKey::Slug(slug) => query.filter(objectives::slug.eq(slug)).first(conn),
-        };
-        Ok(id.optional()?)
-    }
-
-    fn lock(conn: &mut PgConnection, id: Uuid) -> Result<bool, ApiError> {
-        let locked: Option<Uuid> = objectives::table
-            .find(id)
-            .select(objectives::id)
-            .for_update()
-            .first(conn)
-            .optional()?;
-        Ok(locked.is_some())
-    }
+    crate::writes::id_or_slug_lookups!(objectives);
 
     fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<ObjectiveEditor>, ApiError> {
         let row: Option<ObjectiveRow> = objectives::table
@@ -81,13 +63,7 @@ impl Document for ObjectiveDocument {
     fn insert(conn: &mut PgConnection, input: ObjectiveInput) -> Result<Uuid, ApiError> {
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
-            None => {
-                let title = input.title.0.values().find(|t| !t.trim().is_empty());
-                free_slug(
-                    conn,
-                    &slug_from_title(title.map_or("objective", String::as_str)),
-                )?
-            }
+            None => free_slug(conn, &slug_base(&input.title, "objective"))?,
         };
         let position = match input.position {
             Some(p) => p,
