@@ -579,6 +579,15 @@ fn document_operation(
     if has_path_parameter {
         shared.push(("404", "NotFound"));
     }
+    // A paging cursor that is not one of this list is a value no schema can tell apart.
+    let pages_by_cursor = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| p.name == "cursor");
+    if pages_by_cursor {
+        shared.push(("422", "UnprocessableEntity"));
+    }
     if operation.request_body.is_some() {
         shared.extend([
             ("413", "PayloadTooLarge"),

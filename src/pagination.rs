@@ -1,73 +1,260 @@
-//! Page-number paging for every list: the `{data, meta}` envelope and RFC 8288 `Link` headers.
+//! Paging of every list: keyset cursors (`cursor`/`next_cursor`), page numbers for small lists and
+//! page-number UIs, the `{data, meta}` envelope and RFC 8288 `Link` headers.
+//!
+//! A cursor is opaque to clients: base64url of `{"q": <fingerprint>, "k": <sort key of the last
+//! item shown>}`. The next page is "items after that key" in the list's total order (its sort key
+//! plus `id`), so writes between two pages never make an item appear twice or go missing (except
+//! items that were themselves inserted before, or deleted after, the position). The fingerprint
+//! ties a cursor to the list and filters it came from; any other use is a 400.
 
-use serde::Serialize;
-use utoipa::ToSchema;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
 
 pub const DEFAULT_PER_PAGE: u32 = 20;
 pub const MAX_PER_PAGE: u32 = 100;
-/// Deeper than this, page numbers stop making sense (and OFFSET gets slow).
+/// Deeper than this, page numbers stop making sense (and OFFSET gets slow): use cursors.
 const MAX_PAGE: u32 = 100_000;
+/// Longer than any cursor this server writes.
+const MAX_CURSOR_LENGTH: usize = 512;
 
-/// A validated page request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Paging {
-    pub page: u32,
-    pub per_page: u32,
+/// The paging parameters every list takes.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub per_page: Option<u32>,
+    /// Where the page starts: `meta.next_cursor` of the previous page of the same list (same
+    /// filters and order). Opaque; stable while items are added or removed between pages.
+    #[param(
+        pattern = "^[A-Za-z0-9_-]+$",
+        max_length = 512,
+        example = "eyJxIjoiMDEyMzQ1Njc4OWFiY2RlZiIsImsiOlsiMjAyNC0wNS0yOVQwMDowMDowMFoiXX0"
+    )]
+    pub cursor: Option<String>,
+    /// Page number, from 1: offset paging for small lists and page-number UIs. Implies `total`.
+    /// Not together with `cursor`.
+    #[param(minimum = 1, maximum = 100000, example = 1)]
+    pub page: Option<u32>,
+    /// `true` to count the whole list into `meta.total` (a count over every matching item, so
+    /// only where it is needed). Small lists always count.
+    #[param(example = true)]
+    pub total: Option<bool>,
 }
 
-impl Paging {
-    pub fn new(page: Option<u32>, per_page: Option<u32>) -> Result<Self, ApiError> {
-        let page = page.unwrap_or(1);
-        let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
-        if !(1..=MAX_PAGE).contains(&page) {
-            return Err(ApiError::invalid_parameter(
-                "page",
-                format!("must be between 1 and {MAX_PAGE}"),
-            ));
-        }
+/// Parameters that never change which items a list holds or their order, so a cursor stays valid
+/// across them.
+const POSITION_PARAMS: [&str; 5] = ["per_page", "cursor", "page", "total", "locale"];
+
+/// Where a requested page starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Position<K> {
+    Start,
+    /// 1-based page number (offset paging).
+    Page(u32),
+    /// After the item with this sort key.
+    After(K),
+}
+
+/// A validated page request of a list whose total order is given by keys `K`.
+#[derive(Clone, Debug)]
+pub struct Paging<K> {
+    pub per_page: u32,
+    pub position: Position<K>,
+    /// Whether to count the whole list.
+    pub count_total: bool,
+    fingerprint: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CursorPayload<K> {
+    q: String,
+    k: K,
+}
+
+impl<K: Serialize + DeserializeOwned> Paging<K> {
+    /// `path` and `query_string` are the request's; `cheap_total` says whether this list always
+    /// counts (small lists) or only when asked.
+    pub fn new(
+        params: &PageParams,
+        path: &str,
+        query_string: &str,
+        cheap_total: bool,
+    ) -> Result<Self, ApiError> {
+        let per_page = params.per_page.unwrap_or(DEFAULT_PER_PAGE);
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
             return Err(ApiError::invalid_parameter(
                 "per_page",
                 format!("must be between 1 and {MAX_PER_PAGE}"),
             ));
         }
-        Ok(Self { page, per_page })
+        let fingerprint = fingerprint(path, query_string);
+        let position = match (params.page, &params.cursor) {
+            // Both are well-formed; only their combination is wrong (422, as for any rule the
+            // parameter schemas cannot state).
+            (Some(_), Some(_)) => {
+                return Err(ApiError::validation(
+                    "cursor",
+                    "give either `cursor` or `page`, not both",
+                ))
+            }
+            (Some(page), None) if (1..=MAX_PAGE).contains(&page) => Position::Page(page),
+            (Some(_), None) => {
+                return Err(ApiError::invalid_parameter(
+                    "page",
+                    format!("must be between 1 and {MAX_PAGE}"),
+                ))
+            }
+            (None, Some(cursor)) => Position::After(decode(cursor, &fingerprint)?),
+            (None, None) => Position::Start,
+        };
+        let count_total =
+            cheap_total || params.total == Some(true) || matches!(position, Position::Page(_));
+        Ok(Self {
+            per_page,
+            position,
+            count_total,
+            fingerprint,
+        })
     }
 
+    /// Rows to fetch: one more than shown, to learn whether a next page exists.
     pub fn limit(&self) -> i64 {
-        i64::from(self.per_page)
+        i64::from(self.per_page) + 1
     }
 
     pub fn offset(&self) -> i64 {
-        i64::from(self.page - 1) * i64::from(self.per_page)
-    }
-
-    pub fn meta(&self, total: i64) -> PageMeta {
-        let total = total.max(0);
-        let per_page = i64::from(self.per_page);
-        PageMeta {
-            page: self.page,
-            per_page: self.per_page,
-            total,
-            total_pages: (total + per_page - 1) / per_page,
+        match self.position {
+            Position::Page(page) => i64::from(page - 1) * i64::from(self.per_page),
+            _ => 0,
         }
     }
+
+    /// The key to continue after, for keyset queries.
+    pub fn after(&self) -> Option<&K> {
+        match &self.position {
+            Position::After(key) => Some(key),
+            _ => None,
+        }
+    }
+
+    /// Cuts the fetched rows (`limit()` of them at most) to the page and describes it.
+    pub fn finish<T>(
+        &self,
+        mut rows: Vec<T>,
+        total: Option<i64>,
+        key_of: impl Fn(&T) -> K,
+    ) -> (Vec<T>, PageMeta) {
+        let more = rows.len() > self.per_page as usize;
+        rows.truncate(self.per_page as usize);
+        let next_cursor = if more {
+            rows.last()
+                .map(|row| encode(&self.fingerprint, key_of(row)))
+        } else {
+            None
+        };
+        let total = total.map(|t| t.max(0));
+        let per_page = i64::from(self.per_page);
+        let meta = PageMeta {
+            per_page: self.per_page,
+            next_cursor,
+            page: match self.position {
+                Position::Page(page) => Some(page),
+                _ => None,
+            },
+            total,
+            total_pages: total.map(|t| (t + per_page - 1) / per_page),
+        };
+        (rows, meta)
+    }
+}
+
+/// Identifies a list and its filters: the path and every parameter except the position ones,
+/// in a canonical order.
+fn fingerprint(path: &str, query_string: &str) -> String {
+    let mut pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str::<Vec<(String, String)>>(query_string)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| !POSITION_PARAMS.contains(&k.as_str()))
+            .collect();
+    pairs.sort();
+    let mut hasher = Sha256::new();
+    hasher.update(path.as_bytes());
+    for (k, v) in pairs {
+        hasher.update([0]);
+        hasher.update(k.as_bytes());
+        hasher.update([0]);
+        hasher.update(v.as_bytes());
+    }
+    hasher.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn encode<K: Serialize>(fingerprint: &str, key: K) -> String {
+    let payload = CursorPayload {
+        q: fingerprint.to_owned(),
+        k: key,
+    };
+    // Serializing plain keys (strings, numbers, timestamps, UUIDs) cannot fail.
+    let json = serde_json::to_vec(&payload).unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(json)
+}
+
+fn decode<K: DeserializeOwned>(cursor: &str, fingerprint: &str) -> Result<K, ApiError> {
+    // A cursor is opaque: whether it is garbage or one of another list, it is a value no schema
+    // can tell from a good one, so 422 as for other such rules.
+    let invalid = || {
+        ApiError::validation(
+            "cursor",
+            "not a cursor of this list: pass `meta.next_cursor` of a page of the same list, with \
+             the same filters and order",
+        )
+    };
+    if cursor.len() > MAX_CURSOR_LENGTH {
+        return Err(invalid());
+    }
+    let json = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let payload: CursorPayload<K> = serde_json::from_slice(&json).map_err(|_| invalid())?;
+    if payload.q != fingerprint {
+        return Err(invalid());
+    }
+    Ok(payload.k)
 }
 
 /// Where a page sits in the whole list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
-#[schema(example = json!({"page": 1, "per_page": 20, "total": 1, "total_pages": 1}))]
+#[schema(example = json!({"per_page": 20, "next_cursor": null, "total": 1, "total_pages": 1}))]
 pub struct PageMeta {
-    /// This page's number, from 1.
-    pub page: u32,
     /// Items per page (1 to 100, default 20).
     pub per_page: u32,
-    /// Items in the whole list, with the same filters.
-    pub total: i64,
-    /// Pages in the whole list; a page beyond it is empty.
-    pub total_pages: i64,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    #[schema(
+        max_length = 512,
+        example = "eyJxIjoiMDEyMzQ1Njc4OWFiY2RlZiIsImsiOlsiMjAyNC0wNS0yOVQwMDowMDowMFoiXX0"
+    )]
+    pub next_cursor: Option<String>,
+    /// This page's number, when it was asked for by `page`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, example = 1)]
+    pub page: Option<u32>,
+    /// Items in the whole list, with the same filters: for small lists, with `page`, or with
+    /// `total=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, example = 1)]
+    pub total: Option<i64>,
+    /// Pages in the whole list, when `total` is given; a page beyond it is empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, example = 1)]
+    pub total_pages: Option<i64>,
 }
 
 /// The envelope of every list response.
@@ -79,32 +266,51 @@ pub struct ListResponse<T> {
 }
 
 impl PageMeta {
-    /// `Link` header value with `first`, `prev`, `next` and `last` relations, keeping every
-    /// other query parameter of the request as it was.
+    /// `Link` header value: `first` and `next` always (where they exist), `prev` and `last` with
+    /// page numbers; every other query parameter of the request is kept as it was.
     pub fn link_header(&self, path: &str, query_string: &str) -> String {
         let others: Vec<(String, String)> =
             serde_urlencoded::from_str::<Vec<(String, String)>>(query_string)
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|(k, _)| k != "page" && k != "per_page")
+                .filter(|(k, _)| k != "page" && k != "per_page" && k != "cursor")
                 .collect();
-        let url = |page: i64| {
+        let url = |position: Option<(&str, String)>| {
             let mut pairs = others.clone();
-            pairs.push(("page".into(), page.to_string()));
+            if let Some((name, value)) = position {
+                pairs.push((name.to_owned(), value));
+            }
             pairs.push(("per_page".into(), self.per_page.to_string()));
             let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
             format!("<{path}?{query}>")
         };
-        let page = i64::from(self.page);
-        let last = self.total_pages.max(1);
-        let mut links = vec![format!("{}; rel=\"first\"", url(1))];
-        if page > 1 {
-            links.push(format!("{}; rel=\"prev\"", url((page - 1).min(last))));
+        let mut links = vec![format!("{}; rel=\"first\"", url(None))];
+        match (self.page, self.total_pages) {
+            (Some(page), Some(pages)) => {
+                let page = i64::from(page);
+                let last = pages.max(1);
+                if page > 1 {
+                    let prev = (page - 1).min(last).to_string();
+                    links.push(format!("{}; rel=\"prev\"", url(Some(("page", prev)))));
+                }
+                if page < pages {
+                    let next = (page + 1).to_string();
+                    links.push(format!("{}; rel=\"next\"", url(Some(("page", next)))));
+                }
+                links.push(format!(
+                    "{}; rel=\"last\"",
+                    url(Some(("page", last.to_string())))
+                ));
+            }
+            _ => {
+                if let Some(cursor) = &self.next_cursor {
+                    links.push(format!(
+                        "{}; rel=\"next\"",
+                        url(Some(("cursor", cursor.clone())))
+                    ));
+                }
+            }
         }
-        if page < self.total_pages {
-            links.push(format!("{}; rel=\"next\"", url(page + 1)));
-        }
-        links.push(format!("{}; rel=\"last\"", url(last)));
         links.join(", ")
     }
 }
@@ -113,40 +319,105 @@ impl PageMeta {
 mod tests {
     use super::*;
 
-    #[test]
-    fn validates_and_defaults() {
-        assert_eq!(
-            Paging::new(None, None).unwrap(),
-            Paging {
-                page: 1,
-                per_page: 20
-            }
-        );
-        assert!(Paging::new(Some(0), None).is_err());
-        assert!(Paging::new(None, Some(0)).is_err());
-        assert!(Paging::new(None, Some(101)).is_err());
-        assert_eq!(Paging::new(Some(3), Some(10)).unwrap().offset(), 20);
+    fn params(query: &str) -> PageParams {
+        serde_urlencoded::from_str(query).unwrap()
+    }
+
+    fn paging(query: &str) -> Result<Paging<(i64, String)>, ApiError> {
+        Paging::new(&params(query), "/api/v1/x", query, false)
     }
 
     #[test]
-    fn counts_pages() {
-        let p = Paging::new(Some(1), Some(20)).unwrap();
-        assert_eq!(p.meta(0).total_pages, 0);
-        assert_eq!(p.meta(20).total_pages, 1);
-        assert_eq!(p.meta(21).total_pages, 2);
+    fn validates_and_defaults() {
+        let p = paging("").unwrap();
+        assert_eq!((p.per_page, p.limit(), p.offset()), (20, 21, 0));
+        assert_eq!(p.position, Position::Start);
+        assert!(!p.count_total);
+        assert!(paging("page=0").is_err());
+        assert!(paging("per_page=0").is_err());
+        assert!(paging("per_page=101").is_err());
+        let p = paging("page=3&per_page=10").unwrap();
+        assert_eq!((p.offset(), p.count_total), (20, true));
+        assert!(paging("total=true").unwrap().count_total);
+        assert!(
+            Paging::<i64>::new(&params(""), "/x", "", true)
+                .unwrap()
+                .count_total
+        );
+    }
+
+    #[test]
+    fn cursors_round_trip_and_continue_after_the_last_row() {
+        let first = paging("tag=a&per_page=2").unwrap();
+        let rows = vec![(3, "c".to_owned()), (2, "b".into()), (1, "a".into())];
+        let (page, meta) = first.finish(rows, None, |r| r.clone());
+        assert_eq!(page.len(), 2);
+        let cursor = meta.next_cursor.unwrap();
+        // Position parameters and their order do not matter; filters do.
+        let query = format!("per_page=5&cursor={cursor}&tag=a&locale=uk");
+        let next = paging(&query).unwrap();
+        assert_eq!(next.after(), Some(&(2, "b".to_owned())));
+        let other_filter = format!("cursor={cursor}&tag=b");
+        assert!(paging(&other_filter).is_err());
+        let other_list = Paging::<(i64, String)>::new(
+            &params(&format!("cursor={cursor}&tag=a")),
+            "/api/v1/y",
+            &format!("cursor={cursor}&tag=a"),
+            false,
+        );
+        assert!(other_list.is_err());
+    }
+
+    #[test]
+    fn rejects_garbage_and_tampered_cursors() {
+        for bad in ["", "!!!", "e30", &"A".repeat(600), "bnVsbA"] {
+            assert!(paging(&format!("cursor={bad}")).is_err(), "{bad}");
+        }
+        // A key of the wrong shape for this list.
+        let wrong = encode(&fingerprint("/api/v1/x", ""), "not a pair");
+        assert!(paging(&format!("cursor={wrong}")).is_err());
+        assert!(paging("cursor=abc&page=1").is_err());
+    }
+
+    #[test]
+    fn last_page_has_no_cursor_and_counts_pages() {
+        let p = paging("page=1&per_page=20").unwrap();
+        let (_, meta) = p.finish(vec![(1, "a".to_owned())], Some(21), |r| r.clone());
+        assert_eq!(meta.next_cursor, None);
+        assert_eq!((meta.total, meta.total_pages), (Some(21), Some(2)));
+        let (_, empty) = p.finish(Vec::<(i64, String)>::new(), Some(0), |r| r.clone());
+        assert_eq!(empty.total_pages, Some(0));
     }
 
     #[test]
     fn links_keep_filters_and_stop_at_the_ends() {
-        let meta = Paging::new(Some(2), Some(10)).unwrap().meta(35);
+        let meta = PageMeta {
+            per_page: 10,
+            next_cursor: Some("abc".into()),
+            page: Some(2),
+            total: Some(35),
+            total_pages: Some(4),
+        };
         let link = meta.link_header("/api/v1/news", "tag=health&page=2&per_page=10");
-        assert!(link.contains("</api/v1/news?tag=health&page=1&per_page=10>; rel=\"first\""));
-        assert!(link.contains("page=1&per_page=10>; rel=\"prev\""));
+        assert!(link.contains("</api/v1/news?tag=health&per_page=10>; rel=\"first\""));
+        assert!(link.contains("tag=health&page=1&per_page=10>; rel=\"prev\""));
         assert!(link.contains("page=3&per_page=10>; rel=\"next\""));
         assert!(link.contains("page=4&per_page=10>; rel=\"last\""));
-        let last = Paging::new(Some(4), Some(10)).unwrap().meta(35);
-        assert!(!last.link_header("/x", "").contains("rel=\"next\""));
-        let first = Paging::new(Some(1), Some(10)).unwrap().meta(35);
-        assert!(!first.link_header("/x", "").contains("rel=\"prev\""));
+        let cursor_meta = PageMeta {
+            page: None,
+            total: None,
+            total_pages: None,
+            ..meta.clone()
+        };
+        let link = cursor_meta.link_header("/x", "cursor=old&tag=a");
+        assert_eq!(
+            link,
+            "</x?tag=a&per_page=10>; rel=\"first\", </x?tag=a&cursor=abc&per_page=10>; rel=\"next\""
+        );
+        let end = PageMeta {
+            next_cursor: None,
+            ..cursor_meta
+        };
+        assert!(!end.link_header("/x", "").contains("rel=\"next\""));
     }
 }

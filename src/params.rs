@@ -12,6 +12,7 @@ use utoipa::openapi::path::ParameterIn;
 use utoipa::IntoParams;
 
 use crate::error::ApiError;
+use crate::pagination::PageParams;
 
 /// Longest query string accepted; beyond it no parameter can be meaningful.
 const MAX_QUERY_LENGTH: usize = 4096;
@@ -22,44 +23,8 @@ pub struct Query<T>(pub T);
 
 impl<T: DeserializeOwned + IntoParams> Query<T> {
     pub fn parse(query_string: &str) -> Result<T, ApiError> {
-        if query_string.len() > MAX_QUERY_LENGTH {
-            return Err(ApiError::bad_request(
-                "query-too-long",
-                format!("the query string is longer than {MAX_QUERY_LENGTH} bytes"),
-            ));
-        }
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_str(query_string).map_err(|e| {
-                ApiError::bad_request("invalid-query", format!("malformed query string: {e}"))
-            })?;
-        let allowed: Vec<String> = T::into_params(|| Some(ParameterIn::Query))
-            .into_iter()
-            .map(|p| p.name)
-            .collect();
-        let mut seen = HashSet::new();
-        for (name, _) in &pairs {
-            if !allowed.contains(name) {
-                let list = if allowed.is_empty() {
-                    "none".to_owned()
-                } else {
-                    allowed.join(", ")
-                };
-                return Err(ApiError::invalid_parameter(
-                    name,
-                    format!("unknown query parameter; allowed here: {list}"),
-                ));
-            }
-            if !seen.insert(name.as_str()) {
-                return Err(ApiError::invalid_parameter(name, "given more than once"));
-            }
-        }
-        let deserializer =
-            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query_string.as_bytes()));
-        serde_path_to_error::deserialize(deserializer).map_err(|e| {
-            let field = e.path().to_string();
-            let message = e.into_inner().to_string();
-            ApiError::invalid_parameter(if field == "." { "query" } else { &field }, message)
-        })
+        check_names(query_string, &names_of::<T>())?;
+        deserialize(query_string)
     }
 }
 
@@ -70,6 +35,84 @@ impl<T: DeserializeOwned + IntoParams> FromRequest for Query<T> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Self::parse(req.query_string()).map(Query))
     }
+}
+
+/// The query string of a list request: the list's own parameters `T` plus the shared paging
+/// parameters (documented as `params(T, PageParams)`).
+#[derive(Debug)]
+pub struct ListQuery<T> {
+    pub filter: T,
+    pub paging: PageParams,
+}
+
+impl<T: DeserializeOwned + IntoParams> ListQuery<T> {
+    pub fn parse(query_string: &str) -> Result<Self, ApiError> {
+        let mut allowed = names_of::<T>();
+        allowed.extend(names_of::<PageParams>());
+        check_names(query_string, &allowed)?;
+        Ok(Self {
+            filter: deserialize(query_string)?,
+            paging: deserialize(query_string)?,
+        })
+    }
+}
+
+impl<T: DeserializeOwned + IntoParams> FromRequest for ListQuery<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::parse(req.query_string()))
+    }
+}
+
+fn names_of<T: IntoParams>() -> Vec<String> {
+    T::into_params(|| Some(ParameterIn::Query))
+        .into_iter()
+        .map(|p| p.name)
+        .collect()
+}
+
+/// Unknown and repeated parameters are errors, named in the problem.
+fn check_names(query_string: &str, allowed: &[String]) -> Result<(), ApiError> {
+    if query_string.len() > MAX_QUERY_LENGTH {
+        return Err(ApiError::bad_request(
+            "query-too-long",
+            format!("the query string is longer than {MAX_QUERY_LENGTH} bytes"),
+        ));
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string).map_err(|e| {
+        ApiError::bad_request("invalid-query", format!("malformed query string: {e}"))
+    })?;
+    let mut seen = HashSet::new();
+    for (name, _) in &pairs {
+        if !allowed.contains(name) {
+            let list = if allowed.is_empty() {
+                "none".to_owned()
+            } else {
+                allowed.join(", ")
+            };
+            return Err(ApiError::invalid_parameter(
+                name,
+                format!("unknown query parameter; allowed here: {list}"),
+            ));
+        }
+        if !seen.insert(name.as_str()) {
+            return Err(ApiError::invalid_parameter(name, "given more than once"));
+        }
+    }
+    Ok(())
+}
+
+/// Parameters not in `T` are ignored here: `check_names` has already judged them.
+fn deserialize<T: DeserializeOwned>(query_string: &str) -> Result<T, ApiError> {
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query_string.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let field = e.path().to_string();
+        let message = e.into_inner().to_string();
+        ApiError::invalid_parameter(if field == "." { "query" } else { &field }, message)
+    })
 }
 
 /// The locales the committed OpenAPI document describes (the default configuration).

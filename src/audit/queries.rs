@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::dto::AuditEntry;
+use crate::db::keyset::row_compare;
 use crate::db::schema::audit_log;
 use crate::pagination::Paging;
 
@@ -35,19 +36,38 @@ fn filtered(filter: &AuditFilter) -> audit_log::BoxedQuery<'static, diesel::pg::
     query
 }
 
+/// The list's total order (newest first), and the key a cursor continues after.
+pub type AuditKey = (DateTime<Utc>, i64);
+
+pub fn key_of(entry: &AuditEntry) -> AuditKey {
+    (entry.at, entry.id)
+}
+
 /// Newest first.
 pub fn list(
     conn: &mut PgConnection,
     filter: &AuditFilter,
-    paging: Paging,
-) -> QueryResult<(Vec<AuditEntry>, i64)> {
-    let rows = filtered(filter)
+    paging: &Paging<AuditKey>,
+) -> QueryResult<(Vec<AuditEntry>, Option<i64>)> {
+    use diesel::sql_types::{BigInt, Timestamptz};
+    let mut query = filtered(filter)
         .select(AuditEntry::as_select())
         .order((audit_log::at.desc(), audit_log::id.desc()))
         .limit(paging.limit())
-        .offset(paging.offset())
-        .load(conn)?;
-    Ok((rows, filtered(filter).count().get_result(conn)?))
+        .offset(paging.offset());
+    if let Some((at, id)) = paging.after() {
+        query = query.filter(row_compare::<_, Timestamptz, BigInt, _, _>(
+            "(audit_log.at, audit_log.id) < (",
+            *at,
+            *id,
+        ));
+    }
+    let rows = query.load(conn)?;
+    let total = match paging.count_total {
+        true => Some(filtered(filter).count().get_result(conn)?),
+        false => None,
+    };
+    Ok((rows, total))
 }
 
 /// Records one write; called inside the write's transaction.

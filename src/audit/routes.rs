@@ -1,4 +1,4 @@
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -8,8 +8,9 @@ use super::queries::{self, AuditFilter};
 use crate::auth::extractor::Admin;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
-use crate::pagination::{ListResponse, Paging};
-use crate::params::{Instant, Query};
+use crate::pagination::{ListResponse, PageParams, Paging};
+use crate::params::{Instant, ListQuery};
+use crate::responses::editor_list_response;
 
 /// The resources the audit trail knows.
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
@@ -52,12 +53,6 @@ pub struct AuditQuery {
     /// Only writes before this time (RFC 3339 or a date).
     #[param(schema_with = crate::params::schemas::instant, example = "2026-12-01")]
     pub until: Option<Instant>,
-    /// Page number, from 1.
-    #[param(minimum = 1, maximum = 100000, example = 1)]
-    pub page: Option<u32>,
-    /// Items per page, 1 to 100.
-    #[param(minimum = 1, maximum = 100, example = 20)]
-    pub per_page: Option<u32>,
 }
 
 /// The audit trail
@@ -66,7 +61,7 @@ pub struct AuditQuery {
 #[utoipa::path(
     tag = "audit",
     operation_id = "list_audit",
-    params(AuditQuery),
+    params(AuditQuery, PageParams),
     responses(
         (status = 200, description = "A page of audit entries", body = ListResponse<AuditEntry>),
         (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -75,12 +70,13 @@ pub struct AuditQuery {
 )]
 #[get("/audit")]
 pub async fn list_audit(
+    req: HttpRequest,
     _admin: Admin,
-    query: Query<AuditQuery>,
+    query: ListQuery<AuditQuery>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.0;
-    let paging = Paging::new(q.page, q.per_page)?;
+    let paging = Paging::new(&query.paging, req.path(), req.query_string(), false)?;
+    let q = query.filter;
     let filter = AuditFilter {
         user_id: q.user,
         resource: q.resource.map(|r| r.as_str().to_owned()),
@@ -88,12 +84,13 @@ pub async fn list_audit(
         since: q.since.map(|i| i.0),
         until: q.until.map(|i| i.0),
     };
-    let (data, total) =
-        db::run(&pool, move |conn| Ok(queries::list(conn, &filter, paging)?)).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(ListResponse {
-            data,
-            meta: paging.meta(total),
-        }))
+    let (rows, total) = {
+        let paging = paging.clone();
+        db::run(&pool, move |conn| {
+            Ok(queries::list(conn, &filter, &paging)?)
+        })
+        .await?
+    };
+    let (data, meta) = paging.finish(rows, total, queries::key_of);
+    editor_list_response(&req, data, meta)
 }

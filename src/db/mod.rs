@@ -1,6 +1,7 @@
 //! The connection pool, the embedded migrations, and the one way handlers reach the database:
 //! `db::run`, which takes a pooled connection and runs synchronous diesel code off the async workers.
 
+pub mod keyset;
 pub mod schema;
 
 use std::time::Duration;

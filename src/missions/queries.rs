@@ -2,6 +2,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::db::keyset::{nothing, row_compare, Condition};
 use crate::db::schema::{
     mission_assistance_types, mission_focus_areas, mission_key_figures, mission_milestones,
     missions,
@@ -103,16 +104,82 @@ fn filtered(filter: &MissionFilter) -> missions::BoxedQuery<'static, diesel::pg:
     query
 }
 
+/// The key a cursor continues after: the sort column's value and the id.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum MissionKey {
+    /// `slug` and `country_code` orders.
+    Text(String, Uuid),
+    /// `started_year` order (missions without one come last).
+    Year(Option<i32>, Uuid),
+}
+
+pub fn key_of(order: MissionOrder) -> impl Fn(&MissionRow) -> MissionKey {
+    move |row| match order {
+        MissionOrder::Slug => MissionKey::Text(row.slug.clone(), row.id),
+        MissionOrder::CountryCode => MissionKey::Text(row.country_code.clone(), row.id),
+        MissionOrder::StartedYear => MissionKey::Year(row.started_year, row.id),
+    }
+}
+
+type MissionQs = missions::table;
+
+/// The missions after `key` in the list's order.
+fn after(order: MissionOrder, descending: bool, key: &MissionKey) -> Condition<MissionQs> {
+    use diesel::sql_types::{Integer, Text, Uuid as SqlUuid};
+    match (order, descending, key.clone()) {
+        (MissionOrder::Slug, false, MissionKey::Text(v, id)) => {
+            row_compare::<_, Text, SqlUuid, _, _>("(missions.slug, missions.id) > (", v, id)
+        }
+        (MissionOrder::Slug, true, MissionKey::Text(v, id)) => {
+            row_compare::<_, Text, SqlUuid, _, _>("(missions.slug, missions.id) < (", v, id)
+        }
+        (MissionOrder::CountryCode, false, MissionKey::Text(v, id)) => {
+            row_compare::<_, Text, SqlUuid, _, _>("(missions.country_code, missions.id) > (", v, id)
+        }
+        (MissionOrder::CountryCode, true, MissionKey::Text(v, id)) => {
+            row_compare::<_, Text, SqlUuid, _, _>("(missions.country_code, missions.id) < (", v, id)
+        }
+        // NULLS LAST: after a dated mission come later years and then the undated ones.
+        (MissionOrder::StartedYear, false, MissionKey::Year(Some(year), id)) => Box::new(
+            row_compare::<_, Integer, SqlUuid, _, _>(
+                "(missions.started_year, missions.id) > (",
+                year,
+                id,
+            )
+            .or(missions::started_year.is_null()),
+        ),
+        (MissionOrder::StartedYear, true, MissionKey::Year(Some(year), id)) => Box::new(
+            row_compare::<_, Integer, SqlUuid, _, _>(
+                "(missions.started_year, missions.id) < (",
+                year,
+                id,
+            )
+            .or(missions::started_year.is_null()),
+        ),
+        (MissionOrder::StartedYear, false, MissionKey::Year(None, id)) => {
+            Box::new(missions::started_year.is_null().and(missions::id.gt(id)))
+        }
+        (MissionOrder::StartedYear, true, MissionKey::Year(None, id)) => {
+            Box::new(missions::started_year.is_null().and(missions::id.lt(id)))
+        }
+        _ => nothing(),
+    }
+}
+
 pub fn list(
     conn: &mut PgConnection,
     filter: &MissionFilter,
-    paging: Paging,
-) -> QueryResult<(Vec<MissionRow>, i64)> {
-    let query = filtered(filter).select(MissionRow::as_select());
+    paging: &Paging<MissionKey>,
+) -> QueryResult<(Vec<MissionRow>, Option<i64>)> {
+    let mut query = filtered(filter).select(MissionRow::as_select());
+    if let Some(key) = paging.after() {
+        query = query.filter(after(filter.order, filter.descending, key));
+    }
     // The id makes every order total, so pages never overlap.
     let query = match (filter.order, filter.descending) {
-        (MissionOrder::Slug, false) => query.order(missions::slug.asc()),
-        (MissionOrder::Slug, true) => query.order(missions::slug.desc()),
+        (MissionOrder::Slug, false) => query.order((missions::slug.asc(), missions::id.asc())),
+        (MissionOrder::Slug, true) => query.order((missions::slug.desc(), missions::id.desc())),
         (MissionOrder::CountryCode, false) => {
             query.order((missions::country_code.asc(), missions::id.asc()))
         }
@@ -132,7 +199,10 @@ pub fn list(
         .limit(paging.limit())
         .offset(paging.offset())
         .load(conn)?;
-    let total = filtered(filter).count().get_result(conn)?;
+    let total = match paging.count_total {
+        true => Some(filtered(filter).count().get_result(conn)?),
+        false => None,
+    };
     Ok((rows, total))
 }
 

@@ -12,8 +12,8 @@ use crate::caching::{Audience, CachePolicy};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::locale::{Locales, RequestLocale};
-use crate::pagination::{ListResponse, Paging};
-use crate::params::{ItemKey, LocaleParams, Query};
+use crate::pagination::{ListResponse, PageParams, Paging};
+use crate::params::{ItemKey, ListQuery, LocaleParams, Query};
 use crate::responses::{editor_item_response, editor_list_response, item_response, list_response};
 use crate::writes::{self, run_write, BodilessWriteRequest, WriteRequest};
 
@@ -43,12 +43,6 @@ pub struct MissionsQuery {
     /// Order of the list (default `slug`).
     #[param(inline, example = "slug")]
     pub sort: Option<MissionSort>,
-    /// Page number, from 1.
-    #[param(minimum = 1, maximum = 100000, example = 1)]
-    pub page: Option<u32>,
-    /// Items per page, 1 to 100.
-    #[param(minimum = 1, maximum = 100, example = 20)]
-    pub per_page: Option<u32>,
     /// The reader's locale (e.g. `en`, `uk`); overrides `Accept-Language`.
     #[param(inline, value_type = Option<crate::params::DocumentedLocale>, example = "uk")]
     pub locale: Option<String>,
@@ -90,38 +84,42 @@ impl MissionsQuery {
 #[utoipa::path(
     tag = "missions",
     operation_id = "list_missions",
-    params(MissionsQuery),
+    params(MissionsQuery, PageParams),
     responses((status = 200, description = "A page of missions", body = ListResponse<MissionListItem>)),
 )]
 #[get("/missions")]
 pub async fn list_missions(
     req: HttpRequest,
     editor: MaybeEditor,
-    query: Query<MissionsQuery>,
+    query: ListQuery<MissionsQuery>,
     locale: RequestLocale,
     pool: web::Data<DbPool>,
     policy: web::Data<CachePolicy>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = query.0.filter()?;
-    let paging = Paging::new(query.0.page, query.0.per_page)?;
+    let filter = query.filter.filter()?;
+    let order = filter.order;
+    let paging = Paging::new(&query.paging, req.path(), req.query_string(), true)?;
     let is_editor = editor.0.is_some();
+    let page = paging.clone();
     let (rows, documents, total) = db::run(&pool, move |conn| {
-        let (rows, total) = queries::list(conn, &filter, paging)?;
+        let (rows, total) = queries::list(conn, &filter, &page)?;
         let mut documents = Vec::new();
         if is_editor {
-            for row in &rows {
+            // The extra row that tells whether a next page exists is not shown.
+            for row in rows.iter().take(page.per_page as usize) {
                 documents.extend(queries::find(conn, &ItemKey::Id(row.id))?);
             }
         }
         Ok((rows, documents, total))
     })
     .await?;
+    let (rows, meta) = paging.finish(rows, total, queries::key_of(order));
     if is_editor {
         let data: Vec<MissionListItem> = documents
             .into_iter()
             .map(|d| MissionListItem::Editor(MissionEditor::new(d)))
             .collect();
-        return editor_list_response(&req, data, paging.meta(total));
+        return editor_list_response(&req, data, meta);
     }
     let data = rows
         .iter()
@@ -132,7 +130,7 @@ pub async fn list_missions(
         Audience::Public(**policy),
         &locale,
         data,
-        paging.meta(total),
+        meta,
         |m| match m {
             MissionListItem::Public(m) => &m.locale,
             MissionListItem::Editor(_) => "",

@@ -3,6 +3,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::db::keyset::{row_compare, Condition};
 use crate::db::schema::{missions, news};
 use crate::locale::Localized;
 use crate::pagination::Paging;
@@ -67,6 +68,7 @@ pub enum EditorState {
 }
 
 type NewsJoin = diesel::dsl::LeftJoin<news::table, missions::table>;
+type NewsSource = diesel::helper_types::LeftJoinQuerySource<news::table, missions::table>;
 
 fn filtered(filter: &NewsFilter) -> diesel::dsl::IntoBoxed<'static, NewsJoin, Pg> {
     let mut query = news::table.left_join(missions::table).into_boxed();
@@ -107,12 +109,49 @@ fn filtered(filter: &NewsFilter) -> diesel::dsl::IntoBoxed<'static, NewsJoin, Pg
     query
 }
 
+/// The key a cursor continues after: publication time (none for undated drafts) and id.
+pub type NewsKey = (Option<DateTime<Utc>>, Uuid);
+
+pub fn key_of(item: &NewsWithMission) -> NewsKey {
+    (item.news.published_at, item.news.id)
+}
+
+/// The items after `key` in the list's order: newest (or oldest) first by publication time and
+/// id, undated drafts last.
+fn after(oldest_first: bool, key: &NewsKey) -> Condition<NewsSource> {
+    use diesel::sql_types::{Timestamptz, Uuid as SqlUuid};
+    let (published_at, id) = *key;
+    match (published_at, oldest_first) {
+        (Some(at), false) => Box::new(
+            row_compare::<_, Timestamptz, SqlUuid, _, _>(
+                "(news.published_at, news.id) < (",
+                at,
+                id,
+            )
+            .or(news::published_at.is_null()),
+        ),
+        (Some(at), true) => Box::new(
+            row_compare::<_, Timestamptz, SqlUuid, _, _>(
+                "(news.published_at, news.id) > (",
+                at,
+                id,
+            )
+            .or(news::published_at.is_null()),
+        ),
+        (None, false) => Box::new(news::published_at.is_null().and(news::id.lt(id))),
+        (None, true) => Box::new(news::published_at.is_null().and(news::id.gt(id))),
+    }
+}
+
 pub fn list(
     conn: &mut PgConnection,
     filter: &NewsFilter,
-    paging: Paging,
-) -> QueryResult<(Vec<NewsWithMission>, i64)> {
-    let query = filtered(filter).select((NewsRow::as_select(), missions::slug.nullable()));
+    paging: &Paging<NewsKey>,
+) -> QueryResult<(Vec<NewsWithMission>, Option<i64>)> {
+    let mut query = filtered(filter).select((NewsRow::as_select(), missions::slug.nullable()));
+    if let Some(key) = paging.after() {
+        query = query.filter(after(filter.oldest_first, key));
+    }
     // The public order is exactly the index's (and public items always have a date); editors
     // see undated drafts last either way.
     let query = match (filter.visibility, filter.oldest_first) {
@@ -129,7 +168,10 @@ pub fn list(
         .limit(paging.limit())
         .offset(paging.offset())
         .load(conn)?;
-    let total = filtered(filter).count().get_result(conn)?;
+    let total = match paging.count_total {
+        true => Some(filtered(filter).count().get_result(conn)?),
+        false => None,
+    };
     let items = rows
         .into_iter()
         .map(|(news, mission_slug)| NewsWithMission { news, mission_slug })
@@ -214,30 +256,50 @@ struct Total {
     total: i64,
 }
 
+/// The tags list's order (most used first, then by slug), and the key a cursor continues after.
+pub type TagKey = (i64, String);
+
+pub fn tag_key_of(tag: &TagCount) -> TagKey {
+    (tag.count, tag.slug.clone())
+}
+
 /// The tags of public news with their counts, most used first, and how many tags there are.
 pub fn public_tags(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
-    paging: Paging,
-) -> QueryResult<(Vec<TagCount>, i64)> {
-    use diesel::sql_types::{BigInt, Timestamptz};
+    paging: &Paging<TagKey>,
+) -> QueryResult<(Vec<TagCount>, Option<i64>)> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
+    let (after_count, after_slug) = match paging.after() {
+        Some((count, slug)) => (Some(*count), Some(slug.clone())),
+        None => (None, None),
+    };
     let tags = diesel::sql_query(
         "SELECT t.tag AS slug, count(*) AS count \
          FROM news n CROSS JOIN LATERAL unnest(n.tags) AS t(tag) \
          WHERE n.status = 'published' AND n.published_at <= $1 \
-         GROUP BY t.tag ORDER BY count(*) DESC, t.tag LIMIT $2 OFFSET $3",
+         GROUP BY t.tag \
+         HAVING $4::bigint IS NULL OR count(*) < $4 OR (count(*) = $4 AND t.tag > $5) \
+         ORDER BY count(*) DESC, t.tag LIMIT $2 OFFSET $3",
     )
     .bind::<Timestamptz, _>(now)
     .bind::<BigInt, _>(paging.limit())
     .bind::<BigInt, _>(paging.offset())
+    .bind::<Nullable<BigInt>, _>(after_count)
+    .bind::<Nullable<Text>, _>(after_slug)
     .load::<TagCount>(conn)?;
-    let total = diesel::sql_query(
-        "SELECT count(DISTINCT t.tag) AS total \
-         FROM news n CROSS JOIN LATERAL unnest(n.tags) AS t(tag) \
-         WHERE n.status = 'published' AND n.published_at <= $1",
-    )
-    .bind::<Timestamptz, _>(now)
-    .get_result::<Total>(conn)?
-    .total;
+    let total = match paging.count_total {
+        false => None,
+        true => Some(
+            diesel::sql_query(
+                "SELECT count(DISTINCT t.tag) AS total \
+                 FROM news n CROSS JOIN LATERAL unnest(n.tags) AS t(tag) \
+                 WHERE n.status = 'published' AND n.published_at <= $1",
+            )
+            .bind::<Timestamptz, _>(now)
+            .get_result::<Total>(conn)?
+            .total,
+        ),
+    };
     Ok((tags, total))
 }

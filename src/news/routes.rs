@@ -11,8 +11,8 @@ use crate::caching::{Audience, CachePolicy};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::locale::{Locales, RequestLocale};
-use crate::pagination::{ListResponse, Paging};
-use crate::params::{is_slug, Instant, ItemKey, LocaleParams, Query};
+use crate::pagination::{ListResponse, PageParams, Paging};
+use crate::params::{is_slug, Instant, ItemKey, ListQuery, LocaleParams, NoParams, Query};
 use crate::responses::{editor_item_response, editor_list_response, item_response, list_response};
 use crate::writes::{self, run_write, BodilessWriteRequest, WriteRequest};
 
@@ -55,12 +55,6 @@ pub struct NewsQuery {
     /// Order of the list (default `-published_at`, newest first).
     #[param(inline, example = "-published_at")]
     pub sort: Option<NewsSort>,
-    /// Page number, from 1.
-    #[param(minimum = 1, maximum = 100000, example = 1)]
-    pub page: Option<u32>,
-    /// Items per page, 1 to 100.
-    #[param(minimum = 1, maximum = 100, example = 20)]
-    pub per_page: Option<u32>,
     /// The reader's locale (e.g. `en`, `uk`); overrides `Accept-Language`.
     #[param(inline, value_type = Option<crate::params::DocumentedLocale>, example = "uk")]
     pub locale: Option<String>,
@@ -113,29 +107,35 @@ impl NewsQuery {
 #[utoipa::path(
     tag = "news",
     operation_id = "list_news",
-    params(NewsQuery),
+    params(NewsQuery, PageParams),
     responses((status = 200, description = "A page of news", body = ListResponse<NewsListItem>)),
 )]
 #[get("/news")]
 pub async fn list_news(
     req: HttpRequest,
     editor: MaybeEditor,
-    query: Query<NewsQuery>,
+    query: ListQuery<NewsQuery>,
     locale: RequestLocale,
     pool: web::Data<DbPool>,
     policy: web::Data<CachePolicy>,
 ) -> Result<HttpResponse, ApiError> {
     let is_editor = editor.0.is_some();
-    let filter = query.0.filter(is_editor)?;
-    let paging = Paging::new(query.0.page, query.0.per_page)?;
-    let (rows, total) =
-        db::run(&pool, move |conn| Ok(queries::list(conn, &filter, paging)?)).await?;
+    let filter = query.filter.filter(is_editor)?;
+    let paging = Paging::new(&query.paging, req.path(), req.query_string(), false)?;
+    let (rows, total) = {
+        let paging = paging.clone();
+        db::run(&pool, move |conn| {
+            Ok(queries::list(conn, &filter, &paging)?)
+        })
+        .await?
+    };
+    let (rows, meta) = paging.finish(rows, total, queries::key_of);
     if is_editor {
         let data: Vec<NewsListItem> = rows
             .into_iter()
             .map(|r| NewsListItem::Editor(NewsEditor::new(r.news)))
             .collect();
-        return editor_list_response(&req, data, paging.meta(total));
+        return editor_list_response(&req, data, meta);
     }
     let data = rows
         .iter()
@@ -146,7 +146,7 @@ pub async fn list_news(
         Audience::Public(**policy),
         &locale,
         data,
-        paging.meta(total),
+        meta,
         |n| match n {
             NewsListItem::Public(s) => &s.locale,
             NewsListItem::Editor(_) => "",
@@ -392,41 +392,33 @@ pub struct RelatedNews {
     pub data: Vec<NewsSummary>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TagsQuery {
-    /// Page number, from 1.
-    #[param(minimum = 1, maximum = 100000, example = 1)]
-    pub page: Option<u32>,
-    /// Items per page, 1 to 100.
-    #[param(minimum = 1, maximum = 100, example = 20)]
-    pub per_page: Option<u32>,
-}
-
 /// List the tags
 ///
 /// The tags of public news with how many public items carry each, most used first.
 #[utoipa::path(
     tag = "news",
     operation_id = "list_tags",
-    params(TagsQuery),
+    params(PageParams),
     responses((status = 200, description = "A page of tags", body = ListResponse<TagCount>)),
 )]
 #[get("/tags")]
 pub async fn list_tags(
     req: HttpRequest,
     _editor: MaybeEditor,
-    query: Query<TagsQuery>,
+    query: ListQuery<NoParams>,
     pool: web::Data<DbPool>,
     policy: web::Data<CachePolicy>,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::new(query.0.page, query.0.per_page)?;
+    let paging = Paging::new(&query.paging, req.path(), req.query_string(), true)?;
     let now = Utc::now();
-    let (data, total) = db::run(&pool, move |conn| {
-        Ok(queries::public_tags(conn, now, paging)?)
-    })
-    .await?;
-    let meta = paging.meta(total);
+    let (rows, total) = {
+        let paging = paging.clone();
+        db::run(&pool, move |conn| {
+            Ok(queries::public_tags(conn, now, &paging)?)
+        })
+        .await?
+    };
+    let (data, meta) = paging.finish(rows, total, queries::tag_key_of);
     let representation = crate::caching::Representation {
         content_language: None,
         link: Some(meta.link_header(req.path(), req.query_string())),

@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::db::keyset::row_compare;
 use crate::db::schema::objectives;
 use crate::locale::Localized;
 use crate::pagination::Paging;
@@ -21,14 +22,36 @@ pub struct ObjectiveRow {
     pub version: i32,
 }
 
-pub fn list(conn: &mut PgConnection, paging: Paging) -> QueryResult<(Vec<ObjectiveRow>, i64)> {
-    let rows = objectives::table
+/// The list's total order, and the key a cursor continues after.
+pub type ObjectiveKey = (i32, Uuid);
+
+pub fn key_of(row: &ObjectiveRow) -> ObjectiveKey {
+    (row.position, row.id)
+}
+
+pub fn list(
+    conn: &mut PgConnection,
+    paging: &Paging<ObjectiveKey>,
+) -> QueryResult<(Vec<ObjectiveRow>, Option<i64>)> {
+    use diesel::sql_types::{Integer, Uuid as SqlUuid};
+    let mut query = objectives::table
         .select(ObjectiveRow::as_select())
         .order((objectives::position.asc(), objectives::id.asc()))
         .limit(paging.limit())
         .offset(paging.offset())
-        .load(conn)?;
-    let total = objectives::table.count().get_result(conn)?;
+        .into_boxed();
+    if let Some((position, id)) = paging.after() {
+        query = query.filter(row_compare::<_, Integer, SqlUuid, _, _>(
+            "(objectives.position, objectives.id) > (",
+            *position,
+            *id,
+        ));
+    }
+    let rows = query.load(conn)?;
+    let total = match paging.count_total {
+        true => Some(objectives::table.count().get_result(conn)?),
+        false => None,
+    };
     Ok((rows, total))
 }
 

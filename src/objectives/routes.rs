@@ -1,6 +1,4 @@
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::document::ObjectiveDocument;
 use super::dto::{Objective, ObjectiveEditor, ObjectiveInput, ObjectiveView};
@@ -10,24 +8,10 @@ use crate::caching::{Audience, CachePolicy};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::locale::{Locales, RequestLocale};
-use crate::pagination::{ListResponse, Paging};
-use crate::params::{ItemKey, LocaleParams, Query};
+use crate::pagination::{ListResponse, PageParams, Paging};
+use crate::params::{ItemKey, ListQuery, LocaleParams, Query};
 use crate::responses::{editor_item_response, editor_list_response, item_response, list_response};
 use crate::writes::{self, run_write, BodilessWriteRequest, WriteRequest};
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ObjectivesQuery {
-    /// Page number, from 1.
-    #[param(minimum = 1, maximum = 100000, example = 1)]
-    pub page: Option<u32>,
-    /// Items per page, 1 to 100.
-    #[param(minimum = 1, maximum = 100, example = 20)]
-    pub per_page: Option<u32>,
-    /// The reader's locale (e.g. `en`, `uk`); overrides `Accept-Language`.
-    #[param(inline, value_type = Option<crate::params::DocumentedLocale>, example = "uk")]
-    pub locale: Option<String>,
-}
 
 /// List the objectives
 ///
@@ -36,26 +20,30 @@ pub struct ObjectivesQuery {
 #[utoipa::path(
     tag = "objectives",
     operation_id = "list_objectives",
-    params(ObjectivesQuery),
+    params(LocaleParams, PageParams),
     responses((status = 200, description = "A page of objectives", body = ListResponse<ObjectiveView>)),
 )]
 #[get("/objectives")]
 pub async fn list_objectives(
     req: HttpRequest,
     editor: MaybeEditor,
-    query: Query<ObjectivesQuery>,
+    query: ListQuery<LocaleParams>,
     locale: RequestLocale,
     pool: web::Data<DbPool>,
     policy: web::Data<CachePolicy>,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::new(query.0.page, query.0.per_page)?;
-    let (rows, total) = db::run(&pool, move |conn| Ok(queries::list(conn, paging)?)).await?;
+    let paging = Paging::new(&query.paging, req.path(), req.query_string(), true)?;
+    let (rows, total) = {
+        let paging = paging.clone();
+        db::run(&pool, move |conn| Ok(queries::list(conn, &paging)?)).await?
+    };
+    let (rows, meta) = paging.finish(rows, total, queries::key_of);
     if editor.0.is_some() {
         let data: Vec<ObjectiveView> = rows
             .into_iter()
             .map(|r| ObjectiveView::Editor(ObjectiveEditor::new(r)))
             .collect();
-        return editor_list_response(&req, data, paging.meta(total));
+        return editor_list_response(&req, data, meta);
     }
     let data = rows
         .into_iter()
@@ -66,7 +54,7 @@ pub async fn list_objectives(
         Audience::Public(**policy),
         &locale,
         data,
-        paging.meta(total),
+        meta,
         |o| match o {
             ObjectiveView::Public(o) => &o.locale,
             ObjectiveView::Editor(_) => "",

@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::auth::queries::{revoke_user_tokens, UserRow};
+use crate::db::keyset::row_compare;
 use crate::db::schema::users;
 use crate::pagination::Paging;
 
@@ -45,14 +46,37 @@ pub fn upsert_admin(conn: &mut PgConnection, email: &str, password_hash: &str) -
         .map(|_| ())
 }
 
-pub fn list(conn: &mut PgConnection, paging: Paging) -> QueryResult<(Vec<UserRow>, i64)> {
-    let rows = users::table
+/// The list's total order, and the key a cursor continues after.
+pub type UserKey = (String, Uuid);
+
+pub fn key_of(row: &UserRow) -> UserKey {
+    (row.email.clone(), row.id)
+}
+
+pub fn list(
+    conn: &mut PgConnection,
+    paging: &Paging<UserKey>,
+) -> QueryResult<(Vec<UserRow>, Option<i64>)> {
+    use diesel::sql_types::{Text, Uuid as SqlUuid};
+    let mut query = users::table
         .select(UserRow::as_select())
         .order((users::email.asc(), users::id.asc()))
         .limit(paging.limit())
         .offset(paging.offset())
-        .load(conn)?;
-    Ok((rows, users::table.count().get_result(conn)?))
+        .into_boxed();
+    if let Some((email, id)) = paging.after() {
+        query = query.filter(row_compare::<_, Text, SqlUuid, _, _>(
+            "(users.email, users.id) > (",
+            email.clone(),
+            *id,
+        ));
+    }
+    let rows = query.load(conn)?;
+    let total = match paging.count_total {
+        true => Some(users::table.count().get_result(conn)?),
+        false => None,
+    };
+    Ok((rows, total))
 }
 
 pub struct UserChanges<'a> {

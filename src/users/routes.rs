@@ -1,6 +1,4 @@
-use actix_web::{get, patch, post, web, HttpResponse};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
 use super::dto::{CreateUser, UpdateUser};
@@ -12,23 +10,13 @@ use crate::body::parse_input;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::locale::Locales;
-use crate::pagination::{ListResponse, Paging};
-use crate::params::Query;
+use crate::pagination::{ListResponse, PageParams, Paging};
+use crate::params::{ListQuery, NoParams};
+use crate::responses::editor_list_response;
 use crate::validation::Checker;
 use crate::writes::WriteRequest;
 use crate::{audit, writes};
 use diesel::Connection;
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UsersQuery {
-    /// Page number, from 1.
-    #[param(minimum = 1, maximum = 100000, example = 1)]
-    pub page: Option<u32>,
-    /// Items per page, 1 to 100.
-    #[param(minimum = 1, maximum = 100, example = 20)]
-    pub per_page: Option<u32>,
-}
 
 fn no_store(status: actix_web::http::StatusCode, body: &impl serde::Serialize) -> HttpResponse {
     HttpResponse::build(status)
@@ -63,7 +51,7 @@ fn check_email(checker: &mut Checker, email: &str) {
 #[utoipa::path(
     tag = "users",
     operation_id = "list_users",
-    params(UsersQuery),
+    params(PageParams),
     responses(
         (status = 200, description = "A page of accounts", body = ListResponse<User>),
         (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -72,20 +60,19 @@ fn check_email(checker: &mut Checker, email: &str) {
 )]
 #[get("/users")]
 pub async fn list_users(
+    req: HttpRequest,
     _admin: Admin,
-    query: Query<UsersQuery>,
+    query: ListQuery<NoParams>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::new(query.0.page, query.0.per_page)?;
-    let (rows, total) = db::run(&pool, move |conn| Ok(queries::list(conn, paging)?)).await?;
+    let paging = Paging::new(&query.paging, req.path(), req.query_string(), true)?;
+    let (rows, total) = {
+        let paging = paging.clone();
+        db::run(&pool, move |conn| Ok(queries::list(conn, &paging)?)).await?
+    };
+    let (rows, meta) = paging.finish(rows, total, queries::key_of);
     let data: Vec<User> = rows.into_iter().map(User::from).collect();
-    Ok(no_store(
-        actix_web::http::StatusCode::OK,
-        &ListResponse {
-            data,
-            meta: paging.meta(total),
-        },
-    ))
+    editor_list_response(&req, data, meta)
 }
 
 /// Create an account

@@ -340,7 +340,7 @@ async fn deleting_a_mission_keeps_its_news() {
         .status(),
         204
     );
-    let news = app.get_json("/api/v1/news").await;
+    let news = app.get_json("/api/v1/news?total=true").await;
     assert_eq!(news["meta"]["total"], 1);
     assert!(news["data"][0]["mission"].is_null());
 }
@@ -376,7 +376,7 @@ async fn the_audit_trail_is_for_administrators_and_filters() {
     .await;
     assert_problem(app.get("/api/v1/audit").await, 401).await;
     let all: Value = app
-        .send(Method::GET, "/api/v1/audit", &admin, None, &[])
+        .send(Method::GET, "/api/v1/audit?total=true", &admin, None, &[])
         .await
         .json()
         .await
@@ -390,7 +390,7 @@ async fn the_audit_trail_is_for_administrators_and_filters() {
     let missions: Value = app
         .send(
             Method::GET,
-            "/api/v1/audit?resource=missions",
+            "/api/v1/audit?total=true&resource=missions",
             &admin,
             None,
             &[],
@@ -408,7 +408,7 @@ async fn the_audit_trail_is_for_administrators_and_filters() {
     let by_user: Value = app
         .send(
             Method::GET,
-            &format!("/api/v1/audit?user={user_id}"),
+            &format!("/api/v1/audit?total=true&user={user_id}"),
             &admin,
             None,
             &[],
@@ -421,7 +421,7 @@ async fn the_audit_trail_is_for_administrators_and_filters() {
     let future: Value = app
         .send(
             Method::GET,
-            "/api/v1/audit?since=2999-01-01",
+            "/api/v1/audit?total=true&since=2999-01-01",
             &admin,
             None,
             &[],
@@ -434,7 +434,7 @@ async fn the_audit_trail_is_for_administrators_and_filters() {
     let past: Value = app
         .send(
             Method::GET,
-            "/api/v1/audit?until=2000-01-01",
+            "/api/v1/audit?total=true&until=2000-01-01",
             &admin,
             None,
             &[],

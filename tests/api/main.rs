@@ -16,6 +16,7 @@ mod news_writes;
 mod objectives;
 mod openapi;
 mod organization;
+mod paging;
 mod routes;
 mod seed;
 mod users;

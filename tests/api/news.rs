@@ -57,7 +57,7 @@ async fn drafts_scheduled_and_archived_news_are_invisible() {
     for (slug, factory) in hidden {
         ids.push((slug, factory.insert(&mut conn)));
     }
-    let list = app.get_json("/api/v1/news?per_page=100").await;
+    let list = app.get_json("/api/v1/news?total=true&per_page=100").await;
     assert_eq!(slugs(&list), ["public"]);
     assert_eq!(list["meta"]["total"], 1);
     for (slug, id) in ids {
@@ -128,19 +128,19 @@ async fn filters_by_mission_tag_and_date_range() {
     );
 
     let range = app
-        .get_json("/api/v1/news?published_after=2024-02-01&published_before=2024-06-01")
+        .get_json("/api/v1/news?total=true&published_after=2024-02-01&published_before=2024-06-01")
         .await;
     assert_eq!(slugs(&range), [SEED_NEWS, "md-other"]);
     // The lower bound is inclusive, the upper exclusive.
-    let exact = app.get_json("/api/v1/news?published_after=2024-05-29T00:00:00Z&published_before=2024-05-29T00:00:01Z").await;
+    let exact = app.get_json("/api/v1/news?total=true&published_after=2024-05-29T00:00:00Z&published_before=2024-05-29T00:00:01Z").await;
     assert_eq!(slugs(&exact), [SEED_NEWS]);
     // A range that holds nothing is an empty list, not an error.
     let empty = app
-        .get_json("/api/v1/news?published_after=2024-06-01&published_before=2024-01-01")
+        .get_json("/api/v1/news?total=true&published_after=2024-06-01&published_before=2024-01-01")
         .await;
     assert_eq!(empty["meta"]["total"], 0);
     let after = app
-        .get_json("/api/v1/news?published_after=2024-07-01T12:00:00%2B00:00")
+        .get_json("/api/v1/news?total=true&published_after=2024-07-01T12:00:00%2B00:00")
         .await;
     assert_eq!(slugs(&after), ["global-health"]);
     assert_eq!(after["meta"]["total"], 1);
@@ -182,8 +182,12 @@ async fn paging_edges_and_link_headers() {
     let first = app.get("/api/v1/news?per_page=2&tag=&page=1").await;
     assert_eq!(first.status(), 400, "an empty tag is not a tag");
 
-    let first = app.get("/api/v1/news?per_page=2").await;
+    let first = app.get("/api/v1/news?per_page=2&page=1").await;
     let link = first.headers()["link"].to_str().unwrap().to_owned();
+    assert!(
+        link.contains("</api/v1/news?per_page=2>; rel=\"first\""),
+        "{link}"
+    );
     assert!(
         link.contains("</api/v1/news?page=2&per_page=2>; rel=\"next\""),
         "{link}"
@@ -195,9 +199,19 @@ async fn paging_edges_and_link_headers() {
     assert!(!link.contains("rel=\"prev\""));
     let first: serde_json::Value = first.json().await.unwrap();
     assert_eq!(slugs(&first), ["n5", "n4"]);
+    let meta = &first["meta"];
     assert_eq!(
-        first["meta"],
-        json!({"page": 1, "per_page": 2, "total": 5, "total_pages": 3})
+        (
+            &meta["page"],
+            &meta["per_page"],
+            &meta["total"],
+            &meta["total_pages"]
+        ),
+        (&json!(1), &json!(2), &json!(5), &json!(3))
+    );
+    assert!(
+        meta["next_cursor"].is_string(),
+        "page mode also gives a cursor"
     );
 
     let last = app
@@ -214,6 +228,13 @@ async fn paging_edges_and_link_headers() {
     let beyond = app.get_json("/api/v1/news?per_page=2&page=9").await;
     assert_eq!(slugs(&beyond).len(), 0);
     assert_eq!(beyond["meta"]["total"], 5);
+    assert_eq!(beyond["meta"]["next_cursor"], json!(null));
+
+    // Without `page`, a big list is not counted unless asked.
+    let uncounted = app.get_json("/api/v1/news?per_page=2").await;
+    assert!(uncounted["meta"].get("total").is_none(), "{uncounted}");
+    let counted = app.get_json("/api/v1/news?per_page=2&total=true").await;
+    assert_eq!(counted["meta"]["total"], 5);
 
     let max = app.get_json("/api/v1/news?per_page=100").await;
     assert_eq!(slugs(&max).len(), 5);
@@ -362,4 +383,136 @@ async fn related_news_share_the_mission_or_a_tag() {
         400,
     )
     .await;
+}
+
+/// Walks every page by cursor, returning the slugs in order; `between` runs before each next page.
+async fn walk<F, Fut>(app: &TestApp, first: &str, mut between: F) -> Vec<String>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut seen = Vec::new();
+    let mut url = first.to_owned();
+    for page in 0.. {
+        let response = app.get(&url).await;
+        assert_eq!(response.status(), 200, "{url}");
+        let link = response.headers()["link"].to_str().unwrap().to_owned();
+        let body: serde_json::Value = response.json().await.unwrap();
+        seen.extend(slugs(&body));
+        let Some(cursor) = body["meta"]["next_cursor"].as_str() else {
+            assert!(!link.contains("rel=\"next\""), "{link}");
+            break;
+        };
+        assert!(link.contains(&format!("cursor={cursor}")), "{link}");
+        between(page).await;
+        let separator = if first.contains('?') { '&' } else { '?' };
+        url = format!("{first}{separator}cursor={cursor}");
+    }
+    seen
+}
+
+#[tokio::test]
+async fn a_cursor_walk_skips_and_repeats_nothing_while_items_come_and_go() {
+    let app = TestApp::new().await;
+    let mut conn = app.conn();
+    let mut ids = Vec::new();
+    for i in 1..=30 {
+        // Pairs of items share a publication time, so the id decides their order.
+        ids.push(
+            NewsFactory::new(&format!("n{i:02}"))
+                .published_at(day(2024, 1, 1 + i / 2))
+                .insert(&mut conn),
+        );
+    }
+    let before: Vec<String> = (1..=30).map(|i| format!("n{i:02}")).collect();
+    let mut expected_order = slugs(&app.get_json("/api/v1/news?per_page=100").await);
+    assert_eq!(expected_order.len(), 30);
+
+    // Between pages: a new newest item, a new oldest one, and a deletion of an item already
+    // seen and of one not yet seen.
+    let seen = walk(&app, "/api/v1/news?per_page=4", |page| {
+        let mut conn = app.conn();
+        let ids = ids.clone();
+        async move {
+            use diesel::prelude::*;
+            use orgcms::db::schema::news;
+            NewsFactory::new(&format!("new-top-{page}"))
+                .published_at(day(2025, 1, 1))
+                .insert(&mut conn);
+            NewsFactory::new(&format!("new-bottom-{page}"))
+                .published_at(day(2000, 1, 1))
+                .insert(&mut conn);
+            if page == 1 {
+                // n30 is on the first page (seen); n02 is near the end (not yet seen).
+                diesel::delete(news::table.filter(news::id.eq_any([ids[29], ids[1]])))
+                    .execute(&mut conn)
+                    .unwrap();
+            }
+        }
+    })
+    .await;
+    let originals: Vec<&String> = seen.iter().filter(|s| before.contains(s)).collect();
+    expected_order.retain(|s| s != "n02");
+    assert_eq!(
+        originals,
+        expected_order.iter().collect::<Vec<_>>(),
+        "every item present throughout is seen once, in order"
+    );
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "nothing repeated: {seen:?}");
+    assert!(
+        seen.iter().all(|s| !s.starts_with("new-top")),
+        "inserted behind us"
+    );
+    assert!(
+        seen.iter().any(|s| s.starts_with("new-bottom")),
+        "inserted ahead of us"
+    );
+
+    // Oldest first, with a filter, walks the same way.
+    let oldest = walk(
+        &app,
+        "/api/v1/news?per_page=7&sort=published_at",
+        |_| async {},
+    )
+    .await;
+    let mut newest = walk(&app, "/api/v1/news?per_page=100", |_| async {}).await;
+    newest.reverse();
+    assert_eq!(oldest, newest);
+}
+
+#[tokio::test]
+async fn cursors_belong_to_their_list_and_filters() {
+    let app = TestApp::new().await;
+    let mut conn = app.conn();
+    for i in 1..=3 {
+        NewsFactory::new(&format!("n{i}"))
+            .published_at(day(2024, 1, i))
+            .tags(&["health"])
+            .insert(&mut conn);
+    }
+    let page = app.get_json("/api/v1/news?per_page=1&tag=health").await;
+    let cursor = page["meta"]["next_cursor"].as_str().unwrap().to_owned();
+    // Same list with other position parameters: fine.
+    let next = app
+        .get_json(&format!(
+            "/api/v1/news?tag=health&cursor={cursor}&per_page=2&locale=uk"
+        ))
+        .await;
+    assert_eq!(slugs(&next), ["n2", "n1"]);
+    for query in [
+        format!("cursor={cursor}"),
+        format!("tag=health&sort=published_at&cursor={cursor}"),
+        format!("tag=health&cursor={cursor}&page=2"),
+        format!("tag=health&cursor={cursor}x"),
+        "cursor=%27%20OR%201%3D1--".to_owned(),
+        format!("cursor={}", "A".repeat(600)),
+    ] {
+        let problem = assert_problem(app.get(&format!("/api/v1/news?{query}")).await, 422).await;
+        assert_eq!(error_fields(&problem), ["cursor"], "{query}");
+    }
+    let elsewhere = app.get(&format!("/api/v1/missions?cursor={cursor}")).await;
+    assert_problem(elsewhere, 422).await;
 }

@@ -33,16 +33,20 @@ async function ukraineNewsInUkrainian(): Promise<NewsSummary[]> {
   return items;
 }
 
-async function allNewsPageByPage(): Promise<string[]> {
+async function allNewsByCursor(): Promise<string[]> {
   const slugs: string[] = [];
-  for (let page = 1; ; page++) {
-    const { data } = await api.GET("/api/v1/news", { params: { query: { page, per_page: 1 } } });
+  let cursor: string | undefined;
+  for (;;) {
+    const { data } = await api.GET("/api/v1/news", {
+      params: { query: { per_page: 1, cursor, total: true } },
+    });
     assert.ok(data);
     slugs.push(...data.data.filter(isPublic).map((item) => item.slug));
-    if (page >= data.meta.total_pages) {
+    if (!data.meta.next_cursor) {
       assert.equal(slugs.length, data.meta.total);
       return slugs;
     }
+    cursor = data.meta.next_cursor;
   }
 }
 
@@ -123,7 +127,7 @@ const email = process.env.ORGCMS_EMAIL;
 const password = process.env.ORGCMS_PASSWORD;
 assert.ok(email && password, "ORGCMS_EMAIL and ORGCMS_PASSWORD name an editor");
 const items = await ukraineNewsInUkrainian();
-const all = await allNewsPageByPage();
+const all = await allNewsByCursor();
 await oneBySlug(items[0]?.slug ?? all[0] ?? "");
 await editorRoundTrip(email, password);
 console.log(`client: ${all.length} news item(s) paged, one fetched by slug, write round trip done`);
