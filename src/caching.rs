@@ -45,6 +45,45 @@ pub struct Representation {
     pub content_language: Option<String>,
     /// RFC 8288 links (paging).
     pub link: Option<String>,
+    /// When what the response shows last changed (lists and feeds).
+    pub last_modified: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The `Last-Modified` value of a change at `changed`, if it can be one at `now`. HTTP dates
+/// count whole seconds, so a change within the current second is not announced: another change
+/// in the same second would carry the same date, and a reader holding it would wrongly be told
+/// nothing changed. (The `ETag` still validates such a response exactly.)
+pub fn last_modified_header(
+    changed: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<String> {
+    (changed.timestamp() < now.timestamp())
+        .then(|| changed.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+}
+
+/// RFC 9110 section 13.2.2: `If-None-Match` decides when present; otherwise
+/// `If-Modified-Since` against `Last-Modified`, when the response has one.
+pub fn is_not_modified(
+    headers: &actix_web::http::header::HeaderMap,
+    etag: &str,
+    last_modified: Option<&str>,
+) -> bool {
+    use actix_web::http::header::HttpDate;
+    use std::str::FromStr;
+    if let Some(value) = headers.get(header::IF_NONE_MATCH) {
+        return value.to_str().is_ok_and(|h| if_none_match_matches(h, etag));
+    }
+    let since = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| HttpDate::from_str(v).ok());
+    let modified = last_modified.and_then(|v| HttpDate::from_str(v).ok());
+    match (since, modified) {
+        (Some(since), Some(modified)) => {
+            std::time::SystemTime::from(modified) <= std::time::SystemTime::from(since)
+        }
+        _ => false,
+    }
 }
 
 pub fn strong_etag(body: &[u8]) -> String {
@@ -78,11 +117,10 @@ pub fn bytes_read(
     representation: Representation,
 ) -> HttpResponse {
     let etag = strong_etag(&bytes);
-    let not_modified = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(|h| if_none_match_matches(h, &etag));
+    let last_modified = representation
+        .last_modified
+        .and_then(|changed| last_modified_header(changed, chrono::Utc::now()));
+    let not_modified = is_not_modified(req.headers(), &etag, last_modified.as_deref());
     let mut response = if not_modified {
         HttpResponse::NotModified()
     } else {
@@ -97,6 +135,9 @@ pub fn bytes_read(
     }
     if let Some(link) = representation.link {
         response.insert_header((header::LINK, link));
+    }
+    if let Some(last_modified) = last_modified {
+        response.insert_header((header::LAST_MODIFIED, last_modified));
     }
     if not_modified {
         return response.finish();
@@ -114,6 +155,54 @@ mod tests {
         assert!(a.starts_with('"') && a.ends_with('"') && a.len() == 34);
         assert_ne!(a, strong_etag(b"{\"a\":2}"));
         assert_eq!(a, strong_etag(b"{\"a\":1}"));
+    }
+
+    #[test]
+    fn if_modified_since_counts_only_without_if_none_match() {
+        use actix_web::http::header::{HeaderMap, HeaderValue};
+        let lm = "Wed, 29 May 2024 10:00:00 GMT";
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut map = HeaderMap::new();
+            for (k, v) in pairs {
+                map.insert(
+                    actix_web::http::header::HeaderName::from_static(k),
+                    HeaderValue::from_static(v),
+                );
+            }
+            map
+        };
+        let same = headers(&[("if-modified-since", lm)]);
+        assert!(is_not_modified(&same, "\"e\"", Some(lm)));
+        let later = headers(&[("if-modified-since", "Wed, 29 May 2024 11:00:00 GMT")]);
+        assert!(is_not_modified(&later, "\"e\"", Some(lm)));
+        let earlier = headers(&[("if-modified-since", "Wed, 29 May 2024 09:59:59 GMT")]);
+        assert!(!is_not_modified(&earlier, "\"e\"", Some(lm)));
+        assert!(!is_not_modified(&same, "\"e\"", None), "no date, no 304");
+        let garbage = headers(&[("if-modified-since", "yesterday")]);
+        assert!(!is_not_modified(&garbage, "\"e\"", Some(lm)));
+        // If-None-Match wins, both ways.
+        let both = headers(&[("if-none-match", "\"other\""), ("if-modified-since", lm)]);
+        assert!(!is_not_modified(&both, "\"e\"", Some(lm)));
+        let both = headers(&[
+            ("if-none-match", "\"e\""),
+            ("if-modified-since", "Mon, 01 Jan 1990 00:00:00 GMT"),
+        ]);
+        assert!(is_not_modified(&both, "\"e\"", Some(lm)));
+    }
+
+    #[test]
+    fn last_modified_is_never_the_current_second() {
+        use chrono::TimeZone;
+        let changed = chrono::Utc.with_ymd_and_hms(2024, 5, 29, 10, 0, 0).unwrap()
+            + chrono::Duration::milliseconds(400);
+        assert_eq!(
+            last_modified_header(changed, changed + chrono::Duration::milliseconds(500)),
+            None
+        );
+        assert_eq!(
+            last_modified_header(changed, changed + chrono::Duration::seconds(1)).as_deref(),
+            Some("Wed, 29 May 2024 10:00:00 GMT")
+        );
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Seconds anonymous readers (and caches) may reuse a response (`Cache-Control: max-age`).
     pub cache_max_age: u32,
+    /// Memory for the in-process cache of anonymous reads, in MiB; 0 turns it off.
+    pub response_cache_mib: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -156,6 +158,7 @@ impl Settings {
                 1..=60,
             )?)),
             cache_max_age: number("ORGCMS_CACHE_MAX_AGE", 60, 0..=86_400)?,
+            response_cache_mib: number("ORGCMS_RESPONSE_CACHE_MIB", 16, 0..=4096)?,
             admin_email: get("ORGCMS_ADMIN_EMAIL").map(|e| e.trim().to_lowercase()),
             admin_password: get("ORGCMS_ADMIN_PASSWORD").map(Secret::new),
             login_max_failures: number("ORGCMS_LOGIN_MAX_FAILURES", 5, 1..=1000)?,

@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod openapi;
 pub mod pagination;
 pub mod params;
+pub mod response_cache;
 pub mod responses;
 pub mod routing;
 pub mod seed;

@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::pagination::PageParams;
 
 /// Longest query string accepted; beyond it no parameter can be meaningful.
-const MAX_QUERY_LENGTH: usize = 4096;
+const MAX_QUERY_LENGTH: usize = 8192;
 
 /// The query string of a request, parsed into `T`.
 #[derive(Debug)]
@@ -344,6 +344,6 @@ mod tests {
             field_of(Query::<Example>::parse("page=-1").unwrap_err()),
             "page"
         );
-        assert!(Query::<Example>::parse(&"a".repeat(5000)).is_err());
+        assert!(Query::<Example>::parse(&"a".repeat(9000)).is_err());
     }
 }

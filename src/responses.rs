@@ -17,6 +17,7 @@ pub fn item_response<T: Serialize>(
     let representation = Representation {
         content_language: Some(shown_locale.to_owned()),
         link: None,
+        ..Default::default()
     };
     json_read(req, audience, item, representation)
 }
@@ -32,6 +33,7 @@ pub fn list_response<T: Serialize>(
     let representation = Representation {
         content_language: Some(content_language(data.iter().map(shown_locale), locale)),
         link: Some(meta.link_header(req.path(), req.query_string())),
+        ..Default::default()
     };
     json_read(req, audience, &ListResponse { data, meta }, representation)
 }
@@ -53,6 +55,7 @@ pub fn editor_list_response<T: Serialize>(
     let representation = Representation {
         content_language: None,
         link: Some(meta.link_header(req.path(), req.query_string())),
+        ..Default::default()
     };
     json_read(
         req,

@@ -165,6 +165,12 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
         openapi_json().map_err(|e| std::io::Error::other(format!("OpenAPI document: {e}")))?,
     )));
     let route_table = web::Data::new(crate::routing::RouteTable::from_openapi(&spec));
+    let response_cache = (settings.response_cache_mib > 0).then(|| {
+        web::Data::new(crate::response_cache::ResponseCache::start(
+            settings.response_cache_mib,
+            settings.database_url.expose().to_owned(),
+        ))
+    });
     let workers = settings.workers;
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
@@ -178,6 +184,10 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
             .app_data(route_table.clone())
             .configure(routes)
             .split_for_parts();
+        let app = match &response_cache {
+            Some(cache) => app.app_data(cache.clone()),
+            None => app,
+        };
         app.app_data(spec_json.clone())
             .route("/openapi.json", web::get().to(serve_openapi))
             .service(
@@ -186,6 +196,7 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
             )
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(crate::routing::fallback))
+            .wrap(actix_web::middleware::from_fn(crate::response_cache::serve))
             .wrap_fn(request_id_and_access_log)
             .wrap(TracingLogger::default())
     })

@@ -60,6 +60,13 @@ pub struct NewsSummary {
     pub updated_at: DateTime<Utc>,
     /// Increases by one with every change.
     pub version: i32,
+    /// In a search (`q`): the passages that match, as HTML whose only elements are `<mark>`
+    /// around the matched words (everything else is escaped text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        example = "… donated 133 pieces of <mark>equipment</mark> to a <mark>dormitory</mark> …"
+    )]
+    pub snippet: Option<String>,
 }
 
 /// A news item with its body, in the reader's locale.
@@ -97,6 +104,7 @@ impl NewsSummary {
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
+            snippet: None,
         }
     }
 }
@@ -244,4 +252,42 @@ pub enum NewsView {
 pub enum NewsListItem {
     Public(NewsSummary),
     Editor(NewsEditor),
+}
+
+/// A search snippet as HTML: the text escaped, each passage between `start` and `end` in
+/// `<mark>`; stray markers are dropped.
+pub fn highlighted_html(snippet: &str, start: char, end: char) -> String {
+    let mut html = String::with_capacity(snippet.len() + 32);
+    let escape = |html: &mut String, text: &str| {
+        // Writing into a String cannot fail.
+        let _ = pulldown_cmark_escape::escape_html(html, &text.replace([start, end], ""));
+    };
+    for (i, part) in snippet.split(start).enumerate() {
+        match part.split_once(end) {
+            Some((marked, rest)) if i > 0 => {
+                html.push_str("<mark>");
+                escape(&mut html, marked);
+                html.push_str("</mark>");
+                escape(&mut html, rest);
+            }
+            _ => escape(&mut html, part),
+        }
+    }
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::highlighted_html;
+
+    #[test]
+    fn snippets_are_escaped_text_with_marks() {
+        let h = |s: &str| highlighted_html(s, '[', ']');
+        assert_eq!(h("a [b] c"), "a <mark>b</mark> c");
+        assert_eq!(h("<i>[x&y]</i>"), "&lt;i&gt;<mark>x&amp;y</mark>&lt;/i&gt;");
+        assert_eq!(h("open [never closed"), "open never closed");
+        assert_eq!(h("stray ] end"), "stray  end");
+        assert_eq!(h("[a][b]"), "<mark>a</mark><mark>b</mark>");
+        assert_eq!(h("\"quote\" 'x'"), "&quot;quote&quot; &#39;x&#39;");
+    }
 }

@@ -3,7 +3,12 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::keyset::{row_compare, Condition};
+use diesel::dsl::sql;
+use diesel::dsl::AsExprOf;
+use diesel::expression::{SqlLiteral, UncheckedBind};
+use diesel::sql_types::{Bool, Float, Text};
+
+use crate::db::keyset::{nothing, row_compare, Condition};
 use crate::db::schema::{missions, news};
 use crate::locale::Localized;
 use crate::pagination::Paging;
@@ -33,6 +38,8 @@ pub struct NewsRow {
 pub struct NewsWithMission {
     pub news: NewsRow,
     pub mission_slug: Option<String>,
+    /// How well the item matches the search, in a search ordered by relevance.
+    pub rank: Option<f32>,
 }
 
 /// Which news a reader asks for. `now` is taken once per request, so that a list and its count
@@ -45,7 +52,18 @@ pub struct NewsFilter {
     pub tag: Option<String>,
     pub published_after: Option<DateTime<Utc>>,
     pub published_before: Option<DateTime<Utc>>,
-    pub oldest_first: bool,
+    /// Full-text search (web-search syntax), over title, summary and body in every locale.
+    pub search: Option<String>,
+    pub order: NewsOrder,
+}
+
+/// Orders of the news list, each made total by the id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewsOrder {
+    NewestFirst,
+    OldestFirst,
+    /// Best match first (searches only).
+    Relevance,
 }
 
 /// What the reader may see.
@@ -106,23 +124,45 @@ fn filtered(filter: &NewsFilter) -> diesel::dsl::IntoBoxed<'static, NewsJoin, Pg
     if let Some(before) = filter.published_before {
         query = query.filter(news::published_at.lt(before));
     }
+    if let Some(q) = &filter.search {
+        query = query.filter(
+            sql::<Bool>("news.search @@ orgcms_search_query(")
+                .bind::<Text, _>(q.clone())
+                .sql(")"),
+        );
+    }
     query
 }
 
-/// The key a cursor continues after: publication time (none for undated drafts) and id.
-pub type NewsKey = (Option<DateTime<Utc>>, Uuid);
+/// How well an item matches the search: title words weigh most, then summary, then body.
+fn rank(q: &str) -> SqlLiteral<Float, UncheckedBind<SqlLiteral<Float>, AsExprOf<String, Text>>> {
+    sql::<Float>("ts_rank_cd(news.search, orgcms_search_query(")
+        .bind::<Text, _>(q.to_owned())
+        .sql("))")
+}
 
-pub fn key_of(item: &NewsWithMission) -> NewsKey {
-    (item.news.published_at, item.news.id)
+/// The key a cursor continues after: publication time (none for undated drafts) and id, or in
+/// a search by relevance, the rank and id.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum NewsKey {
+    Time(Option<DateTime<Utc>>, Uuid),
+    Rank(f32, Uuid),
+}
+
+pub fn key_of(order: NewsOrder) -> impl Fn(&NewsWithMission) -> NewsKey {
+    move |item| match order {
+        NewsOrder::Relevance => NewsKey::Rank(item.rank.unwrap_or_default(), item.news.id),
+        _ => NewsKey::Time(item.news.published_at, item.news.id),
+    }
 }
 
 /// The items after `key` in the list's order: newest (or oldest) first by publication time and
-/// id, undated drafts last.
-fn after(oldest_first: bool, key: &NewsKey) -> Condition<NewsSource> {
+/// id, undated drafts last; or best match first.
+fn after(filter: &NewsFilter, key: &NewsKey) -> Condition<NewsSource> {
     use diesel::sql_types::{Timestamptz, Uuid as SqlUuid};
-    let (published_at, id) = *key;
-    match (published_at, oldest_first) {
-        (Some(at), false) => Box::new(
+    match (filter.order, key.clone(), &filter.search) {
+        (NewsOrder::NewestFirst, NewsKey::Time(Some(at), id), _) => Box::new(
             row_compare::<_, Timestamptz, SqlUuid, _, _>(
                 "(news.published_at, news.id) < (",
                 at,
@@ -130,7 +170,7 @@ fn after(oldest_first: bool, key: &NewsKey) -> Condition<NewsSource> {
             )
             .or(news::published_at.is_null()),
         ),
-        (Some(at), true) => Box::new(
+        (NewsOrder::OldestFirst, NewsKey::Time(Some(at), id), _) => Box::new(
             row_compare::<_, Timestamptz, SqlUuid, _, _>(
                 "(news.published_at, news.id) > (",
                 at,
@@ -138,8 +178,22 @@ fn after(oldest_first: bool, key: &NewsKey) -> Condition<NewsSource> {
             )
             .or(news::published_at.is_null()),
         ),
-        (None, false) => Box::new(news::published_at.is_null().and(news::id.lt(id))),
-        (None, true) => Box::new(news::published_at.is_null().and(news::id.gt(id))),
+        (NewsOrder::NewestFirst, NewsKey::Time(None, id), _) => {
+            Box::new(news::published_at.is_null().and(news::id.lt(id)))
+        }
+        (NewsOrder::OldestFirst, NewsKey::Time(None, id), _) => {
+            Box::new(news::published_at.is_null().and(news::id.gt(id)))
+        }
+        (NewsOrder::Relevance, NewsKey::Rank(score, id), Some(q)) => Box::new(
+            sql::<Bool>("(ts_rank_cd(news.search, orgcms_search_query(")
+                .bind::<Text, _>(q.clone())
+                .sql(")), news.id) < (")
+                .bind::<Float, _>(score)
+                .sql(", ")
+                .bind::<SqlUuid, _>(id)
+                .sql(")"),
+        ),
+        _ => nothing(),
     }
 }
 
@@ -148,35 +202,92 @@ pub fn list(
     filter: &NewsFilter,
     paging: &Paging<NewsKey>,
 ) -> QueryResult<(Vec<NewsWithMission>, Option<i64>)> {
-    let mut query = filtered(filter).select((NewsRow::as_select(), missions::slug.nullable()));
+    let mut query = filtered(filter);
     if let Some(key) = paging.after() {
-        query = query.filter(after(filter.oldest_first, key));
+        query = query.filter(after(filter, key));
     }
     // The public order is exactly the index's (and public items always have a date); editors
     // see undated drafts last either way.
-    let query = match (filter.visibility, filter.oldest_first) {
-        (Visibility::Public, false) => query.order((news::published_at.desc(), news::id.desc())),
-        (Visibility::Public, true) => query.order((news::published_at.asc(), news::id.asc())),
-        (Visibility::Editor(_), false) => {
-            query.order((news::published_at.desc().nulls_last(), news::id.desc()))
+    let query = match (filter.order, filter.visibility, &filter.search) {
+        (NewsOrder::Relevance, _, Some(q)) => query.order((rank(q).desc(), news::id.desc())),
+        (NewsOrder::OldestFirst, Visibility::Public, _) => {
+            query.order((news::published_at.asc(), news::id.asc()))
         }
-        (Visibility::Editor(_), true) => {
+        (NewsOrder::OldestFirst, Visibility::Editor(_), _) => {
             query.order((news::published_at.asc().nulls_last(), news::id.asc()))
         }
+        (_, Visibility::Public, _) => query.order((news::published_at.desc(), news::id.desc())),
+        (_, Visibility::Editor(_), _) => {
+            query.order((news::published_at.desc().nulls_last(), news::id.desc()))
+        }
+    }
+    .limit(paging.limit())
+    .offset(paging.offset());
+    let items = match (&filter.search, filter.order) {
+        (Some(q), NewsOrder::Relevance) => query
+            .select((NewsRow::as_select(), missions::slug.nullable(), rank(q)))
+            .load::<(NewsRow, Option<String>, f32)>(conn)?
+            .into_iter()
+            .map(|(news, mission_slug, rank)| NewsWithMission {
+                news,
+                mission_slug,
+                rank: Some(rank),
+            })
+            .collect(),
+        _ => query
+            .select((NewsRow::as_select(), missions::slug.nullable()))
+            .load::<(NewsRow, Option<String>)>(conn)?
+            .into_iter()
+            .map(|(news, mission_slug)| NewsWithMission {
+                news,
+                mission_slug,
+                rank: None,
+            })
+            .collect(),
     };
-    let rows: Vec<(NewsRow, Option<String>)> = query
-        .limit(paging.limit())
-        .offset(paging.offset())
-        .load(conn)?;
     let total = match paging.count_total {
         true => Some(filtered(filter).count().get_result(conn)?),
         false => None,
     };
-    let items = rows
-        .into_iter()
-        .map(|(news, mission_slug)| NewsWithMission { news, mission_slug })
-        .collect();
     Ok((items, total))
+}
+
+#[derive(QueryableByName)]
+struct Snippet {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    snippet: String,
+}
+
+/// Where a search snippet's highlight starts and ends: private-use characters, removed from the
+/// text first, so that the snippet can be HTML-escaped and then marked up safely.
+pub const HIGHLIGHT_START: char = '\u{E000}';
+pub const HIGHLIGHT_END: char = '\u{E001}';
+
+/// The passages of each item's summary and body (in the locale it is shown in) that match the
+/// search, with the matches between `HIGHLIGHT_START` and `HIGHLIGHT_END`.
+pub fn snippets(
+    conn: &mut PgConnection,
+    q: &str,
+    shown: &[(Uuid, String)],
+) -> QueryResult<std::collections::HashMap<Uuid, String>> {
+    use diesel::sql_types::{Array, Uuid as SqlUuid};
+    let (ids, locales): (Vec<Uuid>, Vec<String>) = shown.iter().cloned().unzip();
+    let rows = diesel::sql_query(
+        "SELECT n.id, ts_headline(orgcms_search_config(s.locale), \
+                  translate(concat_ws(E'\\n', n.summary ->> s.locale, n.body ->> s.locale), \
+                            E'\\uE000\\uE001', ''), \
+                  orgcms_search_query($3), \
+                  'StartSel=\u{E000}, StopSel=\u{E001}, MaxWords=30, MinWords=12, \
+                   MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet \
+         FROM unnest($1::uuid[], $2::text[]) AS s(id, locale) JOIN news n ON n.id = s.id",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Array<Text>, _>(locales)
+    .bind::<Text, _>(q)
+    .load::<Snippet>(conn)?;
+    Ok(rows.into_iter().map(|r| (r.id, r.snippet)).collect())
 }
 
 pub fn find_public(
@@ -195,7 +306,11 @@ pub fn find_public(
         ItemKey::Slug(slug) => query.filter(news::slug.eq(slug.clone())),
     };
     let row: Option<(NewsRow, Option<String>)> = query.first(conn).optional()?;
-    Ok(row.map(|(news, mission_slug)| NewsWithMission { news, mission_slug }))
+    Ok(row.map(|(news, mission_slug)| NewsWithMission {
+        news,
+        mission_slug,
+        rank: None,
+    }))
 }
 
 /// The id of the item `key` names, whatever its state.
@@ -234,7 +349,11 @@ pub fn related_public(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(news, mission_slug)| NewsWithMission { news, mission_slug })
+        .map(|(news, mission_slug)| NewsWithMission {
+            news,
+            mission_slug,
+            rank: None,
+        })
         .collect())
 }
 

@@ -4,13 +4,15 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::document::NewsDocument;
-use super::dto::{News, NewsEditor, NewsInput, NewsListItem, NewsSummary, NewsView};
-use super::queries::{self, EditorState, NewsFilter, TagCount, Visibility};
+use super::dto::{
+    highlighted_html, News, NewsEditor, NewsInput, NewsListItem, NewsSummary, NewsView,
+};
+use super::queries::{self, EditorState, NewsFilter, NewsOrder, TagCount, Visibility};
 use crate::auth::extractor::MaybeEditor;
 use crate::caching::{Audience, CachePolicy};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
-use crate::locale::{Locales, RequestLocale};
+use crate::locale::{item_locale, Locales, RequestLocale};
 use crate::pagination::{ListResponse, PageParams, Paging};
 use crate::params::{is_slug, Instant, ItemKey, ListQuery, LocaleParams, NoParams, Query};
 use crate::responses::{editor_item_response, editor_list_response, item_response, list_response};
@@ -23,7 +25,13 @@ pub enum NewsSort {
     PublishedAtDesc,
     #[serde(rename = "published_at")]
     PublishedAt,
+    /// Best match first; only with `q` (and its default there).
+    #[serde(rename = "relevance")]
+    Relevance,
 }
+
+/// Longest search accepted; longer text searches nothing better.
+const MAX_SEARCH_LENGTH: usize = 200;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -42,6 +50,16 @@ pub struct NewsQuery {
         example = "health"
     )]
     pub tag: Option<String>,
+    /// Full-text search over title, summary and body in every locale, best match first, each
+    /// hit with a highlighted `snippet`. Web-search syntax: `"exact phrase"`, `or`, `-excluded`;
+    /// words are matched by their stem in English (`donated` finds `donation`).
+    #[param(
+        min_length = 1,
+        max_length = 200,
+        pattern = "\\S",
+        example = "equipment dormitory"
+    )]
+    pub q: Option<String>,
     /// Only news published at or after this time (RFC 3339, or a date meaning its start in UTC).
     #[param(schema_with = crate::params::schemas::instant, example = "2024-01-01")]
     pub published_after: Option<Instant>,
@@ -52,7 +70,7 @@ pub struct NewsQuery {
     /// it, editors see every item.
     #[param(inline, example = "draft")]
     pub status: Option<EditorState>,
-    /// Order of the list (default `-published_at`, newest first).
+    /// Order of the list (default `-published_at`, newest first; with `q`, `relevance`).
     #[param(inline, example = "-published_at")]
     pub sort: Option<NewsSort>,
     /// The reader's locale (e.g. `en`, `uk`); overrides `Accept-Language`.
@@ -88,6 +106,33 @@ impl NewsQuery {
                 ))
             }
         };
+        let search = match &self.q {
+            Some(q) if q.trim().is_empty() => {
+                return Err(ApiError::invalid_parameter("q", "must not be blank"))
+            }
+            Some(q) if q.chars().count() > MAX_SEARCH_LENGTH => {
+                return Err(ApiError::invalid_parameter(
+                    "q",
+                    format!("must be at most {MAX_SEARCH_LENGTH} characters"),
+                ))
+            }
+            // NUL cannot reach PostgreSQL text; it separates words like any other control.
+            Some(q) => Some(q.replace('\0', " ")),
+            None => None,
+        };
+        let order = match (self.sort, &search) {
+            (Some(NewsSort::PublishedAt), _) => NewsOrder::OldestFirst,
+            (Some(NewsSort::PublishedAtDesc), _) => NewsOrder::NewestFirst,
+            (Some(NewsSort::Relevance) | None, Some(_)) => NewsOrder::Relevance,
+            (None, None) => NewsOrder::NewestFirst,
+            // Well-formed, but meaningless without `q`: a rule across parameters (422).
+            (Some(NewsSort::Relevance), None) => {
+                return Err(ApiError::validation(
+                    "sort",
+                    "`relevance` orders a search: give `q` too",
+                ))
+            }
+        };
         Ok(NewsFilter {
             now: Utc::now(),
             visibility,
@@ -95,7 +140,8 @@ impl NewsQuery {
             tag: self.tag.clone(),
             published_after,
             published_before,
-            oldest_first: matches!(self.sort, Some(NewsSort::PublishedAt)),
+            search,
+            order,
         })
     }
 }
@@ -121,15 +167,30 @@ pub async fn list_news(
 ) -> Result<HttpResponse, ApiError> {
     let is_editor = editor.0.is_some();
     let filter = query.filter.filter(is_editor)?;
+    let order = filter.order;
     let paging = Paging::new(&query.paging, req.path(), req.query_string(), false)?;
-    let (rows, total) = {
+    let (rows, total, mut snippets) = {
         let paging = paging.clone();
+        let locale = locale.clone();
         db::run(&pool, move |conn| {
-            Ok(queries::list(conn, &filter, &paging)?)
+            let (rows, total) = queries::list(conn, &filter, &paging)?;
+            // Readers see each hit's matching passage, in the locale the item is shown in.
+            let snippets = match (&filter.search, is_editor) {
+                (Some(q), false) => {
+                    let shown: Vec<_> = rows
+                        .iter()
+                        .take(paging.per_page as usize)
+                        .map(|r| (r.news.id, item_locale(&r.news.title, &locale).0))
+                        .collect();
+                    queries::snippets(conn, q, &shown)?
+                }
+                _ => Default::default(),
+            };
+            Ok((rows, total, snippets))
         })
         .await?
     };
-    let (rows, meta) = paging.finish(rows, total, queries::key_of);
+    let (rows, meta) = paging.finish(rows, total, queries::key_of(order));
     if is_editor {
         let data: Vec<NewsListItem> = rows
             .into_iter()
@@ -139,7 +200,13 @@ pub async fn list_news(
     }
     let data = rows
         .iter()
-        .map(|row| NewsListItem::Public(NewsSummary::new(row, &locale)))
+        .map(|row| {
+            let mut summary = NewsSummary::new(row, &locale);
+            summary.snippet = snippets
+                .remove(&row.news.id)
+                .map(|s| highlighted_html(&s, queries::HIGHLIGHT_START, queries::HIGHLIGHT_END));
+            NewsListItem::Public(summary)
+        })
         .collect();
     list_response(
         &req,
@@ -376,6 +443,7 @@ pub async fn list_news_related(
     let representation = crate::caching::Representation {
         content_language: Some(shown),
         link: None,
+        ..Default::default()
     };
     crate::caching::json_read(
         &req,
@@ -422,6 +490,7 @@ pub async fn list_tags(
     let representation = crate::caching::Representation {
         content_language: None,
         link: Some(meta.link_header(req.path(), req.query_string())),
+        ..Default::default()
     };
     crate::caching::json_read(
         &req,

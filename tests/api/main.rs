@@ -17,6 +17,8 @@ mod objectives;
 mod openapi;
 mod organization;
 mod paging;
+mod response_cache;
 mod routes;
+mod search;
 mod seed;
 mod users;

@@ -266,7 +266,7 @@ async fn bad_news_parameters_are_400() {
         ("status=draft", "status"),
         ("locale=fr", "locale"),
         ("page=1&page=2", "page"),
-        ("q=x", "q"),
+        ("search=x", "search"),
     ] {
         let problem = assert_problem(app.get(&format!("/api/v1/news?{query}")).await, 400).await;
         assert_eq!(error_fields(&problem), [field], "{query}");

@@ -189,6 +189,9 @@ impl TestAppBuilder {
             ("ORGCMS_DB_POOL_SIZE", "4".to_owned()),
             ("ORGCMS_DB_TIMEOUT_SECS", "2".to_owned()),
             ("ORGCMS_JWT_SECRET", TEST_JWT_SECRET.to_owned()),
+            // Most tests write straight into the database and read at once; the response
+            // cache (which hears of such writes a moment later) has tests of its own.
+            ("ORGCMS_RESPONSE_CACHE_MIB", "0".to_owned()),
         ];
         vars.extend(self.env);
         let settings = Settings::from_lookup(|name| {

@@ -1,0 +1,198 @@
+//! Full-text search (`q`) over news: every locale, ranked, with safe highlighted snippets.
+
+use serde_json::{json, Value};
+
+use crate::helpers::factories::insert_mission;
+use crate::helpers::{assert_problem, error_fields, slugs, NewsFactory, TestApp};
+
+async fn search(app: &TestApp, query: &str) -> Value {
+    app.get_json(&format!("/api/v1/news?{query}")).await
+}
+
+fn item<'a>(list: &'a Value, slug: &str) -> &'a Value {
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["slug"] == slug)
+        .unwrap_or_else(|| panic!("{slug} in {list}"))
+}
+
+async fn seeded_for_search() -> TestApp {
+    let app = TestApp::new().await;
+    let mut conn = app.conn();
+    let kyiv = insert_mission(&mut conn, "kyiv-office", "UA", Some(1996));
+    NewsFactory::new("title-hit")
+        .title(json!({"en": "Donations of equipment reach Mykolaiv"}))
+        .body(json!({"en": "A dormitory received beds."}))
+        .tags(&["shelter"])
+        .mission(kyiv)
+        .insert(&mut conn);
+    NewsFactory::new("body-hit")
+        .title(json!({"en": "A day in Odesa"}))
+        .body(
+            json!({"en": "Partners (R&D) donated <script>alert(1)</script> equipment and blankets \
+                            to a shelter, and more equipment will follow."}),
+        )
+        .tags(&["health"])
+        .insert(&mut conn);
+    NewsFactory::new("ukrainian")
+        .title(json!({"en": "Support in the capital", "uk": "Підтримка у Києві"}))
+        .body(json!({"en": "Support", "uk": "Мобільні команди працюють у Києві щодня."}))
+        .insert(&mut conn);
+    NewsFactory::new("draft-hit")
+        .title(json!({"en": "Equipment draft"}))
+        .status("draft")
+        .published_at(None)
+        .insert(&mut conn);
+    app
+}
+
+#[tokio::test]
+async fn search_finds_stems_in_every_locale_ranks_and_highlights() {
+    let app = seeded_for_search().await;
+
+    // English stems: "donated" finds "Donations" and "donated"; the title hit ranks first.
+    let hits = search(&app, "q=donated").await;
+    assert_eq!(slugs(&hits), ["title-hit", "body-hit"]);
+    let snippet = item(&hits, "body-hit")["snippet"].as_str().unwrap();
+    assert!(snippet.contains("<mark>donated</mark>"), "{snippet}");
+    assert!(!snippet.contains("<script"), "escaped: {snippet}");
+    assert!(snippet.contains("R&amp;D"), "text is escaped: {snippet}");
+    let without_marks = snippet.replace("<mark>", "").replace("</mark>", "");
+    assert!(
+        !without_marks.contains('<'),
+        "only <mark> elements: {snippet}"
+    );
+
+    // Ukrainian words, in the Ukrainian text; the snippet comes from the locale shown.
+    let uk = search(&app, "q=%D0%9A%D0%B8%D1%94%D0%B2%D1%96&locale=uk").await;
+    assert_eq!(slugs(&uk), ["ukrainian"]);
+    let snippet = item(&uk, "ukrainian")["snippet"].as_str().unwrap();
+    assert!(snippet.contains("<mark>Києві</mark>"), "{snippet}");
+
+    // Phrases, or, exclusion.
+    assert_eq!(
+        slugs(&search(&app, "q=%22equipment%20and%20blankets%22").await),
+        ["body-hit"]
+    );
+    assert_eq!(
+        slugs(&search(&app, "q=dormitory%20or%20blankets").await).len(),
+        2
+    );
+    assert_eq!(
+        slugs(&search(&app, "q=equipment%20-blankets").await),
+        ["title-hit"]
+    );
+
+    // Drafts stay hidden from readers, but editors find them (without snippets).
+    assert!(!slugs(&search(&app, "q=equipment").await).contains(&"draft-hit".to_owned()));
+    let token = app.editor_token().await;
+    let editors = app
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/news?q=equipment&status=draft",
+            &token,
+            None,
+            &[],
+        )
+        .await;
+    let editors: Value = editors.json().await.unwrap();
+    assert_eq!(slugs(&editors), ["draft-hit"]);
+
+    // Newest first instead of best first, on request.
+    let newest = search(&app, "q=equipment&sort=-published_at").await;
+    assert_eq!(slugs(&newest).len(), 2);
+    assert!(newest["data"][0]["snippet"].is_string());
+}
+
+#[tokio::test]
+async fn search_combines_with_every_filter_and_pages_by_cursor() {
+    let app = seeded_for_search().await;
+    assert_eq!(
+        slugs(&search(&app, "q=equipment&tag=health").await),
+        ["body-hit"]
+    );
+    assert_eq!(
+        slugs(&search(&app, "q=equipment&mission=kyiv-office").await),
+        ["title-hit"]
+    );
+    assert!(slugs(&search(&app, "q=equipment&published_before=2000-01-01").await).is_empty());
+    let counted = search(&app, "q=equipment&total=true").await;
+    assert_eq!(counted["meta"]["total"], 2);
+
+    // A walk by cursor in relevance order gives what one page does.
+    let whole = search(&app, "q=equipment%20or%20support").await;
+    assert_eq!(slugs(&whole).len(), 3);
+    let mut walked = Vec::new();
+    let mut url = "/api/v1/news?q=equipment%20or%20support&per_page=1".to_owned();
+    loop {
+        let page = app.get_json(&url).await;
+        walked.extend(slugs(&page));
+        match page["meta"]["next_cursor"].as_str() {
+            Some(c) => {
+                url = format!("/api/v1/news?q=equipment%20or%20support&per_page=1&cursor={c}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(walked, slugs(&whole));
+    // A cursor of one search is no cursor of another.
+    let first = search(&app, "q=equipment&per_page=1").await;
+    let cursor = first["meta"]["next_cursor"].as_str().unwrap();
+    let other = app
+        .get(&format!(
+            "/api/v1/news?q=support&per_page=1&cursor={cursor}"
+        ))
+        .await;
+    assert_problem(other, 422).await;
+}
+
+#[tokio::test]
+async fn any_search_text_is_safe() {
+    let app = seeded_for_search().await;
+    // Operators, quotes, SQL and tsquery syntax, NUL, stopwords only: answered, never a 500.
+    for q in [
+        "%22",
+        "%27",
+        "%22%22%22",
+        "'%20OR%201%3D1%20--",
+        "a%20%26%20b%20%7C%20!c",
+        "equip%3A*",
+        "%3C-%3E",
+        "(((",
+        "%5C",
+        "%00",
+        "equipment%00dormitory",
+        "the%20and%20of",
+        "-",
+        "or",
+        "%F0%9F%98%80",
+        "%D0%B0",
+    ] {
+        let response = app.get(&format!("/api/v1/news?q={q}")).await;
+        assert_eq!(response.status(), 200, "q={q}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["data"].is_array(), "q={q}");
+    }
+    let long = "equipment%20".repeat(16);
+    assert_eq!(
+        app.get(&format!("/api/v1/news?q={long}")).await.status(),
+        200
+    );
+
+    for (query, field) in [
+        ("q=", "q"),
+        ("q=%20%20", "q"),
+        (&*format!("q={}", "a".repeat(201)), "q"),
+    ] {
+        let problem = assert_problem(app.get(&format!("/api/v1/news?{query}")).await, 400).await;
+        assert_eq!(error_fields(&problem), [field], "{query}");
+    }
+    let problem = assert_problem(app.get("/api/v1/news?sort=relevance").await, 422).await;
+    assert_eq!(error_fields(&problem), ["sort"]);
+    // 10 000 characters: refused as a whole query string, clearly.
+    let huge = format!("/api/v1/news?q={}", "x".repeat(10_000));
+    let problem = assert_problem(app.get(&huge).await, 400).await;
+    assert!(problem["detail"].as_str().unwrap().contains("longer than"));
+}
