@@ -94,6 +94,7 @@ async fn serve_openapi(
     crate::caching::bytes_read(
         &req,
         crate::caching::Audience::Public(**policy),
+        crate::caching::JSON,
         doc.0.clone(),
         Default::default(),
     )
