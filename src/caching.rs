@@ -1,5 +1,6 @@
-//! Successful reads: JSON with a strong `ETag` (a hash of the exact body), `If-None-Match` -> 304,
-//! `Cache-Control`, `Vary` and `Content-Language`. One function for every GET that returns content.
+//! Successful reads: JSON (or ready bytes of another media type, such as a feed) with a strong
+//! `ETag` (a hash of the exact body), `If-None-Match` -> 304, `Cache-Control`, `Vary` and
+//! `Content-Language`. One function for every GET that returns content.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
@@ -18,14 +19,17 @@ pub struct CachePolicy {
 /// token unlocked.
 #[derive(Clone, Copy, Debug)]
 pub enum Audience {
+    /// The public view of a read that a token would turn into the editor view.
     Public(CachePolicy),
+    /// The same for every reader, token or not (the feeds): it never varies on `Authorization`.
+    Anyone(CachePolicy),
     Private,
 }
 
 impl Audience {
     fn header_value(&self) -> String {
         match self {
-            Self::Public(policy) => format!(
+            Self::Public(policy) | Self::Anyone(policy) => format!(
                 "public, max-age={}, stale-while-revalidate={}",
                 policy.max_age,
                 policy.max_age.saturating_mul(5)
@@ -33,10 +37,22 @@ impl Audience {
             Self::Private => "private, no-store".to_owned(),
         }
     }
+
+    fn vary(&self) -> &'static str {
+        match self {
+            Self::Public(_) | Self::Private => VARY,
+            Self::Anyone(_) => VARY_ANYONE,
+        }
+    }
 }
 
 /// What every content read varies on.
 pub const VARY: &str = "Accept-Language, Authorization";
+/// What a read that ignores tokens varies on.
+pub const VARY_ANYONE: &str = "Accept-Language";
+
+/// The media type of JSON reads.
+pub const JSON: &str = "application/json";
 
 /// What a read response says besides its body.
 #[derive(Debug, Default)]
@@ -106,13 +122,21 @@ pub fn json_read<T: Serialize>(
 ) -> Result<HttpResponse, ApiError> {
     let bytes =
         serde_json::to_vec(body).map_err(|e| ApiError::Internal(format!("serialize: {e}")))?;
-    Ok(bytes_read(req, audience, bytes.into(), representation))
+    Ok(bytes_read(
+        req,
+        audience,
+        JSON,
+        bytes.into(),
+        representation,
+    ))
 }
 
-/// A JSON body that is already bytes (e.g. the OpenAPI document), with the same validators.
+/// A body that is already bytes of `content_type` (the OpenAPI document, a feed), with the same
+/// validators.
 pub fn bytes_read(
     req: &HttpRequest,
     audience: Audience,
+    content_type: &'static str,
     bytes: actix_web::web::Bytes,
     representation: Representation,
 ) -> HttpResponse {
@@ -129,7 +153,7 @@ pub fn bytes_read(
     response
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, audience.header_value()))
-        .insert_header((header::VARY, HeaderValue::from_static(VARY)));
+        .insert_header((header::VARY, HeaderValue::from_static(audience.vary())));
     if let Some(language) = representation.content_language {
         response.insert_header((header::CONTENT_LANGUAGE, language));
     }
@@ -142,7 +166,7 @@ pub fn bytes_read(
     if not_modified {
         return response.finish();
     }
-    response.content_type("application/json").body(bytes)
+    response.content_type(content_type).body(bytes)
 }
 
 #[cfg(test)]
@@ -203,6 +227,66 @@ mod tests {
             last_modified_header(changed, changed + chrono::Duration::seconds(1)).as_deref(),
             Some("Wed, 29 May 2024 10:00:00 GMT")
         );
+    }
+
+    #[test]
+    fn ready_bytes_keep_their_media_type_and_vary_by_audience() {
+        use actix_web::test::TestRequest;
+        let policy = CachePolicy { max_age: 60 };
+        let header = |response: &HttpResponse, name: header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        let req = TestRequest::default().to_http_request();
+        let body = actix_web::web::Bytes::from_static(b"<rss/>");
+        let feed = bytes_read(
+            &req,
+            Audience::Anyone(policy),
+            "application/rss+xml; charset=utf-8",
+            body.clone(),
+            Representation::default(),
+        );
+        assert_eq!(feed.status(), 200);
+        assert_eq!(
+            header(&feed, header::CONTENT_TYPE),
+            "application/rss+xml; charset=utf-8"
+        );
+        assert_eq!(header(&feed, header::VARY), "Accept-Language");
+        assert_eq!(
+            header(&feed, header::CACHE_CONTROL),
+            "public, max-age=60, stale-while-revalidate=300"
+        );
+        let etag = header(&feed, header::ETAG);
+        assert_eq!(etag, strong_etag(b"<rss/>"));
+        let public = bytes_read(
+            &req,
+            Audience::Public(policy),
+            JSON,
+            body.clone(),
+            Representation::default(),
+        );
+        assert_eq!(header(&public, header::CONTENT_TYPE), "application/json");
+        assert_eq!(
+            header(&public, header::VARY),
+            "Accept-Language, Authorization"
+        );
+        let conditional = TestRequest::default()
+            .insert_header((header::IF_NONE_MATCH, etag))
+            .to_http_request();
+        let not_modified = bytes_read(
+            &conditional,
+            Audience::Anyone(policy),
+            "application/rss+xml; charset=utf-8",
+            body,
+            Representation::default(),
+        );
+        assert_eq!(not_modified.status(), 304);
+        assert!(not_modified.headers().get(header::CONTENT_TYPE).is_none());
     }
 
     #[test]

@@ -57,6 +57,98 @@ pub struct Settings {
     pub cache_max_age: u32,
     /// Memory for the in-process cache of anonymous reads, in MiB; 0 turns it off.
     pub response_cache_mib: u32,
+    /// What absolute links (in feeds) are made of.
+    pub public_urls: PublicUrls,
+}
+
+/// What absolute links are made of: the API's external base URL (`ORGCMS_PUBLIC_URL`) and the
+/// public web page of a news item (`ORGCMS_NEWS_URL_TEMPLATE`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUrls {
+    /// An absolute http(s) URL without query, fragment or trailing slash.
+    base: String,
+    /// An absolute http(s) URL with `{slug}` where the item's slug goes.
+    news_template: Option<String>,
+}
+
+/// What stands for the slug in `ORGCMS_NEWS_URL_TEMPLATE`.
+pub const SLUG_PLACEHOLDER: &str = "{slug}";
+
+impl PublicUrls {
+    /// Checks both values; an error names the variable it is about.
+    pub fn new(base: &str, news_template: Option<&str>) -> Result<Self, ConfigError> {
+        let url = http_url(base.trim())
+            .and_then(|url| {
+                if url.query().is_some() || url.fragment().is_some() {
+                    Err(format!("`{base}` must not have a query or a fragment"))
+                } else {
+                    Ok(url)
+                }
+            })
+            .map_err(|e| {
+                ConfigError(format!(
+                    "ORGCMS_PUBLIC_URL: {e} (the API's external base URL, e.g. https://api.example.org)"
+                ))
+            })?;
+        let news_template = news_template
+            .map(|template| {
+                let template = template.trim();
+                if !template.contains(SLUG_PLACEHOLDER) {
+                    return Err(format!("`{template}` must contain {SLUG_PLACEHOLDER}"));
+                }
+                if template
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control())
+                {
+                    return Err(format!("`{template}` must not contain spaces"));
+                }
+                http_url(&template.replace(SLUG_PLACEHOLDER, "example-slug"))
+                    .map_err(|e| e.replace("example-slug", SLUG_PLACEHOLDER))?;
+                Ok(template.to_owned())
+            })
+            .transpose()
+            .map_err(|e| {
+                ConfigError(format!(
+                    "ORGCMS_NEWS_URL_TEMPLATE: {e} (the web page of a news item, e.g. \
+                     https://www.example.org/news/{SLUG_PLACEHOLDER})"
+                ))
+            })?;
+        Ok(Self {
+            base: url.as_str().trim_end_matches('/').to_owned(),
+            news_template,
+        })
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The absolute URL of a path of this API (`/api/v1/...`, with its query if any).
+    pub fn api(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.base)
+    }
+
+    /// The public page of a news item: the template with the item's slug, else the item in the
+    /// API.
+    pub fn news_item(&self, slug: &str) -> String {
+        match &self.news_template {
+            Some(template) => template.replace(SLUG_PLACEHOLDER, slug),
+            None => self.api(&format!("/api/v1/news/{slug}")),
+        }
+    }
+}
+
+/// An absolute http(s) URL with a host and without credentials.
+fn http_url(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("`{text}` is not an absolute URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+        return Err(format!("`{text}` is not an http or https URL"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("`{text}` must not contain credentials"));
+    }
+    Ok(url)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +218,17 @@ impl Settings {
         {
             return Err(ConfigError(format!("ORGCMS_ADMIN_PASSWORD {weakness}")));
         }
+        let public_url =
+            match (get("ORGCMS_PUBLIC_URL"), environment) {
+                (Some(url), _) => url,
+                (None, Environment::Development) => format!("http://{bind}"),
+                (None, Environment::Production) => return Err(ConfigError(
+                    "ORGCMS_PUBLIC_URL is required in production (the API's external base URL, \
+                     e.g. https://api.example.org)"
+                        .into(),
+                )),
+            };
+        let public_urls = PublicUrls::new(&public_url, get("ORGCMS_NEWS_URL_TEMPLATE").as_deref())?;
         let locales = Locales::parse(&get("ORGCMS_LOCALES").unwrap_or_else(|| "en,uk".into()))
             .map_err(|e| ConfigError(format!("ORGCMS_LOCALES: {e}")))?;
         let number = |name: &str, default: u32, range: std::ops::RangeInclusive<u32>| {
@@ -168,6 +271,7 @@ impl Settings {
                 None => None,
                 Some(_) => Some(number("ORGCMS_WORKERS", 1, 1..=256)? as usize),
             },
+            public_urls,
         })
     }
 }
@@ -209,7 +313,10 @@ mod tests {
         assert!(settings(&[DB, prod]).is_err());
         assert!(settings(&[DB, prod, ("ORGCMS_JWT_SECRET", "short")]).is_err());
         let strong = "0123456789abcdef0123456789abcdef";
-        assert!(settings(&[DB, prod, ("ORGCMS_JWT_SECRET", strong)]).is_ok());
+        let url = ("ORGCMS_PUBLIC_URL", "https://api.example.org");
+        assert!(settings(&[DB, prod, url]).is_err());
+        assert!(settings(&[DB, prod, url, ("ORGCMS_JWT_SECRET", "short")]).is_err());
+        assert!(settings(&[DB, prod, url, ("ORGCMS_JWT_SECRET", strong)]).is_ok());
     }
 
     #[test]
@@ -226,6 +333,97 @@ mod tests {
             ("ORGCMS_ADMIN_PASSWORD", "short")
         ])
         .is_err());
+    }
+
+    #[test]
+    fn public_url_defaults_to_the_bind_address_in_development_only() {
+        let s = settings(&[DB]).unwrap();
+        assert_eq!(s.public_urls.base(), "http://127.0.0.1:8080");
+        let s = settings(&[DB, ("ORGCMS_BIND", "0.0.0.0:9000")]).unwrap();
+        assert_eq!(s.public_urls.base(), "http://0.0.0.0:9000");
+        let prod = [
+            DB,
+            ("ORGCMS_ENV", "production"),
+            ("ORGCMS_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ];
+        let error = settings(&prod).unwrap_err().to_string();
+        assert!(error.contains("ORGCMS_PUBLIC_URL"), "{error}");
+        let mut with_url = prod.to_vec();
+        with_url.push(("ORGCMS_PUBLIC_URL", "https://api.example.org"));
+        assert_eq!(
+            settings(&with_url).unwrap().public_urls.base(),
+            "https://api.example.org"
+        );
+    }
+
+    #[test]
+    fn public_url_is_an_absolute_http_url_without_query() {
+        let base = |url: &str| {
+            settings(&[DB, ("ORGCMS_PUBLIC_URL", url)]).map(|s| s.public_urls.base().to_owned())
+        };
+        assert_eq!(
+            base("https://api.example.org/").unwrap(),
+            "https://api.example.org"
+        );
+        assert_eq!(
+            base("https://API.example.org").unwrap(),
+            "https://api.example.org"
+        );
+        assert_eq!(
+            base("http://example.org/cms/").unwrap(),
+            "http://example.org/cms"
+        );
+        assert_eq!(base("http://[::1]:8080").unwrap(), "http://[::1]:8080");
+        for bad in [
+            "api.example.org",
+            "/api",
+            "ftp://example.org",
+            "mailto:news@example.org",
+            "https://example.org/?x=1",
+            "https://example.org/?",
+            "https://example.org/#top",
+            "https://user:pass@example.org",
+            "https://",
+        ] {
+            let error = base(bad).unwrap_err().to_string();
+            assert!(error.contains("ORGCMS_PUBLIC_URL"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn news_url_template_needs_the_slug_and_an_absolute_url() {
+        let urls = |template: Option<&str>| {
+            let mut vars = vec![DB, ("ORGCMS_PUBLIC_URL", "https://api.example.org/")];
+            if let Some(t) = template {
+                vars.push(("ORGCMS_NEWS_URL_TEMPLATE", t));
+            }
+            settings(&vars).map(|s| s.public_urls)
+        };
+        let default = urls(None).unwrap();
+        assert_eq!(
+            default.news_item("a-b"),
+            "https://api.example.org/api/v1/news/a-b"
+        );
+        assert_eq!(
+            default.api("/api/v1/feeds/news.rss?tag=x"),
+            "https://api.example.org/api/v1/feeds/news.rss?tag=x"
+        );
+        let web = urls(Some("https://ukraine.iom.int/news/{slug}")).unwrap();
+        assert_eq!(web.news_item("a-b"), "https://ukraine.iom.int/news/a-b");
+        let query = urls(Some("https://example.org/news?item={slug}&from=feed")).unwrap();
+        assert_eq!(
+            query.news_item("a-b"),
+            "https://example.org/news?item=a-b&from=feed"
+        );
+        for bad in [
+            "https://ukraine.iom.int/news/",
+            "/news/{slug}",
+            "javascript:alert('{slug}')",
+            "https://example.org/news/{slug} x",
+        ] {
+            let error = urls(Some(bad)).unwrap_err().to_string();
+            assert!(error.contains("ORGCMS_NEWS_URL_TEMPLATE"), "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod telemetry;
 pub mod validation;
 pub mod writes;
 
+pub mod feeds;
 pub mod health;
 pub mod missions;
 pub mod news;

@@ -29,6 +29,7 @@ use crate::error::{Problem, PROBLEM_JSON};
         (name = "objectives", description = "The organization's strategic objectives"),
         (name = "missions", description = "Country missions with their history and programmes"),
         (name = "news", description = "News items"),
+        (name = "feeds", description = "The public news as RSS 2.0, Atom 1.0 and JSON Feed 1.1"),
         (name = "auth", description = "Logging in and out, tokens, the current account"),
         (name = "users", description = "Accounts (administrators only)"),
         (name = "audit", description = "The trail of every write (administrators only)"),
@@ -552,6 +553,12 @@ fn document_operation(
     is_content: bool,
 ) {
     let is_read = matches!(method, HttpMethod::Get);
+    // Declared open to anonymous readers only (the feeds): the handler never reads a token.
+    let anonymous_only = operation.security.as_ref().is_some_and(|requirements| {
+        requirements.iter().all(|r| {
+            serde_json::to_value(r).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
+        })
+    });
     if operation.security.is_none() {
         // Reads are public; a valid token unlocks the editor view.
         operation.security = Some(if is_api && is_read {
@@ -573,7 +580,7 @@ fn document_operation(
         ("500", "InternalError"),
         ("503", "ServiceUnavailable"),
     ];
-    if authenticated || (is_api && is_read) {
+    if authenticated || (is_api && is_read && !anonymous_only) {
         shared.push(("401", "Unauthorized"));
     }
     if has_path_parameter {
@@ -634,11 +641,25 @@ fn document_operation(
         "The id of this request, also on every log line about it",
     )];
     if is_content_read {
+        let (cache_control, vary) = if anonymous_only {
+            (
+                "`public, max-age=..., stale-while-revalidate=...`",
+                "`Accept-Language`: the representation depends on it (and on nothing else)",
+            )
+        } else {
+            (
+                "`public, max-age=..., stale-while-revalidate=...` for readers, `private, no-store` for editors",
+                "`Accept-Language, Authorization`: the representation depends on them",
+            )
+        };
         headers.extend([
-            ("ETag", "Strong validator of this representation; send it back in `If-None-Match`"),
-            ("Cache-Control", "`public, max-age=..., stale-while-revalidate=...` for readers, `private, no-store` for editors"),
+            (
+                "ETag",
+                "Strong validator of this representation; send it back in `If-None-Match`",
+            ),
+            ("Cache-Control", cache_control),
             ("Content-Language", "The locale(s) the content is in"),
-            ("Vary", "`Accept-Language, Authorization`: the representation depends on them"),
+            ("Vary", vary),
         ]);
     }
     if is_content_write {

@@ -18,7 +18,7 @@ use crate::caching::CachePolicy;
 use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::openapi::{document_shared_behaviour, ApiDoc};
-use crate::{audit, auth, health, missions, news, objectives, organization, users};
+use crate::{audit, auth, feeds, health, missions, news, objectives, organization, users};
 
 /// Every documented route. utoipa-actix-web collects the OpenAPI paths from exactly these.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -43,6 +43,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(news::routes::get_news)
             .service(news::routes::list_news_related)
             .service(news::routes::list_tags)
+            .service(feeds::routes::get_news_rss)
+            .service(feeds::routes::get_news_atom)
+            .service(feeds::routes::get_news_json)
             .service(news::routes::create_news)
             .service(news::routes::replace_news)
             .service(news::routes::update_news)
@@ -94,6 +97,7 @@ async fn serve_openapi(
     crate::caching::bytes_read(
         &req,
         crate::caching::Audience::Public(**policy),
+        crate::caching::JSON,
         doc.0.clone(),
         Default::default(),
     )
@@ -160,6 +164,7 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
         window_seconds: i64::from(settings.login_window_seconds),
     });
     let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes as usize));
+    let public_urls = web::Data::new(settings.public_urls.clone());
     let spec = openapi();
     let spec_json = web::Data::new(OpenApiJson(web::Bytes::from(
         openapi_json().map_err(|e| std::io::Error::other(format!("OpenAPI document: {e}")))?,
@@ -181,6 +186,7 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
             .app_data(keys.clone())
             .app_data(login_limits.clone())
             .app_data(body_limit.clone())
+            .app_data(public_urls.clone())
             .app_data(route_table.clone())
             .configure(routes)
             .split_for_parts();

@@ -66,6 +66,22 @@ pub enum NewsOrder {
     Relevance,
 }
 
+impl NewsFilter {
+    /// Every public item (published, its time come), newest first.
+    pub fn public(now: DateTime<Utc>) -> Self {
+        Self {
+            now,
+            visibility: Visibility::Public,
+            mission: None,
+            tag: None,
+            published_after: None,
+            published_before: None,
+            search: None,
+            order: NewsOrder::NewestFirst,
+        }
+    }
+}
+
 /// What the reader may see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Visibility {
@@ -288,6 +304,33 @@ pub fn snippets(
     .bind::<Text, _>(q)
     .load::<Snippet>(conn)?;
     Ok(rows.into_iter().map(|r| (r.id, r.snippet)).collect())
+}
+
+/// The newest public items of `filter` for a feed, at most `limit`: always the public view
+/// (whatever `filter.visibility` says), newest first in the order of the public list.
+pub fn feed_items(
+    conn: &mut PgConnection,
+    filter: &NewsFilter,
+    limit: i64,
+) -> QueryResult<Vec<NewsWithMission>> {
+    let filter = NewsFilter {
+        visibility: Visibility::Public,
+        order: NewsOrder::NewestFirst,
+        ..filter.clone()
+    };
+    let rows: Vec<(NewsRow, Option<String>)> = filtered(&filter)
+        .select((NewsRow::as_select(), missions::slug.nullable()))
+        .order((news::published_at.desc(), news::id.desc()))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(news, mission_slug)| NewsWithMission {
+            news,
+            mission_slug,
+            rank: None,
+        })
+        .collect())
 }
 
 pub fn find_public(

@@ -78,22 +78,32 @@ pub struct NewsQuery {
     pub locale: Option<String>,
 }
 
+/// The `mission` filter (of the news list and the feeds): a mission's slug or UUID.
+pub fn mission_filter(mission: Option<&str>) -> Result<Option<ItemKey>, ApiError> {
+    mission
+        .map(|m| {
+            ItemKey::parse(m).map_err(|_| {
+                ApiError::invalid_parameter("mission", "must be a mission's slug or UUID")
+            })
+        })
+        .transpose()
+}
+
+/// The `tag` filter (of the news list and the feeds): a tag slug.
+pub fn tag_filter(tag: Option<&str>) -> Result<Option<String>, ApiError> {
+    match tag {
+        Some(tag) if !is_slug(tag) => Err(ApiError::invalid_parameter(
+            "tag",
+            "must be a tag slug (lower-case letters, digits and single hyphens)",
+        )),
+        other => Ok(other.map(str::to_owned)),
+    }
+}
+
 impl NewsQuery {
     fn filter(&self, editor: bool) -> Result<NewsFilter, ApiError> {
-        let mission = match &self.mission {
-            Some(m) => Some(ItemKey::parse(m).map_err(|_| {
-                ApiError::invalid_parameter("mission", "must be a mission's slug or UUID")
-            })?),
-            None => None,
-        };
-        if let Some(tag) = &self.tag {
-            if !is_slug(tag) {
-                return Err(ApiError::invalid_parameter(
-                    "tag",
-                    "must be a tag slug (lower-case letters, digits and single hyphens)",
-                ));
-            }
-        }
+        let mission = mission_filter(self.mission.as_deref())?;
+        let tag = tag_filter(self.tag.as_deref())?;
         let published_after = self.published_after.map(|i| i.0);
         let published_before = self.published_before.map(|i| i.0);
         let visibility = match (editor, self.status) {
@@ -137,7 +147,7 @@ impl NewsQuery {
             now: Utc::now(),
             visibility,
             mission,
-            tag: self.tag.clone(),
+            tag,
             published_after,
             published_before,
             search,

@@ -10,6 +10,8 @@ fn orgcms() -> Command {
     command
         .env_remove("ORGCMS_ENV")
         .env_remove("ORGCMS_JWT_SECRET")
+        .env_remove("ORGCMS_PUBLIC_URL")
+        .env_remove("ORGCMS_NEWS_URL_TEMPLATE")
         .env("RUST_LOG", "error");
     command
 }
@@ -94,6 +96,7 @@ fn production_refuses_to_start_with_a_weak_or_missing_jwt_secret() {
             .arg("serve")
             .env("DATABASE_URL", &db.url)
             .env("ORGCMS_ENV", "production")
+            .env("ORGCMS_PUBLIC_URL", "https://api.example.org")
             .env("ORGCMS_BIND", "127.0.0.1:0");
         if let Some(secret) = secret {
             command.env("ORGCMS_JWT_SECRET", secret);
@@ -102,4 +105,19 @@ fn production_refuses_to_start_with_a_weak_or_missing_jwt_secret() {
         assert!(!output.status.success(), "{secret:?}");
         assert!(String::from_utf8_lossy(&output.stderr).contains("ORGCMS_JWT_SECRET"));
     }
+}
+
+#[test]
+fn production_refuses_to_start_without_a_public_url() {
+    let db = TestDatabase::new();
+    let output = orgcms()
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("ORGCMS_ENV", "production")
+        .env("ORGCMS_JWT_SECRET", "0123456789abcdef0123456789abcdef")
+        .env("ORGCMS_BIND", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("ORGCMS_PUBLIC_URL"));
 }

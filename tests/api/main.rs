@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod content_writes;
 mod errors;
+mod feeds;
 mod guide;
 mod health;
 mod helpers;

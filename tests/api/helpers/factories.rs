@@ -14,6 +14,7 @@ pub struct NewsFactory {
     published_at: Option<DateTime<Utc>>,
     mission_id: Option<Uuid>,
     tags: Vec<String>,
+    summary: serde_json::Value,
     body: serde_json::Value,
 }
 
@@ -26,6 +27,7 @@ impl NewsFactory {
             published_at: Some(Utc::now() - Duration::days(1)),
             mission_id: None,
             tags: Vec::new(),
+            summary: json!({}),
             body: json!({"en": format!("Body of {slug}")}),
         }
     }
@@ -60,12 +62,24 @@ impl NewsFactory {
         self
     }
 
+    pub fn summary(mut self, localized: serde_json::Value) -> Self {
+        self.summary = localized;
+        self
+    }
+
+    /// Markdown per locale.
+    pub fn body(mut self, localized: serde_json::Value) -> Self {
+        self.body = localized;
+        self
+    }
+
     pub fn insert(self, conn: &mut PgConnection) -> Uuid {
         let tags: Vec<Option<String>> = self.tags.into_iter().map(Some).collect();
         diesel::insert_into(news::table)
             .values((
                 news::slug.eq(self.slug),
                 news::title.eq(self.title),
+                news::summary.eq(self.summary),
                 news::body.eq(self.body),
                 news::status.eq(self.status),
                 news::published_at.eq(self.published_at),
