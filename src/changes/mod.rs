@@ -1,0 +1,3 @@
+//! The change feed for apps that keep a copy of the public content (delta sync).
+
+pub mod queries;
