@@ -29,6 +29,7 @@ use crate::error::{Problem, PROBLEM_JSON};
         (name = "objectives", description = "The organization's strategic objectives"),
         (name = "missions", description = "Country missions with their history and programmes"),
         (name = "news", description = "News items"),
+        (name = "changes", description = "Delta sync: what changed in the public content since a cursor"),
         (name = "auth", description = "Logging in and out, tokens, the current account"),
         (name = "users", description = "Accounts (administrators only)"),
         (name = "audit", description = "The trail of every write (administrators only)"),
