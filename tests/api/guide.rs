@@ -96,7 +96,12 @@ async fn every_example_of_the_api_guide_holds() {
         for capture in captures {
             let (name, source) = capture[1..].split_once(" = ").unwrap();
             let value = match source.split_once('.') {
-                Some(("body", field)) => json[field].as_str().unwrap_or_default().to_owned(),
+                Some(("body", field)) => field
+                    .split('.')
+                    .fold(&json, |value, key| &value[key])
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
                 Some(("header", name)) => headers[name].to_str().unwrap().to_owned(),
                 _ => panic!("unknown capture {capture}"),
             };
