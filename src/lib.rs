@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod caching;
+pub mod changes;
 pub mod config;
 pub mod db;
 pub mod error;

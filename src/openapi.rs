@@ -30,6 +30,7 @@ use crate::error::{Problem, PROBLEM_JSON};
         (name = "missions", description = "Country missions with their history and programmes"),
         (name = "news", description = "News items"),
         (name = "feeds", description = "The public news as RSS 2.0, Atom 1.0 and JSON Feed 1.1"),
+        (name = "changes", description = "Delta sync: what changed in the public content since a cursor"),
         (name = "auth", description = "Logging in and out, tokens, the current account"),
         (name = "users", description = "Accounts (administrators only)"),
         (name = "audit", description = "The trail of every write (administrators only)"),
@@ -493,7 +494,12 @@ fn add_shared_components(doc: &mut OpenApiDocument) {
     }
 }
 
-fn header_parameter(name: &str, description: &str, example: &str, pattern: &str) -> Parameter {
+fn header_parameter(
+    name: &str,
+    description: &str,
+    example: &str,
+    pattern: Option<&str>,
+) -> Parameter {
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Header)
@@ -502,7 +508,7 @@ fn header_parameter(name: &str, description: &str, example: &str, pattern: &str)
         .schema(Some(
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .pattern(Some(pattern)),
+                .pattern(pattern),
         ))
         .example(Some(serde_json::Value::String(example.to_owned())))
         .build()
@@ -591,7 +597,7 @@ fn document_operation(
         .parameters
         .iter()
         .flatten()
-        .any(|p| p.name == "cursor");
+        .any(|p| p.name == "cursor" || p.name == "since");
     if pages_by_cursor {
         shared.push(("422", "UnprocessableEntity"));
     }
@@ -614,7 +620,7 @@ fn document_operation(
             "Makes the request safe to retry: a repeat with the same key and body replays the first answer and creates nothing",
             "7f1c2e4a-create-news-1",
             // Empty counts as absent.
-            "^( *|[\\x21-\\x7E]{1,200})$",
+            Some("^( *|[\\x21-\\x7E]{1,200})$"),
         ));
     }
     if is_content_write && (has_path_parameter || !matches!(method, HttpMethod::Post)) {
@@ -624,7 +630,27 @@ fn document_operation(
             "The `ETag` you read; the write fails with 412 if the item changed since",
             "\"5d41402abc4b2a76b9719d911017c592\"",
             // Empty counts as absent.
-            "^ *(\\*|(W/)?\"[\\x21\\x23-\\x7E]*\"( *, *(W/)?\"[\\x21\\x23-\\x7E]*\")*)? *$",
+            Some("^ *(\\*|(W/)?\"[\\x21\\x23-\\x7E]*\"( *, *(W/)?\"[\\x21\\x23-\\x7E]*\")*)? *$"),
+        ));
+    }
+    let is_validated_read = is_api && is_read && (is_content_read || authenticated);
+    if is_validated_read {
+        parameters.push(header_parameter(
+            "If-None-Match",
+            "The `ETag` of the copy you hold: 304 with no body while it is current",
+            "\"5d41402abc4b2a76b9719d911017c592\"",
+            // Anything else matches no tag: answered in full, never refused.
+            None,
+        ));
+    }
+    // Lists and feeds say when what they show last changed.
+    let dated = is_content_read && (pages_by_cursor || anonymous_only);
+    if dated {
+        parameters.push(header_parameter(
+            "If-Modified-Since",
+            "The `Last-Modified` of the copy you hold: 304 while nothing changed since (ignored when `If-None-Match` is sent, or when it is not an HTTP date)",
+            "Wed, 29 May 2024 10:00:00 GMT",
+            None,
         ));
     }
     if parameters.is_empty() {
@@ -662,6 +688,16 @@ fn document_operation(
             ("Vary", vary),
         ]);
     }
+    // Account and audit reads: the editor's own, never stored by anyone, still validated.
+    if is_api && is_read && authenticated {
+        headers.extend([
+            (
+                "ETag",
+                "Strong validator of this representation; send it back in `If-None-Match`",
+            ),
+            ("Cache-Control", "`private, no-store`"),
+        ]);
+    }
     if is_content_write {
         headers.push((
             "ETag",
@@ -682,7 +718,13 @@ fn document_operation(
         if is_list {
             all.push((
                 "Link",
-                "RFC 8288 links to the first, previous, next and last pages",
+                "RFC 8288 links to the first and next pages (with `page`, also the previous and last)",
+            ));
+        }
+        if dated && status == "200" {
+            all.push((
+                "Last-Modified",
+                "When what the response shows last changed (absent within the second of a change); send it back in `If-Modified-Since`",
             ));
         }
         if status == "201" {
@@ -697,10 +739,10 @@ fn document_operation(
                 .insert(name.into(), string_header(description));
         }
     }
-    if is_content_read {
+    if is_validated_read {
         responses.entry("304".into()).or_insert_with(|| {
             RefOr::T(Response::new(
-                "Not modified: the `If-None-Match` header matched the current `ETag`",
+                "Not modified: `If-None-Match` matched the current `ETag` (or, without it, nothing changed since `If-Modified-Since`)",
             ))
         });
     }

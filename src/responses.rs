@@ -28,12 +28,13 @@ pub fn list_response<T: Serialize>(
     locale: &RequestLocale,
     data: Vec<T>,
     meta: PageMeta,
+    last_modified: Option<chrono::DateTime<chrono::Utc>>,
     shown_locale: impl Fn(&T) -> &str,
 ) -> Result<HttpResponse, ApiError> {
     let representation = Representation {
         content_language: Some(content_language(data.iter().map(shown_locale), locale)),
         link: Some(meta.link_header(req.path(), req.query_string())),
-        ..Default::default()
+        last_modified,
     };
     json_read(req, audience, &ListResponse { data, meta }, representation)
 }

@@ -18,7 +18,7 @@ use crate::caching::CachePolicy;
 use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::openapi::{document_shared_behaviour, ApiDoc};
-use crate::{audit, auth, feeds, health, missions, news, objectives, organization, users};
+use crate::{audit, auth, changes, feeds, health, missions, news, objectives, organization, users};
 
 /// Every documented route. utoipa-actix-web collects the OpenAPI paths from exactly these.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -50,6 +50,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(news::routes::replace_news)
             .service(news::routes::update_news)
             .service(news::routes::delete_news)
+            .service(changes::routes::list_changes)
             .service(auth::routes::login)
             .service(auth::routes::refresh)
             .service(auth::routes::logout)

@@ -443,6 +443,19 @@ fn store_idempotent_answer(
     Ok(())
 }
 
+/// The transaction of a content write. It takes the lock that orders content writes (and so the
+/// change feed) before anything else: taken after a row lock, it could deadlock with a write
+/// whose foreign-key actions lock rows after taking it.
+fn content_transaction<T, F>(conn: &mut PgConnection, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, ApiError>,
+{
+    conn.transaction(|conn| {
+        crate::changes::queries::lock_content(conn)?;
+        work(conn)
+    })
+}
+
 fn loaded<D: Document>(conn: &mut PgConnection, id: Uuid) -> Result<D::Editor, ApiError> {
     D::load(conn, id)?.ok_or_else(|| ApiError::Internal(format!("{} {id} vanished", D::RESOURCE)))
 }
@@ -471,7 +484,7 @@ pub fn create<D: Document>(
     ctx: &WriteContext,
     raw: Value,
 ) -> Result<Written, ApiError> {
-    conn.transaction(|conn| {
+    content_transaction(conn, |conn| {
         let idempotency = match &ctx.headers.idempotency_key {
             Some(key) => {
                 // The key stands for one request: the same body sent elsewhere is another one.
@@ -554,7 +567,7 @@ pub fn replace<D: Document>(
 ) -> Result<Written, ApiError> {
     // A request that fails anyway gets that answer, not 412 (RFC 9110 13.2.1).
     let input = validated::<D>(ctx, raw)?;
-    conn.transaction(|conn| match locked::<D>(conn, key)? {
+    content_transaction(conn, |conn| match locked::<D>(conn, key)? {
         Some(current) => {
             check_precondition::<D>(ctx, &current)?;
             write_over::<D>(conn, ctx, current, input)
@@ -588,7 +601,7 @@ pub fn patch<D: Document>(
     if let Some(field) = READ_ONLY_FIELDS.iter().find(|f| patch.get(**f).is_some()) {
         return Err(ApiError::validation(field, "is read-only"));
     }
-    conn.transaction(|conn| {
+    content_transaction(conn, |conn| {
         let current = locked::<D>(conn, key)?.ok_or_else(not_found::<D>)?;
         let mut document = to_value(&D::input_of(&current))?;
         merge_patch(&mut document, &patch);
@@ -604,7 +617,7 @@ pub fn delete<D: Document>(
     ctx: &WriteContext,
     key: &ItemKey,
 ) -> Result<Written, ApiError> {
-    conn.transaction(|conn| {
+    content_transaction(conn, |conn| {
         let current = locked::<D>(conn, key)?.ok_or_else(not_found::<D>)?;
         check_precondition::<D>(ctx, &current)?;
         let id = current_id::<D>(&current)?;

@@ -39,3 +39,18 @@ ALTER TABLE news ADD COLUMN search tsvector GENERATED ALWAYS AS (
 ) STORED;
 
 CREATE INDEX news_search_idx ON news USING gin (search);
+
+-- A BEFORE trigger sees the generated column as NULL in NEW, so comparing whole rows would take
+-- every update for a change: compare them without it.
+CREATE OR REPLACE FUNCTION orgcms_touch() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF (to_jsonb(NEW) - 'search') IS NOT DISTINCT FROM (to_jsonb(OLD) - 'search') THEN
+    RETURN NEW;
+  END IF;
+  NEW.version := OLD.version + 1;
+  NEW.updated_at := now();
+  NEW.created_at := OLD.created_at;
+  RETURN NEW;
+END
+$$;

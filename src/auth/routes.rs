@@ -245,8 +245,12 @@ pub async fn logout(body: JsonValue, pool: web::Data<DbPool>) -> Result<HttpResp
     security(("bearer" = [])),
 )]
 #[get("/auth/me")]
-pub async fn me(editor: Editor, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+pub async fn me(
+    req: HttpRequest,
+    editor: Editor,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
     let user = db::run(&pool, move |conn| Ok(queries::find_user(conn, editor.id)?)).await?;
     let user = user.ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?;
-    Ok(private_json(&User::from(user)))
+    crate::responses::editor_item_response(&req, &User::from(user))
 }

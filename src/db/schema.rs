@@ -20,6 +20,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    content_changes (seq) {
+        seq -> Int8,
+        resource -> Text,
+        item_id -> Uuid,
+        changed_at -> Timestamptz,
+        xact_id -> Int8,
+    }
+}
+
+diesel::table! {
     idempotency_keys (user_id, key) {
         user_id -> Uuid,
         key -> Text,
@@ -196,6 +206,7 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
+    content_changes,
     idempotency_keys,
     login_failures,
     mission_assistance_types,

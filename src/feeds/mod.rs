@@ -293,6 +293,7 @@ pub(crate) mod tests {
                 version: 1,
             },
             mission_slug: None,
+            rank: None,
         }
     }
 

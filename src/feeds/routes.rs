@@ -67,10 +67,11 @@ async fn news_feed(
     let mut filter = NewsFilter::public(Utc::now());
     filter.mission = mission_filter(query.mission.as_deref())?;
     filter.tag = tag_filter(query.tag.as_deref())?;
-    let (organization, rows) = db::run(&pool, move |conn| {
+    let (organization, rows, modified) = db::run(&pool, move |conn| {
         let organization = organization_queries::find(conn)?;
         let rows = news_queries::feed_items(conn, &filter, i64::from(limit))?;
-        Ok((organization, rows))
+        let modified = crate::changes::queries::content_last_modified(conn, filter.now)?;
+        Ok((organization, rows, modified))
     })
     .await?;
     // The route's own path (not the bytes the client spelled it with), and the query as given:
@@ -95,6 +96,7 @@ async fn news_feed(
     let bytes = render::render(&feed, format)?;
     let representation = Representation {
         content_language: Some(feed.content_language),
+        last_modified: modified,
         ..Default::default()
     };
     Ok(bytes_read(

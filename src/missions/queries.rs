@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -212,31 +214,78 @@ pub fn find(conn: &mut PgConnection, key: &ItemKey) -> QueryResult<Option<Missio
         ItemKey::Id(id) => query.filter(missions::id.eq(*id)),
         ItemKey::Slug(slug) => query.filter(missions::slug.eq(slug.as_str())),
     };
-    let Some(mission) = query.first(conn).optional()? else {
-        return Ok(None);
-    };
-    let id = mission.id;
-    Ok(Some(MissionDocument {
-        milestones: mission_milestones::table
-            .filter(mission_milestones::mission_id.eq(id))
-            .order(mission_milestones::position)
-            .select(MilestoneRow::as_select())
-            .load(conn)?,
-        focus_areas: mission_focus_areas::table
-            .filter(mission_focus_areas::mission_id.eq(id))
-            .order(mission_focus_areas::position)
-            .select(FocusAreaRow::as_select())
-            .load(conn)?,
-        key_figures: mission_key_figures::table
-            .filter(mission_key_figures::mission_id.eq(id))
-            .order(mission_key_figures::position)
-            .select(KeyFigureRow::as_select())
-            .load(conn)?,
-        assistance_types: mission_assistance_types::table
-            .filter(mission_assistance_types::mission_id.eq(id))
-            .order(mission_assistance_types::position)
-            .select(AssistanceTypeRow::as_select())
-            .load(conn)?,
-        mission,
-    }))
+    let mission: Option<MissionRow> = query.first(conn).optional()?;
+    Ok(with_parts(conn, mission.into_iter().collect())?.pop())
+}
+
+/// The missions with these ids (those that exist) with all their parts, in no particular order.
+pub fn find_many(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<MissionDocument>> {
+    let missions = missions::table
+        .filter(missions::id.eq_any(ids))
+        .select(MissionRow::as_select())
+        .load(conn)?;
+    with_parts(conn, missions)
+}
+
+/// The missions with their parts: one query per kind of part, whatever the number of missions.
+fn with_parts(
+    conn: &mut PgConnection,
+    missions: Vec<MissionRow>,
+) -> QueryResult<Vec<MissionDocument>> {
+    if missions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = missions.iter().map(|m| m.id).collect();
+    let milestones: Vec<MilestoneRow> = mission_milestones::table
+        .filter(mission_milestones::mission_id.eq_any(&ids))
+        .order((mission_milestones::mission_id, mission_milestones::position))
+        .select(MilestoneRow::as_select())
+        .load(conn)?;
+    let focus_areas: Vec<FocusAreaRow> = mission_focus_areas::table
+        .filter(mission_focus_areas::mission_id.eq_any(&ids))
+        .order((
+            mission_focus_areas::mission_id,
+            mission_focus_areas::position,
+        ))
+        .select(FocusAreaRow::as_select())
+        .load(conn)?;
+    let key_figures: Vec<KeyFigureRow> = mission_key_figures::table
+        .filter(mission_key_figures::mission_id.eq_any(&ids))
+        .order((
+            mission_key_figures::mission_id,
+            mission_key_figures::position,
+        ))
+        .select(KeyFigureRow::as_select())
+        .load(conn)?;
+    let assistance_types: Vec<AssistanceTypeRow> = mission_assistance_types::table
+        .filter(mission_assistance_types::mission_id.eq_any(&ids))
+        .order((
+            mission_assistance_types::mission_id,
+            mission_assistance_types::position,
+        ))
+        .select(AssistanceTypeRow::as_select())
+        .load(conn)?;
+    let mut milestones = by_mission(milestones, |p| p.mission_id);
+    let mut focus_areas = by_mission(focus_areas, |p| p.mission_id);
+    let mut key_figures = by_mission(key_figures, |p| p.mission_id);
+    let mut assistance_types = by_mission(assistance_types, |p| p.mission_id);
+    Ok(missions
+        .into_iter()
+        .map(|mission| MissionDocument {
+            milestones: milestones.remove(&mission.id).unwrap_or_default(),
+            focus_areas: focus_areas.remove(&mission.id).unwrap_or_default(),
+            key_figures: key_figures.remove(&mission.id).unwrap_or_default(),
+            assistance_types: assistance_types.remove(&mission.id).unwrap_or_default(),
+            mission,
+        })
+        .collect())
+}
+
+/// Parts grouped by their mission, each group in the order of `parts`.
+fn by_mission<T>(parts: Vec<T>, mission_of: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
+    let mut groups: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for part in parts {
+        groups.entry(mission_of(&part)).or_default().push(part);
+    }
+    groups
 }

@@ -9,6 +9,7 @@ use super::dto::{
 use super::queries::{self, MissionFilter, MissionOrder};
 use crate::auth::extractor::MaybeEditor;
 use crate::caching::{Audience, CachePolicy};
+use crate::changes::queries::content_last_modified;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::locale::{Locales, RequestLocale};
@@ -101,7 +102,7 @@ pub async fn list_missions(
     let paging = Paging::new(&query.paging, req.path(), req.query_string(), true)?;
     let is_editor = editor.0.is_some();
     let page = paging.clone();
-    let (rows, documents, total) = db::run(&pool, move |conn| {
+    let (rows, documents, total, modified) = db::run(&pool, move |conn| {
         let (rows, total) = queries::list(conn, &filter, &page)?;
         let mut documents = Vec::new();
         if is_editor {
@@ -110,7 +111,8 @@ pub async fn list_missions(
                 documents.extend(queries::find(conn, &ItemKey::Id(row.id))?);
             }
         }
-        Ok((rows, documents, total))
+        let modified = content_last_modified(conn, chrono::Utc::now())?;
+        Ok((rows, documents, total, modified))
     })
     .await?;
     let (rows, meta) = paging.finish(rows, total, queries::key_of(order));
@@ -131,6 +133,7 @@ pub async fn list_missions(
         &locale,
         data,
         meta,
+        modified,
         |m| match m {
             MissionListItem::Public(m) => &m.locale,
             MissionListItem::Editor(_) => "",

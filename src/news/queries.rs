@@ -356,6 +356,61 @@ pub fn find_public(
     }))
 }
 
+/// The public items among `ids` (published, and their time has come), in no particular order.
+pub fn find_public_many(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<NewsWithMission>> {
+    let rows: Vec<(NewsRow, Option<String>)> = news::table
+        .left_join(missions::table)
+        .select((NewsRow::as_select(), missions::slug.nullable()))
+        .filter(news::status.eq("published"))
+        .filter(news::published_at.le(now))
+        .filter(news::id.eq_any(ids))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(news, mission_slug)| NewsWithMission {
+            news,
+            mission_slug,
+            rank: None,
+        })
+        .collect())
+}
+
+/// Public items after `(after_at, after_id)` in `(published_at, id)` order, oldest first, at
+/// most `limit`: those whose publication time came since a reader last looked.
+pub fn public_after(
+    conn: &mut PgConnection,
+    after_at: DateTime<Utc>,
+    after_id: Uuid,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<NewsWithMission>> {
+    let rows: Vec<(NewsRow, Option<String>)> = news::table
+        .left_join(missions::table)
+        .select((NewsRow::as_select(), missions::slug.nullable()))
+        .filter(news::status.eq("published"))
+        .filter(news::published_at.le(now))
+        .filter(
+            news::published_at
+                .gt(after_at)
+                .or(news::published_at.eq(after_at).and(news::id.gt(after_id))),
+        )
+        .order((news::published_at.asc(), news::id.asc()))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(news, mission_slug)| NewsWithMission {
+            news,
+            mission_slug,
+            rank: None,
+        })
+        .collect())
+}
+
 /// The id of the item `key` names, whatever its state.
 pub fn id_of(conn: &mut PgConnection, key: &ItemKey) -> QueryResult<Option<Uuid>> {
     let query = news::table.select(news::id).into_boxed();

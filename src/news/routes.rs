@@ -10,6 +10,7 @@ use super::dto::{
 use super::queries::{self, EditorState, NewsFilter, NewsOrder, TagCount, Visibility};
 use crate::auth::extractor::MaybeEditor;
 use crate::caching::{Audience, CachePolicy};
+use crate::changes::queries::content_last_modified;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::locale::{item_locale, Locales, RequestLocale};
@@ -179,7 +180,7 @@ pub async fn list_news(
     let filter = query.filter.filter(is_editor)?;
     let order = filter.order;
     let paging = Paging::new(&query.paging, req.path(), req.query_string(), false)?;
-    let (rows, total, mut snippets) = {
+    let (rows, total, mut snippets, modified) = {
         let paging = paging.clone();
         let locale = locale.clone();
         db::run(&pool, move |conn| {
@@ -196,7 +197,8 @@ pub async fn list_news(
                 }
                 _ => Default::default(),
             };
-            Ok((rows, total, snippets))
+            let modified = content_last_modified(conn, filter.now)?;
+            Ok((rows, total, snippets, modified))
         })
         .await?
     };
@@ -224,6 +226,7 @@ pub async fn list_news(
         &locale,
         data,
         meta,
+        modified,
         |n| match n {
             NewsListItem::Public(s) => &s.locale,
             NewsListItem::Editor(_) => "",
@@ -489,10 +492,11 @@ pub async fn list_tags(
 ) -> Result<HttpResponse, ApiError> {
     let paging = Paging::new(&query.paging, req.path(), req.query_string(), true)?;
     let now = Utc::now();
-    let (rows, total) = {
+    let ((rows, total), modified) = {
         let paging = paging.clone();
         db::run(&pool, move |conn| {
-            Ok(queries::public_tags(conn, now, &paging)?)
+            let page = queries::public_tags(conn, now, &paging)?;
+            Ok((page, content_last_modified(conn, now)?))
         })
         .await?
     };
@@ -500,7 +504,7 @@ pub async fn list_tags(
     let representation = crate::caching::Representation {
         content_language: None,
         link: Some(meta.link_header(req.path(), req.query_string())),
-        ..Default::default()
+        last_modified: modified,
     };
     crate::caching::json_read(
         &req,

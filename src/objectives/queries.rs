@@ -65,3 +65,11 @@ pub fn find(conn: &mut PgConnection, key: &ItemKey) -> QueryResult<Option<Object
     };
     query.first(conn).optional()
 }
+
+/// The objectives with these ids (those that exist), in no particular order.
+pub fn find_many(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<ObjectiveRow>> {
+    objectives::table
+        .filter(objectives::id.eq_any(ids))
+        .select(ObjectiveRow::as_select())
+        .load(conn)
+}

@@ -5,6 +5,7 @@ use super::dto::{Objective, ObjectiveEditor, ObjectiveInput, ObjectiveView};
 use super::queries;
 use crate::auth::extractor::MaybeEditor;
 use crate::caching::{Audience, CachePolicy};
+use crate::changes::queries::content_last_modified;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::locale::{Locales, RequestLocale};
@@ -33,9 +34,13 @@ pub async fn list_objectives(
     policy: web::Data<CachePolicy>,
 ) -> Result<HttpResponse, ApiError> {
     let paging = Paging::new(&query.paging, req.path(), req.query_string(), true)?;
-    let (rows, total) = {
+    let ((rows, total), modified) = {
         let paging = paging.clone();
-        db::run(&pool, move |conn| Ok(queries::list(conn, &paging)?)).await?
+        db::run(&pool, move |conn| {
+            let page = queries::list(conn, &paging)?;
+            Ok((page, content_last_modified(conn, chrono::Utc::now())?))
+        })
+        .await?
     };
     let (rows, meta) = paging.finish(rows, total, queries::key_of);
     if editor.0.is_some() {
@@ -55,6 +60,7 @@ pub async fn list_objectives(
         &locale,
         data,
         meta,
+        modified,
         |o| match o {
             ObjectiveView::Public(o) => &o.locale,
             ObjectiveView::Editor(_) => "",

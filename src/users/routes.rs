@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::locale::Locales;
 use crate::pagination::{ListResponse, PageParams, Paging};
 use crate::params::{ListQuery, NoParams};
-use crate::responses::editor_list_response;
+use crate::responses::{editor_item_response, editor_list_response};
 use crate::validation::Checker;
 use crate::writes::WriteRequest;
 use crate::{audit, writes};
@@ -146,6 +146,7 @@ pub async fn create_user(
 )]
 #[get("/users/{id}")]
 pub async fn get_user(
+    req: HttpRequest,
     _admin: Admin,
     path: web::Path<String>,
     pool: web::Data<DbPool>,
@@ -153,7 +154,7 @@ pub async fn get_user(
     let id = Uuid::parse_str(&path).map_err(|_| ApiError::not_found("no such account"))?;
     let user = db::run(&pool, move |conn| Ok(auth_queries::find_user(conn, id)?)).await?;
     let user = user.ok_or_else(|| ApiError::not_found("no such account"))?;
-    Ok(no_store(actix_web::http::StatusCode::OK, &User::from(user)))
+    editor_item_response(&req, &User::from(user))
 }
 
 /// Change an account

@@ -16,7 +16,8 @@ fn user_objects(conn: &mut PgConnection) -> i64 {
         "SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = 'public' \
                    AND tablename <> '__diesel_schema_migrations') \
               + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-                   WHERE n.nspname = 'public') AS n",
+                   WHERE n.nspname = 'public') \
+              + (SELECT count(*) FROM pg_sequences WHERE schemaname = 'public') AS n",
     )
     .get_result::<Count>(conn)
     .unwrap()

@@ -516,3 +516,100 @@ async fn cursors_belong_to_their_list_and_filters() {
     let elsewhere = app.get(&format!("/api/v1/missions?cursor={cursor}")).await;
     assert_problem(elsewhere, 422).await;
 }
+
+#[tokio::test]
+async fn lists_and_feeds_say_when_they_last_changed_and_answer_if_modified_since() {
+    let app = TestApp::seeded().await;
+    let mut conn = app.conn();
+    NewsFactory::new("kept")
+        .published_at(Some(Utc::now() - Duration::days(3)))
+        .insert(&mut conn);
+    let doomed = NewsFactory::new("doomed")
+        .published_at(Some(Utc::now() - Duration::days(400)))
+        .insert(&mut conn);
+    // A change within the current second is never announced (the date has whole seconds).
+    let fresh = app.get("/api/v1/news").await;
+    assert!(fresh.headers().get("last-modified").is_none());
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    let paths = [
+        "/api/v1/news",
+        "/api/v1/missions",
+        "/api/v1/objectives",
+        "/api/v1/tags",
+        "/api/v1/feeds/news.rss",
+        "/api/v1/feeds/news.atom",
+        "/api/v1/feeds/news.json",
+    ];
+    let mut dates = Vec::new();
+    for path in paths {
+        let response = app.get(path).await;
+        let date = response.headers()["last-modified"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let unchanged = app.get_with(path, &[("If-Modified-Since", &date)]).await;
+        assert_eq!(unchanged.status(), 304, "{path}");
+        let older = app
+            .get_with(
+                path,
+                &[("If-Modified-Since", "Mon, 01 Jan 2001 00:00:00 GMT")],
+            )
+            .await;
+        assert_eq!(older.status(), 200, "{path}");
+        // If-None-Match decides when both are sent.
+        let both = app
+            .get_with(
+                path,
+                &[("If-Modified-Since", &date), ("If-None-Match", "\"stale\"")],
+            )
+            .await;
+        assert_eq!(both.status(), 200, "{path}");
+        dates.push(date);
+    }
+
+    // Deleting an old item (one that sets no date of its own) moves the date on.
+    let token = app.editor_token().await;
+    let deleted = app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/news/{doomed}"),
+            &token,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(deleted.status(), 204);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let after = app
+        .get_with("/api/v1/news", &[("If-Modified-Since", &dates[0])])
+        .await;
+    assert_eq!(after.status(), 200, "the list changed");
+    assert_ne!(after.headers()["last-modified"].to_str().unwrap(), dates[0]);
+
+    // A scheduled item turning public, with no write, changes both validators.
+    let before = app.get("/api/v1/news").await;
+    let (etag, date) = (
+        before.headers()["etag"].to_str().unwrap().to_owned(),
+        before.headers()["last-modified"]
+            .to_str()
+            .unwrap()
+            .to_owned(),
+    );
+    NewsFactory::new("scheduled")
+        .published_at(Some(Utc::now() + Duration::milliseconds(1500)))
+        .insert(&mut conn);
+    // Make the scheduled item's own insert older than its publication, then wait for it.
+    tokio::time::sleep(std::time::Duration::from_millis(2700)).await;
+    let turned = app
+        .get_with("/api/v1/news", &[("If-None-Match", &etag)])
+        .await;
+    assert_eq!(turned.status(), 200);
+    let turned_date = turned.headers()["last-modified"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(turned_date, date);
+    let turned: serde_json::Value = turned.json().await.unwrap();
+    assert_eq!(slugs(&turned)[0], "scheduled");
+}

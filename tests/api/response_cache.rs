@@ -104,8 +104,7 @@ async fn an_editor_never_gets_the_cached_public_view() {
     assert_eq!(slugs(&editor), ["draft"]);
 }
 
-// Enabled with the change-log triggers that announce every commit (merged next).
-#[allow(dead_code)]
+#[tokio::test]
 async fn writes_by_others_and_scheduled_items_reach_readers() {
     let app = cached_app().await;
     assert!(slugs(&app.get_json("/api/v1/news").await).is_empty());

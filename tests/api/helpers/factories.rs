@@ -37,11 +37,6 @@ impl NewsFactory {
         self
     }
 
-    pub fn body(mut self, localized: serde_json::Value) -> Self {
-        self.body = localized;
-        self
-    }
-
     pub fn status(mut self, status: &'static str) -> Self {
         self.status = status;
         self

@@ -1,0 +1,14 @@
+DROP TRIGGER news_changes ON news;
+DROP TRIGGER mission_assistance_types_changes ON mission_assistance_types;
+DROP TRIGGER mission_key_figures_changes ON mission_key_figures;
+DROP TRIGGER mission_focus_areas_changes ON mission_focus_areas;
+DROP TRIGGER mission_milestones_changes ON mission_milestones;
+DROP TRIGGER missions_slug_changes ON missions;
+DROP TRIGGER missions_changes ON missions;
+DROP TRIGGER objectives_changes ON objectives;
+DROP TRIGGER organization_changes ON organization;
+DROP FUNCTION orgcms_mission_slug_changed();
+DROP FUNCTION orgcms_content_changed();
+DROP FUNCTION orgcms_log_change(text, uuid);
+DROP FUNCTION orgcms_lock_content();
+DROP TABLE content_changes;
