@@ -177,7 +177,16 @@ pub fn key_of(order: NewsOrder) -> impl Fn(&NewsWithMission) -> NewsKey {
 /// id, undated drafts last; or best match first.
 fn after(filter: &NewsFilter, key: &NewsKey) -> Condition<NewsSource> {
     use diesel::sql_types::{Timestamptz, Uuid as SqlUuid};
+    // Public items always have a date: the bare row comparison, which PostgreSQL answers from the
+    // index without reading the rows before the key.
+    let public = filter.visibility == Visibility::Public;
     match (filter.order, key.clone(), &filter.search) {
+        (NewsOrder::NewestFirst, NewsKey::Time(Some(at), id), _) if public => {
+            row_compare::<_, Timestamptz, SqlUuid, _, _>("(news.published_at, news.id) < (", at, id)
+        }
+        (NewsOrder::OldestFirst, NewsKey::Time(Some(at), id), _) if public => {
+            row_compare::<_, Timestamptz, SqlUuid, _, _>("(news.published_at, news.id) > (", at, id)
+        }
         (NewsOrder::NewestFirst, NewsKey::Time(Some(at), id), _) => Box::new(
             row_compare::<_, Timestamptz, SqlUuid, _, _>(
                 "(news.published_at, news.id) < (",
