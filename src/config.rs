@@ -57,6 +57,11 @@ pub struct Settings {
     pub cache_max_age: u32,
     /// Memory for the in-process cache of anonymous reads, in MiB; 0 turns it off.
     pub response_cache_mib: u32,
+    /// Requests a minute per client address (0: no limit), and for logins and refreshes.
+    pub rate_limit_per_minute: u32,
+    pub login_rate_limit_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// What absolute links (in feeds) are made of.
     pub public_urls: PublicUrls,
 }
@@ -262,6 +267,27 @@ impl Settings {
             )?)),
             cache_max_age: number("ORGCMS_CACHE_MAX_AGE", 60, 0..=86_400)?,
             response_cache_mib: number("ORGCMS_RESPONSE_CACHE_MIB", 16, 0..=4096)?,
+            rate_limit_per_minute: number("ORGCMS_RATE_LIMIT_PER_MINUTE", 1200, 0..=1_000_000)?,
+            login_rate_limit_per_minute: number(
+                "ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE",
+                10,
+                0..=10_000,
+            )?,
+            trusted_proxies: match get("ORGCMS_TRUSTED_PROXIES") {
+                None => Vec::new(),
+                Some(list) => list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        s.parse().map_err(|_| {
+                            ConfigError(format!(
+                                "ORGCMS_TRUSTED_PROXIES: `{s}` is not an IP address"
+                            ))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+            },
             admin_email: get("ORGCMS_ADMIN_EMAIL").map(|e| e.trim().to_lowercase()),
             admin_password: get("ORGCMS_ADMIN_PASSWORD").map(Secret::new),
             login_max_failures: number("ORGCMS_LOGIN_MAX_FAILURES", 5, 1..=1000)?,
@@ -290,6 +316,26 @@ mod tests {
     }
 
     const DB: (&str, &str) = ("DATABASE_URL", "postgres://localhost/x");
+
+    #[test]
+    fn rate_limits_and_trusted_proxies() {
+        let s = settings(&[DB]).unwrap();
+        assert_eq!(
+            (s.rate_limit_per_minute, s.login_rate_limit_per_minute),
+            (1200, 10)
+        );
+        assert!(s.trusted_proxies.is_empty());
+        let s = settings(&[
+            DB,
+            ("ORGCMS_RATE_LIMIT_PER_MINUTE", "0"),
+            ("ORGCMS_TRUSTED_PROXIES", "10.0.0.1, ::1"),
+        ])
+        .unwrap();
+        assert_eq!(s.rate_limit_per_minute, 0);
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert!(settings(&[DB, ("ORGCMS_TRUSTED_PROXIES", "10.0.0.0/8")]).is_err());
+        assert!(settings(&[DB, ("ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE", "-1")]).is_err());
+    }
 
     #[test]
     fn development_defaults() {

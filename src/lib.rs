@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod openapi;
 pub mod pagination;
 pub mod params;
+pub mod rate_limit;
 pub mod response_cache;
 pub mod responses;
 pub mod routing;

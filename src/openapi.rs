@@ -438,6 +438,21 @@ fn add_shared_components(doc: &mut OpenApiDocument) {
             .description(Some("Seconds to wait before retrying"))
             .build(),
     );
+    let mut too_many = problem_response(
+        "Over this client address's request budget (or, on login, too many failures); retry after `Retry-After` seconds",
+    );
+    too_many.headers.insert(
+        "Retry-After".into(),
+        HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::Integer))
+            .description(Some("Seconds to wait before retrying"))
+            .build(),
+    );
+    for (name, description) in RATE_LIMIT_HEADERS {
+        too_many
+            .headers
+            .insert(name.into(), string_header(description));
+    }
     let mut unauthorized = problem_response(
         "No valid access token: missing, malformed, expired, or of a deactivated account",
     );
@@ -488,11 +503,24 @@ fn add_shared_components(doc: &mut OpenApiDocument) {
             problem_response("An unexpected error; the body tells nothing more"),
         ),
         ("ServiceUnavailable", unavailable),
+        ("TooManyRequests", too_many),
     ];
     for (name, response) in shared {
         components.responses.insert(name.into(), RefOr::T(response));
     }
 }
+
+/// The headers of `crate::rate_limit` on every API answer.
+const RATE_LIMIT_HEADERS: [(&str, &str); 2] = [
+    (
+        "RateLimit-Policy",
+        "The client address's request budget, e.g. `\"api\";q=1200;w=60` (requests per 60 seconds)",
+    ),
+    (
+        "RateLimit",
+        "What is left of it, e.g. `\"api\";r=1199;t=1` (`t`: seconds until it is full again)",
+    ),
+];
 
 fn header_parameter(
     name: &str,
@@ -586,6 +614,9 @@ fn document_operation(
         ("500", "InternalError"),
         ("503", "ServiceUnavailable"),
     ];
+    if is_api {
+        shared.push(("429", "TooManyRequests"));
+    }
     if authenticated || (is_api && is_read && !anonymous_only) {
         shared.push(("401", "Unauthorized"));
     }
@@ -666,6 +697,9 @@ fn document_operation(
         "X-Request-Id",
         "The id of this request, also on every log line about it",
     )];
+    if is_api {
+        headers.extend(RATE_LIMIT_HEADERS);
+    }
     if is_content_read {
         let (cache_control, vary) = if anonymous_only {
             (
@@ -731,7 +765,7 @@ fn document_operation(
             all.push(("Location", "The path of the created item"));
         }
         if status == "204" {
-            all.retain(|(name, _)| *name == "X-Request-Id");
+            all.retain(|(name, _)| *name == "X-Request-Id" || name.starts_with("RateLimit"));
         }
         for (name, description) in all {
             response

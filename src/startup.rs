@@ -171,6 +171,11 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
         openapi_json().map_err(|e| std::io::Error::other(format!("OpenAPI document: {e}")))?,
     )));
     let route_table = web::Data::new(crate::routing::RouteTable::from_openapi(&spec));
+    let rate_limits = web::Data::new(crate::rate_limit::RateLimits::new(
+        settings.rate_limit_per_minute,
+        settings.login_rate_limit_per_minute,
+        settings.trusted_proxies.clone(),
+    ));
     let response_cache = (settings.response_cache_mib > 0).then(|| {
         web::Data::new(crate::response_cache::ResponseCache::start(
             settings.response_cache_mib,
@@ -196,6 +201,7 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
             None => app,
         };
         app.app_data(spec_json.clone())
+            .app_data(rate_limits.clone())
             .route("/openapi.json", web::get().to(serve_openapi))
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
@@ -204,6 +210,8 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(crate::routing::fallback))
             .wrap(actix_web::middleware::from_fn(crate::response_cache::serve))
+            // Outside the cache: answers from memory are counted too.
+            .wrap(actix_web::middleware::from_fn(crate::rate_limit::limit))
             .wrap_fn(request_id_and_access_log)
             .wrap(TracingLogger::default())
     })

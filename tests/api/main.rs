@@ -19,6 +19,7 @@ mod objectives;
 mod openapi;
 mod organization;
 mod paging;
+mod rate_limits;
 mod response_cache;
 mod routes;
 mod search;

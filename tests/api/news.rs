@@ -527,9 +527,8 @@ async fn lists_and_feeds_say_when_they_last_changed_and_answer_if_modified_since
     let doomed = NewsFactory::new("doomed")
         .published_at(Some(Utc::now() - Duration::days(400)))
         .insert(&mut conn);
-    // A change within the current second is never announced (the date has whole seconds).
-    let fresh = app.get("/api/v1/news").await;
-    assert!(fresh.headers().get("last-modified").is_none());
+    // A change within the current second is never announced (the date has whole seconds; a unit
+    // test of `caching` shows it): let a second pass.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
     let paths = [

@@ -192,6 +192,9 @@ impl TestAppBuilder {
             // Most tests write straight into the database and read at once; the response
             // cache (which hears of such writes a moment later) has tests of its own.
             ("ORGCMS_RESPONSE_CACHE_MIB", "0".to_owned()),
+            // Every test client is 127.0.0.1; the limits have tests of their own.
+            ("ORGCMS_RATE_LIMIT_PER_MINUTE", "0".to_owned()),
+            ("ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE", "0".to_owned()),
         ];
         vars.extend(self.env);
         let settings = Settings::from_lookup(|name| {

@@ -1,0 +1,120 @@
+//! Request budgets per client address: announced on every answer, 429 beyond, and not dodged by
+//! spelling the request differently or by claiming another address.
+
+use serde_json::json;
+
+use crate::helpers::{assert_problem, TestApp, TEST_PASSWORD};
+
+async fn limited_app(per_minute: &str, login_per_minute: &str, trusted: &str) -> TestApp {
+    TestApp::builder()
+        .env("ORGCMS_RATE_LIMIT_PER_MINUTE", per_minute)
+        .env("ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE", login_per_minute)
+        .env("ORGCMS_TRUSTED_PROXIES", trusted)
+        .spawn()
+        .await
+}
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response.headers()[name].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn every_answer_says_the_budget_and_the_excess_gets_429() {
+    let app = limited_app("5", "0", "").await;
+    for remaining in (0..5).rev() {
+        let response = app.get("/api/v1/objectives").await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(header(&response, "ratelimit-policy"), "\"api\";q=5;w=60");
+        let state = header(&response, "ratelimit");
+        assert!(
+            state.starts_with(&format!("\"api\";r={remaining};t=")),
+            "{state}"
+        );
+    }
+    let refused = app.get("/api/v1/objectives").await;
+    let retry: u64 = header(&refused, "retry-after").parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert!(header(&refused, "ratelimit").starts_with("\"api\";r=0;t="));
+    let problem = assert_problem(refused, 429).await;
+    assert_eq!(problem["type"], "urn:orgcms:problem:too-many-requests");
+
+    // However the request is spelt, it is the same address and the same budget.
+    for path in [
+        "/api/v1/objectives/",
+        "/API/V1/OBJECTIVES",
+        "/api/v1/objectives?locale=uk",
+        "/api/v1/news?x=1",
+        "/api/v1/nothing-here",
+    ] {
+        assert_eq!(app.get(path).await.status(), 429, "{path}");
+    }
+    // A made-up X-Forwarded-For from an untrusted peer changes nothing.
+    let forged = app
+        .get_with("/api/v1/objectives", &[("X-Forwarded-For", "198.51.100.7")])
+        .await;
+    assert_eq!(forged.status(), 429);
+    // Health probes are never limited.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    assert_eq!(app.get("/readyz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn logins_have_a_stricter_budget_of_their_own() {
+    let app = limited_app("100", "2", "").await;
+    app.create_user("limited@example.org", "editor");
+    let body = json!({"email": "limited@example.org", "password": TEST_PASSWORD});
+    for _ in 0..2 {
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(header(&response, "ratelimit-policy"), "\"login\";q=2;w=60");
+    }
+    let refused = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_problem(refused, 429).await;
+    // The rest of the API still answers from the larger budget.
+    let other = app.get("/api/v1/objectives").await;
+    assert_eq!(other.status(), 200);
+    assert_eq!(header(&other, "ratelimit-policy"), "\"api\";q=100;w=60");
+    // A login spelt otherwise is no way around it (nor a login at all).
+    let respelt = app
+        .client
+        .post(app.url("/api/v1/auth/login/"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(respelt.status(), 429);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget() {
+    let app = limited_app("2", "0", "127.0.0.1").await;
+    let from = |client: &'static str| {
+        let app = &app;
+        async move {
+            app.get_with("/api/v1/objectives", &[("X-Forwarded-For", client)])
+                .await
+                .status()
+        }
+    };
+    assert_eq!(from("203.0.113.1").await, 200);
+    assert_eq!(from("203.0.113.1").await, 200);
+    assert_eq!(from("203.0.113.1").await, 429);
+    // Another client behind the same proxy.
+    assert_eq!(from("203.0.113.2").await, 200);
+    // A client that prepends someone else's address is still itself (the right-most hop).
+    assert_eq!(from("203.0.113.2, 203.0.113.1").await, 429);
+    assert_eq!(from("203.0.113.9, 203.0.113.1").await, 429);
+}
