@@ -9,6 +9,7 @@ pub mod changes;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod http_semantics;
 pub mod locale;
 pub mod markdown;
 pub mod openapi;

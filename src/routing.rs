@@ -27,8 +27,10 @@ impl RouteTable {
             .paths
             .iter()
             .map(|(path, item)| {
+                // HEAD is GET without the body (`crate::http_semantics`).
                 let methods = [
                     (Method::GET, item.get.is_some()),
+                    (Method::HEAD, item.get.is_some()),
                     (Method::PUT, item.put.is_some()),
                     (Method::POST, item.post.is_some()),
                     (Method::PATCH, item.patch.is_some()),

@@ -210,6 +210,7 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(crate::routing::fallback))
             .wrap(actix_web::middleware::from_fn(crate::response_cache::serve))
+            .wrap(actix_web::middleware::from_fn(crate::http_semantics::serve))
             // Outside the cache: answers from memory are counted too.
             .wrap(actix_web::middleware::from_fn(crate::rate_limit::limit))
             .wrap_fn(request_id_and_access_log)

@@ -77,7 +77,7 @@ async fn organization_put_and_patch() {
     let delete = app
         .send(Method::DELETE, "/api/v1/organization", &token, None, &[])
         .await;
-    assert_eq!(delete.headers()["allow"], "GET, PUT, PATCH");
+    assert_eq!(delete.headers()["allow"], "GET, HEAD, PUT, PATCH");
     assert_problem(delete, 405).await;
 
     let mut whole = patched.clone();

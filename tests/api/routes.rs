@@ -57,6 +57,9 @@ async fn every_documented_operation_is_answered_and_every_other_method_is_405() 
                 allowed.sort();
                 let mut expected: Vec<String> =
                     documented.iter().map(|m| (*m).to_owned()).collect();
+                if documented.contains(&"get") {
+                    expected.push("head".to_owned());
+                }
                 expected.sort();
                 assert_eq!(allowed, expected, "{method} {template}");
                 assert_problem(response, 405).await;
@@ -90,4 +93,34 @@ async fn nothing_undocumented_is_mounted() {
         405,
     )
     .await;
+}
+
+#[tokio::test]
+async fn head_is_get_without_the_body_and_every_get_has_a_validator() {
+    let app = TestApp::seeded().await;
+    for path in [
+        "/api/v1/news",
+        "/api/v1/organization",
+        "/api/v1/feeds/news.rss",
+        "/openapi.json",
+        "/docs/",
+        "/healthz",
+    ] {
+        let get = app.get(path).await;
+        assert_eq!(get.status(), 200, "{path}");
+        let etag = get.headers()["etag"].to_str().unwrap().to_owned();
+        let length = get.bytes().await.unwrap().len();
+        assert!(length > 0);
+        let head = app.client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), 200, "HEAD {path}");
+        assert_eq!(head.headers()["etag"].to_str().unwrap(), etag, "{path}");
+        assert_eq!(
+            head.headers()["content-length"].to_str().unwrap(),
+            length.to_string(),
+            "{path}"
+        );
+        assert!(head.bytes().await.unwrap().is_empty(), "{path}");
+        let revalidated = app.get_with(path, &[("If-None-Match", &etag)]).await;
+        assert_eq!(revalidated.status(), 304, "{path}");
+    }
 }
