@@ -5,8 +5,9 @@ use uuid::Uuid;
 
 use diesel::dsl::sql;
 use diesel::dsl::AsExprOf;
+use diesel::expression::BoxableExpression;
 use diesel::expression::{SqlLiteral, UncheckedBind};
-use diesel::sql_types::{Bool, Float, Text};
+use diesel::sql_types::{Bool, Float, Nullable, Text};
 
 use crate::db::keyset::{nothing, row_compare, Condition};
 use crate::db::schema::{missions, news};
@@ -31,6 +32,47 @@ pub struct NewsRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+}
+
+/// A news item without its body: all that a public list shows (the body is most of an item's
+/// bytes, and parsing it is most of a list's work).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = news, check_for_backend(Pg))]
+pub struct NewsSummaryRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: Localized,
+    pub summary: Localized,
+    pub status: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub mission_id: Option<Uuid>,
+    pub tags: Vec<Option<String>>,
+    pub cover_image_url: Option<String>,
+    pub cover_image_alt: Localized,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl From<NewsSummaryRow> for NewsRow {
+    fn from(row: NewsSummaryRow) -> Self {
+        Self {
+            id: row.id,
+            slug: row.slug,
+            title: row.title,
+            summary: row.summary,
+            body: Localized::default(),
+            status: row.status,
+            published_at: row.published_at,
+            mission_id: row.mission_id,
+            tags: row.tags,
+            cover_image_url: row.cover_image_url,
+            cover_image_alt: row.cover_image_alt,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            version: row.version,
+        }
+    }
 }
 
 /// A news item with the slug of its mission.
@@ -248,28 +290,40 @@ pub fn list(
     }
     .limit(paging.limit())
     .offset(paging.offset());
-    let items = match (&filter.search, filter.order) {
-        (Some(q), NewsOrder::Relevance) => query
-            .select((NewsRow::as_select(), missions::slug.nullable(), rank(q)))
-            .load::<(NewsRow, Option<String>, f32)>(conn)?
+    // The rank orders a search by relevance (and is its cursor's key); otherwise it is NULL.
+    let rank_or_null: Box<dyn BoxableExpression<NewsSource, Pg, SqlType = Nullable<Float>>> =
+        match (&filter.search, filter.order) {
+            (Some(q), NewsOrder::Relevance) => Box::new(rank(q).nullable()),
+            _ => Box::new(sql::<Nullable<Float>>("NULL::real")),
+        };
+    // Editors see bodies in their list; readers' summaries do not need them.
+    let rows: Vec<(NewsRow, Option<String>, Option<f32>)> = match filter.visibility {
+        Visibility::Public => query
+            .select((
+                NewsSummaryRow::as_select(),
+                missions::slug.nullable(),
+                rank_or_null,
+            ))
+            .load::<(NewsSummaryRow, Option<String>, Option<f32>)>(conn)?
             .into_iter()
-            .map(|(news, mission_slug, rank)| NewsWithMission {
-                news,
-                mission_slug,
-                rank: Some(rank),
-            })
+            .map(|(row, slug, rank)| (row.into(), slug, rank))
             .collect(),
-        _ => query
-            .select((NewsRow::as_select(), missions::slug.nullable()))
-            .load::<(NewsRow, Option<String>)>(conn)?
-            .into_iter()
-            .map(|(news, mission_slug)| NewsWithMission {
-                news,
-                mission_slug,
-                rank: None,
-            })
-            .collect(),
+        Visibility::Editor(_) => query
+            .select((
+                NewsRow::as_select(),
+                missions::slug.nullable(),
+                rank_or_null,
+            ))
+            .load(conn)?,
     };
+    let items = rows
+        .into_iter()
+        .map(|(news, mission_slug, rank)| NewsWithMission {
+            news,
+            mission_slug,
+            rank,
+        })
+        .collect();
     let total = match paging.count_total {
         true => Some(filtered(filter).count().get_result(conn)?),
         false => None,
