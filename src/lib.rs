@@ -9,6 +9,8 @@ pub mod changes;
 pub mod config;
 pub mod db;
 pub mod error;
+#[cfg(test)]
+mod fuzzing;
 pub mod locale;
 pub mod markdown;
 pub mod openapi;
