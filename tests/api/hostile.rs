@@ -62,6 +62,10 @@ fn hostile_values() -> Vec<String> {
     values
 }
 
+/// The values tried everywhere; the rest of `hostile_values` goes where a parser of its own reads
+/// the value.
+const SHORT_LIST: [&str; 6] = ["' OR 1=1 --", "\0", "a\0b", "%00", "\\", "`"];
+
 /// Query fragments sent as they are: broken escapes, invalid UTF-8, odd separators.
 const RAW_QUERY_VALUES: [&str; 8] = [
     "%00",
@@ -297,8 +301,36 @@ async fn hostile_headers_never_get_a_5xx() {
     let admin = app.token_for("admin").await;
     let keys = real_keys(&app, &admin).await;
     let values = header_values();
+    // Each header is read by one shared extractor: every value goes to one operation of each
+    // kind, and a few values to every operation.
+    let representatives = [
+        (Method::GET, "/api/v1/news"),
+        (Method::GET, "/api/v1/news/{id_or_slug}"),
+        (Method::GET, "/api/v1/changes"),
+        (Method::GET, "/api/v1/feeds/news.rss"),
+        (Method::GET, "/api/v1/users"),
+        (Method::GET, "/api/v1/auth/me"),
+        (Method::POST, "/api/v1/news"),
+        (Method::PATCH, "/api/v1/news/{id_or_slug}"),
+        (Method::PUT, "/api/v1/organization"),
+        (Method::DELETE, "/api/v1/objectives/{id_or_slug}"),
+    ];
+    let few: Vec<HeaderValue> = [
+        &b"' OR 1=1 --"[..],
+        b"%00",
+        b"\xff\xfe",
+        b"W/\"",
+        b"Bearer ' OR 1=1 --",
+    ]
+    .iter()
+    .map(|v| HeaderValue::from_bytes(v).unwrap())
+    .collect();
     for operation in operations() {
         let path = fill_path(&operation.path, &keys);
+        let full = representatives
+            .iter()
+            .any(|(m, p)| *m == operation.method && *p == operation.path);
+        let values = if full { &values } else { &few };
         let names: &[&str] = if operation.method == Method::GET {
             &[
                 "if-none-match",
@@ -310,7 +342,7 @@ async fn hostile_headers_never_get_a_5xx() {
             &["if-match", "idempotency-key", "authorization"]
         };
         for name in names {
-            for value in &values {
+            for value in values {
                 let mut request = app
                     .client
                     .request(operation.method.clone(), app.url(&path))
@@ -440,7 +472,16 @@ async fn hostile_strings_in_write_bodies_never_get_a_5xx() {
             }
         }
         for leaf in &leaves {
-            for value in &values {
+            // Every value on the first string of each field (top level, `en`, first element),
+            // a few on the rest, which the same checks read.
+            let first = leaf
+                .iter()
+                .skip(1)
+                .all(|step| *step == json!("en") || *step == json!(0) || *step == json!("x'--"));
+            for value in values
+                .iter()
+                .filter(|v| first || SHORT_LIST.contains(&v.as_str()))
+            {
                 let what = format!("{path} {leaf:?} = {:?}", &value[..value.len().min(40)]);
                 let mut body = input.clone();
                 set_at(&mut body, leaf, json!(value));
@@ -465,6 +506,11 @@ async fn hostile_strings_in_write_bodies_never_get_a_5xx() {
                     );
                 } else {
                     assert_handled(put, &format!("PUT {what}")).await;
+                }
+                // PATCH and POST parse and check bodies with the same code as PUT: a few of the
+                // values suffice there (and keep this test within seconds).
+                if !SHORT_LIST.contains(&value.as_str()) {
+                    continue;
                 }
                 // The merge patch that changes this leaf alone.
                 let top = top_field(leaf);
