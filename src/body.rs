@@ -294,3 +294,139 @@ mod tests {
         }
     }
 }
+
+/// RFC 7396 laws of `merge_patch` and the robustness of `parse_input` under any JSON.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::fuzzing::{config, json_value};
+    use proptest::prelude::*;
+    use serde::Deserialize;
+    use serde_json::{json, Map};
+
+    /// The value without `null` members in its objects (arrays are kept as they are, as a merge
+    /// patch copies them).
+    fn without_null_members(value: Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k, without_null_members(v)))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+
+    fn has_null_members(value: &Value) -> bool {
+        match value {
+            Value::Object(map) => map.values().any(|v| v.is_null() || has_null_members(v)),
+            _ => false,
+        }
+    }
+
+    /// The merge patch that turns `from` into `to` (which has no null members).
+    fn diff(from: &Value, to: &Value) -> Value {
+        let (Value::Object(a), Value::Object(b)) = (from, to) else {
+            return to.clone();
+        };
+        let mut patch = Map::new();
+        for key in a.keys().filter(|k| !b.contains_key(*k)) {
+            patch.insert(key.clone(), Value::Null);
+        }
+        for (key, value) in b {
+            match a.get(key) {
+                Some(old) if old == value => {}
+                Some(old) => {
+                    patch.insert(key.clone(), diff(old, value));
+                }
+                None => {
+                    patch.insert(key.clone(), diff(&Value::Null, value));
+                }
+            }
+        }
+        Value::Object(patch)
+    }
+
+    fn patched(target: &Value, patch: &Value) -> Value {
+        let mut result = target.clone();
+        merge_patch(&mut result, patch);
+        result
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Input {
+        a: String,
+        #[serde(default)]
+        b: Option<Vec<u8>>,
+        #[serde(default)]
+        c: Option<std::collections::BTreeMap<String, String>>,
+    }
+
+    proptest! {
+        #![proptest_config(config(1000))]
+
+        /// `{}` changes no object (and turns anything else into `{}`).
+        #[test]
+        fn the_empty_patch_is_identity_on_objects(target in json_value()) {
+            let result = patched(&target, &json!({}));
+            if target.is_object() {
+                prop_assert_eq!(result, target);
+            } else {
+                prop_assert_eq!(result, json!({}));
+            }
+        }
+
+        /// The diff of two documents turns one into the other.
+        #[test]
+        fn patching_with_the_diff_gives_the_other(a in json_value(), b in json_value()) {
+            let b = without_null_members(b);
+            prop_assert_eq!(patched(&a, &diff(&a, &b)), b);
+        }
+
+        /// `null` removes; other members replace or merge; untouched members stay; the patch
+        /// never leaves a null member; patching twice is patching once.
+        #[test]
+        fn members_are_removed_replaced_or_kept(target in json_value(), patch in json_value()) {
+            let result = patched(&target, &patch);
+            prop_assert_eq!(&patched(&result, &patch), &result, "idempotent");
+            let Value::Object(p) = &patch else {
+                prop_assert_eq!(result, patch);
+                return Ok(());
+            };
+            let Value::Object(r) = &result else {
+                return Err(TestCaseError::fail("an object patch gives an object"));
+            };
+            for (key, value) in p {
+                match value {
+                    Value::Null => prop_assert!(!r.contains_key(key)),
+                    Value::Object(_) => prop_assert!(r[key].is_object()),
+                    other => prop_assert_eq!(&r[key], other),
+                }
+            }
+            if let Value::Object(t) = &target {
+                for (key, value) in t.iter().filter(|(k, _)| !p.contains_key(*k)) {
+                    prop_assert_eq!(&r[key], value);
+                }
+                if !has_null_members(&target) {
+                    prop_assert!(!has_null_members(&result));
+                }
+            } else {
+                prop_assert!(!has_null_members(&result));
+            }
+        }
+
+        /// Any JSON becomes the input or a 422 naming a field; never a panic.
+        #[test]
+        fn parse_input_accepts_or_names_a_field(value in json_value()) {
+            if let Err(e) = parse_input::<Input>(value) {
+                let problem = e.problem();
+                prop_assert_eq!(problem.status, 422);
+                prop_assert!(!problem.errors.is_empty());
+                prop_assert!(problem.errors.iter().all(|e| !e.field.is_empty()));
+            }
+        }
+    }
+}

@@ -299,3 +299,64 @@ mod tests {
         assert!(!if_none_match_matches("", etag));
     }
 }
+
+/// `If-None-Match` and `If-Modified-Since` under any header value.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::fuzzing::{config, hostile_text};
+    use actix_web::http::header::{HeaderMap, HeaderValue};
+    use proptest::prelude::*;
+
+    fn with(name: header::HeaderName, value: &[u8]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        if let Ok(value) = HeaderValue::from_bytes(value) {
+            map.insert(name, value);
+        }
+        map
+    }
+
+    proptest! {
+        #![proptest_config(config(1000))]
+
+        /// A list that holds the tag, weak or strong, anywhere, matches; any value at all is
+        /// judged without a panic.
+        #[test]
+        fn if_none_match_finds_the_tag_in_any_list(
+            body in any::<Vec<u8>>(),
+            others in prop::collection::vec("[!#-+\\--~]{0,10}", 0..5),
+            at in any::<prop::sample::Index>(),
+            weak in any::<bool>(),
+            junk in hostile_text(20),
+        ) {
+            let etag = strong_etag(&body);
+            let mut list: Vec<String> = others.iter().map(|t| format!("\"{t}\"")).collect();
+            let position = at.index(list.len() + 1);
+            list.insert(position, format!("{}{etag}", if weak { "W/" } else { "" }));
+            let value = list.join(", ");
+            prop_assert!(if_none_match_matches(&value, &etag));
+            prop_assert!(is_not_modified(&with(header::IF_NONE_MATCH, value.as_bytes()), &etag, None));
+            let _ = if_none_match_matches(&junk, &etag);
+            let _ = is_not_modified(&with(header::IF_NONE_MATCH, junk.as_bytes()), &etag, None);
+        }
+
+        /// A date at or after `Last-Modified` is a 304, an earlier one is not, and junk is
+        /// ignored.
+        #[test]
+        fn if_modified_since_compares_dates_and_ignores_junk(
+            modified in 0i64..253_402_300_799,
+            delta in -100_000i64..100_000,
+            junk in hostile_text(20),
+        ) {
+            let at = |s: i64| chrono::DateTime::from_timestamp(s, 0).unwrap();
+            let lm = at(modified).format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+            let since_secs = (modified + delta).clamp(0, 253_402_300_799);
+            let since = at(since_secs).format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+            let headers = with(header::IF_MODIFIED_SINCE, since.as_bytes());
+            prop_assert_eq!(is_not_modified(&headers, "\"e\"", Some(&lm)), since_secs >= modified);
+            let junk_headers = with(header::IF_MODIFIED_SINCE, junk.as_bytes());
+            let _ = is_not_modified(&junk_headers, "\"e\"", Some(&lm));
+            let _ = is_not_modified(&junk_headers, "\"e\"", Some(&junk));
+        }
+    }
+}

@@ -9,6 +9,8 @@ pub mod changes;
 pub mod config;
 pub mod db;
 pub mod error;
+#[cfg(test)]
+mod fuzzing;
 pub mod http_semantics;
 pub mod locale;
 pub mod markdown;

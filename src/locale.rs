@@ -374,3 +374,89 @@ mod tests {
         );
     }
 }
+
+/// Locale negotiation under any `Accept-Language` and `?locale=`.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::fuzzing::{config, hostile_text};
+    use proptest::prelude::*;
+
+    fn locale_lists() -> impl Strategy<Value = Locales> {
+        prop::collection::vec("[a-z]{2,3}", 1..4)
+            .prop_map(|tags| Locales::parse(&tags.join(",")).unwrap())
+    }
+
+    /// Header values made of language ranges, weights and junk.
+    fn accept_language() -> impl Strategy<Value = String> {
+        let item = (
+            prop_oneof![
+                "[a-zA-Z]{1,3}(-[a-zA-Z0-9]{1,8}){0,2}",
+                Just("*".to_owned()),
+                hostile_text(3)
+            ],
+            prop::option::of(prop_oneof![
+                "q=[01](\\.[0-9]{0,3})?",
+                "q=[^,;]{0,6}",
+                hostile_text(2),
+            ]),
+        )
+            .prop_map(|(range, q)| match q {
+                Some(q) => format!("{range};{q}"),
+                None => range,
+            });
+        prop_oneof![
+            prop::collection::vec(item, 0..40).prop_map(|items| items.join(",")),
+            hostile_text(30),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(config(1000))]
+
+        /// Any header yields a configured locale (the default when nothing fits); never a panic.
+        #[test]
+        fn any_accept_language_yields_a_configured_locale(
+            locales in locale_lists(),
+            header in accept_language(),
+        ) {
+            if let Some(l) = locales.negotiate(&header) {
+                prop_assert!(locales.all().iter().any(|c| c == l));
+            }
+            let chosen = RequestLocale::choose(&locales, None, Some(&header)).unwrap();
+            prop_assert!(locales.all().contains(&chosen.locale));
+            prop_assert_eq!(chosen.default.as_str(), locales.default());
+        }
+
+        /// A configured locale named alone (with any weight above 0) is chosen.
+        #[test]
+        fn a_single_configured_locale_is_chosen(
+            locales in locale_lists(),
+            pick in any::<prop::sample::Index>(),
+            q in prop::option::of(1u32..=1000),
+        ) {
+            let wanted = pick.get(locales.all()).clone();
+            let header = match q {
+                Some(q) => format!("{wanted};q={}", f64::from(q) / 1000.0),
+                None => wanted.clone(),
+            };
+            prop_assert_eq!(locales.negotiate(&header), Some(wanted.as_str()));
+        }
+
+        /// `?locale=` is a configured locale or a 400 naming `locale`.
+        #[test]
+        fn query_locale_is_configured_or_a_400(
+            locales in locale_lists(),
+            query in hostile_text(4),
+        ) {
+            match RequestLocale::choose(&locales, Some(&query), None) {
+                Ok(chosen) => prop_assert_eq!(chosen.locale, query),
+                Err(e) => {
+                    let problem = e.problem();
+                    prop_assert_eq!(problem.status, 400);
+                    prop_assert_eq!(problem.errors[0].field.as_str(), "locale");
+                }
+            }
+        }
+    }
+}

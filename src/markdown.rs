@@ -110,3 +110,189 @@ mod tests {
         }
     }
 }
+
+/// Whatever the input, the output holds no script, no event handler and no link or source with a
+/// scheme other than http(s) and mailto.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::fuzzing::{config, hostile_text};
+    use proptest::prelude::*;
+
+    /// A tag of the output: its name and its attributes (ammonia writes every attribute value in
+    /// double quotes and escapes `<` in text, so a raw `<` always opens a tag).
+    #[derive(Debug)]
+    struct Tag {
+        name: String,
+        attributes: Vec<(String, String)>,
+    }
+
+    fn tags(html: &str) -> Vec<Tag> {
+        let mut tags = Vec::new();
+        let mut rest = html;
+        while let Some(start) = rest.find('<') {
+            rest = &rest[start + 1..];
+            let name_end = rest
+                .find(|c: char| {
+                    c.is_whitespace()
+                        || c == '>'
+                        || c == '/' && rest.len() > 1 && !rest.starts_with('/')
+                })
+                .unwrap_or(rest.len());
+            let name = rest[..name_end].trim_start_matches('/').to_lowercase();
+            rest = &rest[name_end..];
+            let mut attributes = Vec::new();
+            loop {
+                rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '/');
+                if rest.is_empty() || rest.starts_with('>') {
+                    rest = rest.get(1..).unwrap_or("");
+                    break;
+                }
+                let attr_end = rest
+                    .find(|c: char| c == '=' || c == '>' || c.is_whitespace())
+                    .unwrap_or(rest.len());
+                let attr = rest[..attr_end].to_lowercase();
+                rest = &rest[attr_end..];
+                let mut value = String::new();
+                if let Some(after) = rest.strip_prefix("=\"") {
+                    let end = after.find('"').unwrap_or(after.len());
+                    value = after[..end].to_owned();
+                    rest = after.get(end + 1..).unwrap_or("");
+                } else if attr_end == 0 {
+                    // Not an attribute at all: skip one character.
+                    rest = rest.get(1..).unwrap_or("");
+                }
+                attributes.push((attr, value));
+            }
+            tags.push(Tag { name, attributes });
+        }
+        tags
+    }
+
+    /// Character references decoded once, as a browser reads an attribute value.
+    fn decode_references(value: &str) -> String {
+        let mut out = String::new();
+        let mut rest = value;
+        while let Some(at) = rest.find("&#") {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 2..];
+            let (digits, radix) = match after.strip_prefix(['x', 'X']) {
+                Some(hex) => (hex, 16),
+                None => (after, 10),
+            };
+            let end = digits
+                .find(|c: char| !c.is_digit(radix))
+                .unwrap_or(digits.len());
+            match u32::from_str_radix(&digits[..end], radix)
+                .ok()
+                .and_then(char::from_u32)
+            {
+                Some(c) => {
+                    out.push(c);
+                    rest = digits[end..].strip_prefix(';').unwrap_or(&digits[end..]);
+                }
+                None => {
+                    out.push_str("&#");
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out.replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    }
+
+    /// The scheme a browser would see in a URL attribute (it drops tabs, newlines and leading
+    /// controls and spaces); None for a relative URL.
+    fn scheme(url: &str) -> Option<String> {
+        let cleaned: String = decode_references(url)
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .collect::<String>()
+            .to_lowercase();
+        let colon = cleaned.find(':')?;
+        let scheme = &cleaned[..colon];
+        let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+        valid.then(|| scheme.to_owned())
+    }
+
+    fn check(html: &str) -> Result<(), TestCaseError> {
+        prop_assert!(!html.to_lowercase().contains("<script"), "{html}");
+        for tag in tags(html) {
+            prop_assert!(
+                ![
+                    "script", "iframe", "object", "embed", "style", "svg", "math", "form", "base",
+                    "meta", "link"
+                ]
+                .contains(&tag.name.as_str()),
+                "{tag:?} in {html}"
+            );
+            for (name, value) in &tag.attributes {
+                prop_assert!(!name.starts_with("on"), "{name} in {html}");
+                prop_assert!(
+                    name != "style" && name != "srcdoc" && name != "formaction",
+                    "{name} in {html}"
+                );
+                if let Some(scheme) = scheme(value).filter(|_| {
+                    ["href", "src", "cite", "action", "xlink:href"].contains(&name.as_str())
+                }) {
+                    prop_assert!(
+                        ["http", "https", "mailto"].contains(&scheme.as_str()),
+                        "{name}={value} in {html}"
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(config(1000))]
+
+        #[test]
+        fn output_is_safe_html(markdown in hostile_text(60)) {
+            let html = to_safe_html(&markdown);
+            check(&html)?;
+            // Sanitized output is a fixed point: cleaning it again changes nothing that matters.
+            check(&sanitizer().clean(&html).to_string())?;
+        }
+
+        /// Markdown links and images with any target.
+        #[test]
+        fn links_and_images_keep_only_safe_schemes(
+            text in hostile_text(6),
+            target in hostile_text(12),
+            image in any::<bool>(),
+        ) {
+            let markdown = format!("{}[{text}]({target})", if image { "!" } else { "" });
+            check(&to_safe_html(&markdown))?;
+            let reference = format!("[{text}][r]\n\n[r]: {target}\n");
+            check(&to_safe_html(&reference))?;
+            let autolink = format!("<{target}>");
+            check(&to_safe_html(&autolink))?;
+        }
+    }
+
+    #[test]
+    fn the_checker_sees_what_it_must() {
+        let bad = [
+            "<script>x</script>",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<a href=\"JaVa&#x09;script:x\">x</a>",
+            "<img src=\"x\" onerror=\"alert(1)\">",
+            "<p style=\"x\">y</p>",
+        ];
+        for html in bad {
+            assert!(check(html).is_err(), "{html}");
+        }
+        let good = "<p><a href=\"https://x.org/a:b\" rel=\"noopener\">x</a> &lt;script&gt;</p>";
+        assert_eq!(check(good).map_err(|e| e.to_string()), Ok(()));
+        let relative = "<a href=\":\">x</a><a href=\"a/b:c\">y</a>";
+        assert_eq!(check(relative).map_err(|e| e.to_string()), Ok(()));
+    }
+}

@@ -1,11 +1,12 @@
 //! Paging of every list: keyset cursors (`cursor`/`next_cursor`), page numbers for small lists and
 //! page-number UIs, the `{data, meta}` envelope and RFC 8288 `Link` headers.
 //!
-//! A cursor is opaque to clients: base64url of `{"q": <fingerprint>, "k": <sort key of the last
+//! A cursor is opaque to clients: base64url of `{"q": <seal>, "k": <sort key of the last
 //! item shown>}`. The next page is "items after that key" in the list's total order (its sort key
 //! plus `id`), so writes between two pages never make an item appear twice or go missing (except
 //! items that were themselves inserted before, or deleted after, the position). The fingerprint
-//! ties a cursor to the list and filters it came from; any other use is a 400.
+//! ties a cursor to the list and filters it came from, and `q` is that fingerprint hashed with the
+//! key, so an edited cursor or one of another list is refused (422).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -199,12 +200,34 @@ fn fingerprint(path: &str, query_string: &str) -> String {
         .collect()
 }
 
+/// The `q` of a cursor: the list's fingerprint and the key, hashed together, so that a cursor
+/// whose key was edited (or that belongs to another list) is refused. Neither secret nor signed:
+/// every position in a list is harmless to ask for; this only catches mistakes and mangling.
+fn seal(fingerprint: &str, key: &serde_json::Value) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(fingerprint.as_bytes());
+    hasher.update([0]);
+    // Serializing a JSON value into memory cannot fail.
+    hasher.update(serde_json::to_vec(key).unwrap_or_default());
+    hasher.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The cursor this server writes for the position after `key` in the list at `path` with
+/// `query_string`: what a test (or a tool) needs to forge a well-sealed cursor with any key.
+pub fn cursor_after<K: Serialize>(path: &str, query_string: &str, key: K) -> String {
+    encode(&fingerprint(path, query_string), key)
+}
+
 fn encode<K: Serialize>(fingerprint: &str, key: K) -> String {
-    let payload = CursorPayload {
-        q: fingerprint.to_owned(),
-        k: key,
-    };
     // Serializing plain keys (strings, numbers, timestamps, UUIDs) cannot fail.
+    let k = serde_json::to_value(key).unwrap_or_default();
+    let payload = CursorPayload {
+        q: seal(fingerprint, &k),
+        k,
+    };
     let json = serde_json::to_vec(&payload).unwrap_or_default();
     URL_SAFE_NO_PAD.encode(json)
 }
@@ -223,11 +246,32 @@ fn decode<K: DeserializeOwned>(cursor: &str, fingerprint: &str) -> Result<K, Api
         return Err(invalid());
     }
     let json = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
-    let payload: CursorPayload<K> = serde_json::from_slice(&json).map_err(|_| invalid())?;
-    if payload.q != fingerprint {
+    let payload: CursorPayload<serde_json::Value> =
+        serde_json::from_slice(&json).map_err(|_| invalid())?;
+    if payload.q != seal(fingerprint, &payload.k) || !storable(&payload.k) {
         return Err(invalid());
     }
-    Ok(payload.k)
+    serde_json::from_value(payload.k).map_err(|_| invalid())
+}
+
+/// Whether a key could be one of a row: the database holds no text with NUL and no time outside
+/// the years 0 to 9999, so an edited cursor that carries such a value names no position (and the
+/// query would fail on it).
+fn storable(key: &serde_json::Value) -> bool {
+    use chrono::Datelike;
+    match key {
+        serde_json::Value::String(text) => {
+            !text.contains('\0')
+                && text
+                    .parse::<chrono::DateTime<chrono::FixedOffset>>()
+                    .map_or(true, |t| {
+                        (0..=9999).contains(&t.with_timezone(&chrono::Utc).year())
+                    })
+        }
+        serde_json::Value::Array(items) => items.iter().all(storable),
+        serde_json::Value::Object(map) => map.values().all(storable),
+        _ => true,
+    }
 }
 
 /// Where a page sits in the whole list.
@@ -419,5 +463,139 @@ mod tests {
             ..cursor_meta
         };
         assert!(!end.link_header("/x", "").contains("rel=\"next\""));
+    }
+}
+
+/// Properties of the list cursor codec under any input (generators in `crate::fuzzing`).
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::fuzzing::{config, hostile_text, json_value};
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    type Key = (i64, String, Uuid);
+
+    fn status(error: &ApiError) -> u16 {
+        error.problem().status
+    }
+
+    proptest! {
+        #![proptest_config(config(512))]
+
+        /// `decode(encode(k)) == k` for any key a row can have, under any list and filters.
+        #[test]
+        fn cursors_round_trip(
+            path in "/[a-z/]{0,20}",
+            query in hostile_text(8),
+            n in any::<i64>(),
+            text in "[^\0]{0,60}",
+            id in any::<u128>(),
+        ) {
+            let fp = fingerprint(&path, &query);
+            let key: Key = (n, text, Uuid::from_u128(id));
+            let cursor = encode(&fp, &key);
+            prop_assert!(cursor.len() <= MAX_CURSOR_LENGTH);
+            prop_assert_eq!(decode::<Key>(&cursor, &fp).ok(), Some(key));
+        }
+
+        /// Any string is either refused with a 422 or is exactly a cursor this server could have
+        /// written for the list; never a panic.
+        #[test]
+        fn any_string_is_a_422_or_a_cursor_of_this_list(text in hostile_text(40)) {
+            let fp = fingerprint("/api/v1/x", "");
+            match decode::<(i64, String)>(&text, &fp) {
+                Ok(key) => prop_assert_eq!(decode::<(i64, String)>(&encode(&fp, &key), &fp).ok(), Some(key)),
+                Err(e) => prop_assert_eq!(status(&e), 422),
+            }
+        }
+
+        /// Any JSON at all in a well-formed envelope of this list: refused with a 422 unless it is
+        /// a key of the right shape whose values a row can hold.
+        #[test]
+        fn any_payload_is_a_422_or_a_storable_key(k in json_value()) {
+            let fp = fingerprint("/api/v1/x", "");
+            let q = seal(&fp, &k);
+            let cursor = URL_SAFE_NO_PAD.encode(
+                serde_json::to_vec(&serde_json::json!({"q": q, "k": k})).unwrap(),
+            );
+            match decode::<(i64, String)>(&cursor, &fp) {
+                Ok((_, text)) => prop_assert!(!text.contains('\0')),
+                Err(e) => prop_assert_eq!(status(&e), 422),
+            }
+        }
+
+        /// A cursor of one list or set of filters is refused by any other.
+        #[test]
+        fn cursors_do_not_travel_between_lists(
+            a in hostile_text(6),
+            b in hostile_text(6),
+            n in any::<i64>(),
+        ) {
+            let (fa, fb) = (fingerprint("/x", &a), fingerprint("/x", &b));
+            prop_assume!(fa != fb);
+            let cursor = encode(&fa, (n, "k".to_owned()));
+            prop_assert!(decode::<(i64, String)>(&cursor, &fb).is_err());
+        }
+
+        /// Any edited byte of a cursor gets it refused with a 422.
+        #[test]
+        fn edited_cursors_are_refused(
+            n in any::<i64>(),
+            text in "[a-z]{0,12}",
+            at in any::<prop::sample::Index>(),
+            replacement in any::<u8>(),
+        ) {
+            let fp = fingerprint("/x", "");
+            let cursor = encode(&fp, (n, text));
+            let mut bytes = URL_SAFE_NO_PAD.decode(&cursor).unwrap();
+            let at = at.index(bytes.len());
+            prop_assume!(bytes[at] != replacement);
+            bytes[at] = replacement;
+            let edited = URL_SAFE_NO_PAD.encode(&bytes);
+            let result = decode::<(i64, String)>(&edited, &fp);
+            prop_assert_eq!(result.map_err(|e| status(&e)), Err(422));
+        }
+
+        /// Any paging parameters and query string: a page request or a 4xx, never a panic.
+        #[test]
+        fn paging_accepts_or_refuses_any_query(query in hostile_text(12)) {
+            if let Ok(params) = serde_urlencoded::from_str::<PageParams>(&query) {
+                if let Err(e) = Paging::<(i64, String)>::new(&params, "/x", &query, false) {
+                    prop_assert!((400..500).contains(&status(&e)));
+                }
+            }
+            let meta = PageMeta { per_page: 1, next_cursor: Some("c".into()), page: None, total: None, total_pages: None };
+            let link = meta.link_header("/x", &query);
+            prop_assert!(!link.contains('\n') && !link.contains('\r'));
+        }
+    }
+
+    /// Regression: an edited cursor whose key carried NUL or a year PostgreSQL cannot hold got
+    /// through to the query, which failed with a 500.
+    #[test]
+    fn keys_the_database_cannot_hold_are_refused() {
+        let fp = fingerprint("/x", "");
+        // Sealed as the server would: only the values are wrong.
+        let forge = |k: serde_json::Value| {
+            let q = seal(&fp, &k);
+            URL_SAFE_NO_PAD
+                .encode(serde_json::to_vec(&serde_json::json!({"q": q, "k": k})).unwrap())
+        };
+        assert!(decode::<(i64, String)>(&forge(serde_json::json!([1, "a\u{0}b"])), &fp).is_err());
+        type TimeKey = (chrono::DateTime<chrono::Utc>, i64);
+        for at in [
+            "-5000-01-01T00:00:00Z",
+            "+99999-01-01T00:00:00Z",
+            "9999-12-31T23:00:00-05:00",
+        ] {
+            assert!(
+                decode::<TimeKey>(&forge(serde_json::json!([at, 1])), &fp).is_err(),
+                "{at}"
+            );
+        }
+        assert!(
+            decode::<TimeKey>(&forge(serde_json::json!(["9999-12-31T23:59:59Z", 1])), &fp).is_ok()
+        );
     }
 }

@@ -347,3 +347,134 @@ mod tests {
         assert!(Query::<Example>::parse(&"a".repeat(9000)).is_err());
     }
 }
+
+/// Query strings, instants and item keys under any input.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::fuzzing::{config, hostile_text};
+    use crate::news::routes::NewsQuery;
+    use proptest::prelude::*;
+
+    /// Query strings made of real and unknown names, repeated keys, raw and percent-encoded
+    /// hostile values (`%00`, broken escapes, invalid UTF-8), and now and then very long ones.
+    fn query_strings() -> impl Strategy<Value = String> {
+        let name = prop_oneof![
+            prop::sample::select(
+                &[
+                    "mission",
+                    "tag",
+                    "q",
+                    "published_after",
+                    "published_before",
+                    "status",
+                    "sort",
+                    "locale",
+                    "per_page",
+                    "cursor",
+                    "page",
+                    "total",
+                ][..]
+            )
+            .prop_map(str::to_owned),
+            hostile_text(3),
+        ];
+        let value = prop_oneof![
+            hostile_text(8),
+            hostile_text(8).prop_map(|v| form_urlencoded::byte_serialize(v.as_bytes()).collect()),
+            "(%[0-9A-Fa-f]{2}){1,6}",
+            "[0-9]{1,25}",
+            Just("a".repeat(9000)),
+        ];
+        prop_oneof![
+            prop::collection::vec((name, value), 0..6).prop_map(|pairs| {
+                pairs
+                    .iter()
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("&")
+            }),
+            hostile_text(30),
+        ]
+    }
+
+    fn is_4xx(error: &ApiError) -> bool {
+        (400..500).contains(&error.problem().status)
+    }
+
+    proptest! {
+        #![proptest_config(config(1000))]
+
+        /// Any query string: the parameters or a 4xx problem naming what is wrong; never a
+        /// panic, never a 5xx (paging included).
+        #[test]
+        fn any_query_string_parses_or_is_a_4xx(query in query_strings()) {
+            match ListQuery::<NewsQuery>::parse(&query) {
+                Ok(list) => {
+                    if let Err(e) = crate::pagination::Paging::<(i64, String)>::new(&list.paging, "/x", &query, false) {
+                        prop_assert!(is_4xx(&e));
+                    }
+                    for instant in [list.filter.published_after, list.filter.published_before].into_iter().flatten() {
+                        use chrono::Datelike;
+                        prop_assert!((0..=9999).contains(&instant.0.year()));
+                    }
+                }
+                Err(e) => {
+                    prop_assert!(is_4xx(&e));
+                    prop_assert!(!e.problem().detail.is_empty());
+                }
+            }
+            if let Err(e) = Query::<LocaleParams>::parse(&query) {
+                prop_assert!(is_4xx(&e));
+            }
+            if let Err(e) = Query::<NoParams>::parse(&query) {
+                prop_assert!(is_4xx(&e));
+            }
+        }
+
+        /// A repeated parameter is refused, naming it.
+        #[test]
+        fn repeated_parameters_are_refused(value in "[a-z0-9]{0,5}", other in "[a-z0-9]{0,5}") {
+            let query = format!("tag={value}&tag={other}");
+            let error = ListQuery::<NewsQuery>::parse(&query).err();
+            prop_assert_eq!(error.map(|e| e.problem().errors[0].field.clone()), Some("tag".to_owned()));
+        }
+
+        /// A path segment names an item by UUID or slug, or is a 404; a slug is always one that
+        /// `is_slug` accepts.
+        #[test]
+        fn item_keys_are_ids_slugs_or_404(segment in prop_oneof![
+            hostile_text(10),
+            "[a-z0-9-]{0,130}",
+            any::<u128>().prop_map(|n| uuid::Uuid::from_u128(n).to_string()),
+        ]) {
+            match ItemKey::parse(&segment) {
+                Ok(ItemKey::Id(id)) => prop_assert_eq!(id.to_string(), segment.to_lowercase()),
+                Ok(ItemKey::Slug(slug)) => {
+                    prop_assert!(is_slug(&slug));
+                    prop_assert_eq!(slug, segment);
+                }
+                Err(e) => prop_assert_eq!(e.problem().status, 404),
+            }
+        }
+
+        /// Every timestamp in the years 0 to 9999 reads back as itself, in any offset.
+        #[test]
+        fn instants_round_trip(
+            secs in -62_167_219_200i64..253_402_300_799,
+            offset_minutes in -1439i32..=1439,
+        ) {
+            let t = chrono::DateTime::from_timestamp(secs, 0).unwrap();
+            let offset = chrono::FixedOffset::east_opt(offset_minutes * 60).unwrap();
+            let text = t.with_timezone(&offset).to_rfc3339();
+            let parsed: Result<Instant, _> = serde_json::from_value(serde_json::json!(text));
+            use chrono::Datelike;
+            let in_range = (0..=9999).contains(&t.with_timezone(&offset).year());
+            match parsed {
+                Ok(instant) => prop_assert_eq!(instant.0, t),
+                // A time near the ends may be written with a year outside 0..=9999 in its offset.
+                Err(_) => prop_assert!(!in_range),
+            }
+        }
+    }
+}

@@ -254,3 +254,60 @@ mod tests {
         assert!(long.len() <= 80 && !long.ends_with('-') && is_slug(&long));
     }
 }
+
+/// Slug generation and text checks under any input.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::fuzzing::{config, hostile_text};
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    proptest! {
+        #![proptest_config(config(1000))]
+
+        /// Any title (any script, control characters, emoji) gives a valid slug of at most 80
+        /// characters, made only from the title's letters and digits.
+        #[test]
+        fn any_title_gives_a_valid_slug(title in prop_oneof![
+            hostile_text(40),
+            any::<String>(),
+            "(word ){10,40}",
+            "[a-z0-9]{70,200}",
+        ]) {
+            let slug = slug_from_title(&title);
+            prop_assert!(is_slug(&slug), "{title:?} -> {slug:?}");
+            prop_assert!(slug.len() <= 80);
+            prop_assert_eq!(slug_from_title(&slug), slug.clone(), "a slug is its own slug");
+        }
+
+        /// Free slugs are valid and free whatever is taken.
+        #[test]
+        fn free_slugs_are_free(title in hostile_text(10), taken in prop::collection::vec("[a-z]{1,3}(-[0-9])?", 0..10)) {
+            let base = slug_from_title(&title);
+            let mut taken = taken;
+            taken.push(base.clone());
+            let free = first_free_slug(&base, &taken);
+            prop_assert!(!taken.contains(&free));
+            prop_assert!(free.starts_with(&base));
+        }
+
+        /// A text that PostgreSQL cannot store (NUL) or that is too long is refused, naming the
+        /// field and locale; any other text of a configured locale passes.
+        #[test]
+        fn localized_texts_with_nul_are_refused(text in hostile_text(20)) {
+            let locales = Locales::parse("en,uk").unwrap();
+            let mut checker = Checker::new(&locales);
+            let value = Localized(BTreeMap::from([("uk".to_owned(), text.clone())]));
+            checker.localized("title", &value, 100, false);
+            checker.plain_text("name", &text, 0, 100);
+            let fields: Vec<String> = match checker.finish() {
+                Ok(()) => vec![],
+                Err(e) => e.problem().errors.into_iter().map(|e| e.field).collect(),
+            };
+            let bad = text.contains('\0') || text.chars().count() > 100;
+            let expected: Vec<String> = if bad { vec!["title.uk".into(), "name".into()] } else { vec![] };
+            prop_assert_eq!(fields, expected);
+        }
+    }
+}

@@ -691,3 +691,67 @@ mod tests {
         assert_eq!(changes(&json!({"a": 1}), &Value::Null)["a"]["from"], 1);
     }
 }
+
+/// `If-Match` under any header value.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::fuzzing::{config, hostile_text};
+    use proptest::prelude::*;
+
+    /// An entity tag as RFC 9110 writes it (`etagc` characters, a comma included), maybe weak.
+    fn entity_tag() -> impl Strategy<Value = String> {
+        (any::<bool>(), "[!#-~]{0,20}")
+            .prop_map(|(weak, tag)| format!("{}\"{tag}\"", if weak { "W/" } else { "" }))
+    }
+
+    proptest! {
+        #![proptest_config(config(1000))]
+
+        /// A list of quoted tags, however it is spaced, parses back into exactly those tags.
+        #[test]
+        fn lists_of_tags_round_trip(
+            tags in prop::collection::vec(entity_tag(), 1..8),
+            spaces in prop::collection::vec((0usize..3, 0usize..3), 8),
+            outer in (0usize..3, 0usize..3),
+        ) {
+            let mut value = " ".repeat(outer.0);
+            for (i, tag) in tags.iter().enumerate() {
+                if i > 0 {
+                    value.push_str(&" ".repeat(spaces[i].0));
+                    value.push(',');
+                    value.push_str(&" ".repeat(spaces[i].1));
+                }
+                value.push_str(tag);
+            }
+            value.push_str(&" ".repeat(outer.1));
+            prop_assert_eq!(IfMatch::parse(&value).ok(), Some(IfMatch::Tags(tags.clone())));
+            // The strong ETag of an item matches when the list holds it as a strong tag.
+            for tag in &tags {
+                let strong = tag.trim_start_matches("W/");
+                prop_assert_eq!(
+                    IfMatch::Tags(tags.clone()).matches(strong),
+                    tags.iter().any(|t| t == strong)
+                );
+            }
+        }
+
+        /// Any value: `*`, a list of tags, or a 400; never a panic.
+        #[test]
+        fn any_value_parses_or_is_a_400(value in prop_oneof![
+            hostile_text(20),
+            prop::collection::vec(prop_oneof![entity_tag(), hostile_text(2)], 0..6)
+                .prop_map(|parts| parts.join(",")),
+        ]) {
+            match IfMatch::parse(&value) {
+                Ok(IfMatch::Any) => prop_assert_eq!(value.trim_matches(' '), "*"),
+                Ok(IfMatch::Tags(tags)) => {
+                    prop_assert!(!tags.is_empty());
+                    // What was understood is what the value says.
+                    prop_assert_eq!(IfMatch::parse(&tags.join(", ")).ok(), Some(IfMatch::Tags(tags)));
+                }
+                Err(e) => prop_assert_eq!(e.problem().status, 400),
+            }
+        }
+    }
+}

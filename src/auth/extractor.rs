@@ -152,3 +152,57 @@ mod tests {
         }
     }
 }
+
+/// The bearer header and token verification under any header value.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::auth::jwt::JwtKeys;
+    use crate::config::Secret;
+    use crate::fuzzing::{config, hostile_text};
+    use proptest::prelude::*;
+
+    fn status(e: &ApiError) -> u16 {
+        e.problem().status
+    }
+
+    proptest! {
+        #![proptest_config(config(500))]
+
+        /// Any header value: a token or a 401; and a token found is what followed the scheme.
+        #[test]
+        fn any_header_gives_a_token_or_a_401(header in prop_oneof![
+            hostile_text(20),
+            ("(?i:bearer)", " {0,2}", "[ -~]{0,40}").prop_map(|(s, sp, t)| format!("{s}{sp}{t}")),
+        ]) {
+            match bearer_token(&header) {
+                Ok(token) => {
+                    prop_assert!(!token.is_empty() && !token.contains(' '));
+                    prop_assert!(header.to_ascii_lowercase().starts_with("bearer "));
+                    prop_assert!(header.ends_with(token) || header.trim_end().ends_with(token));
+                }
+                Err(e) => prop_assert_eq!(status(&e), 401),
+            }
+        }
+
+        /// A token whose bytes were changed never verifies, and every failure is a 401.
+        #[test]
+        fn edited_tokens_never_verify(
+            at in any::<prop::sample::Index>(),
+            replacement in any::<u8>(),
+            junk in hostile_text(30),
+        ) {
+            let keys = JwtKeys::new(&Secret::new("0123456789abcdef0123456789abcdef")).unwrap();
+            let (token, _) = keys.issue(Uuid::new_v4(), "editor", chrono::Utc::now()).unwrap();
+            let mut bytes = token.clone().into_bytes();
+            let i = at.index(bytes.len());
+            prop_assume!(bytes[i] != replacement);
+            bytes[i] = replacement;
+            let edited = String::from_utf8_lossy(&bytes).into_owned();
+            prop_assume!(edited != token);
+            let result = keys.verify(&edited);
+            prop_assert_eq!(result.map_err(|e| status(&e)).err(), Some(401));
+            prop_assert_eq!(keys.verify(&junk).map_err(|e| status(&e)).err(), Some(401));
+        }
+    }
+}

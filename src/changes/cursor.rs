@@ -227,3 +227,74 @@ mod tests {
         }
     }
 }
+
+/// Properties of the change-feed cursor under any input (generators in `crate::fuzzing`).
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::fuzzing::{config, hostile_text};
+    use proptest::prelude::*;
+
+    /// Any cursor the server can write: a seq of the log and a time in the years 0 to 9999.
+    fn cursors() -> impl Strategy<Value = Cursor> {
+        // 0000-01-01 and 9999-12-31T23:59:59.999999, in microseconds.
+        (
+            0..=i64::MAX,
+            -62_167_219_200_000_000..=253_402_300_799_999_999i64,
+            any::<u128>(),
+        )
+            .prop_map(|(seq, micros, id)| Cursor {
+                seq,
+                published: NewsKey {
+                    at: DateTime::from_timestamp_micros(micros).unwrap(),
+                    id: Uuid::from_u128(id),
+                },
+            })
+    }
+
+    proptest! {
+        #![proptest_config(config(1000))]
+
+        #[test]
+        fn decode_of_encode_is_the_cursor(cursor in cursors()) {
+            let text = cursor.encode();
+            prop_assert_eq!(text.len(), ENCODED_LEN);
+            prop_assert!(text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+            prop_assert_eq!(Cursor::decode(&text), Ok(cursor));
+        }
+
+        /// Any string: an error or a cursor that encodes back to exactly that string.
+        #[test]
+        fn any_string_is_refused_or_canonical(text in prop_oneof![
+            hostile_text(40),
+            "[A-Za-z0-9_-]{50}",
+        ]) {
+            if let Ok(cursor) = Cursor::decode(&text) {
+                prop_assert_eq!(cursor.encode(), text);
+            }
+        }
+
+        /// Any changed byte of the struct, or changed character of the text, is refused.
+        #[test]
+        fn edits_are_refused(
+            cursor in cursors(),
+            at in any::<prop::sample::Index>(),
+            replacement in any::<u8>(),
+            char_at in any::<prop::sample::Index>(),
+            char_replacement in "[A-Za-z0-9_-]",
+        ) {
+            let text = cursor.encode();
+            let mut bytes = URL_SAFE_NO_PAD.decode(&text).unwrap();
+            let at = at.index(bytes.len());
+            if bytes[at] != replacement {
+                bytes[at] = replacement;
+                prop_assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode(&bytes)).is_err());
+            }
+            let i = char_at.index(text.len());
+            let edited = format!("{}{}{}", &text[..i], char_replacement, &text[i + 1..]);
+            if edited != text {
+                prop_assert!(Cursor::decode(&edited).is_err());
+            }
+        }
+    }
+}

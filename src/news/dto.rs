@@ -291,3 +291,52 @@ mod tests {
         assert_eq!(h("\"quote\" 'x'"), "&quot;quote&quot; &#39;x&#39;");
     }
 }
+
+/// Search snippets under any text and any database markers.
+#[cfg(test)]
+mod proptests {
+    use super::highlighted_html;
+    use crate::fuzzing::{config, hostile_text};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(config(1000))]
+
+        /// Whatever the snippet holds, the result is escaped text with balanced `<mark>`s and no
+        /// other markup, and its text is the snippet's text without the markers.
+        #[test]
+        fn snippets_are_escaped_text_with_balanced_marks(
+            parts in prop::collection::vec((hostile_text(6), any::<bool>()), 0..8),
+            stray in hostile_text(4),
+        ) {
+            let (start, end) = ('\u{e000}', '\u{e001}');
+            let mut snippet = String::new();
+            for (text, marked) in &parts {
+                if *marked {
+                    snippet.push(start);
+                    snippet.push_str(text);
+                    snippet.push(end);
+                } else {
+                    snippet.push_str(text);
+                }
+            }
+            snippet.push_str(&stray);
+            // Markers out of place, as a cut snippet can have them.
+            if parts.len() % 2 == 1 {
+                snippet.push(start);
+            }
+            let html = highlighted_html(&snippet, start, end);
+            let without_marks = html.replace("<mark>", "").replace("</mark>", "");
+            prop_assert!(!without_marks.contains(['<', '>', '"', '\'']), "{html}");
+            prop_assert!(!html.contains([start, end]));
+            prop_assert_eq!(html.matches("<mark>").count(), html.matches("</mark>").count());
+            let unescaped = without_marks
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&");
+            prop_assert_eq!(unescaped, snippet.replace([start, end], ""));
+        }
+    }
+}

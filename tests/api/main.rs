@@ -10,6 +10,7 @@ mod feeds;
 mod guide;
 mod health;
 mod helpers;
+mod hostile;
 mod locales;
 mod migrations;
 mod missions;
