@@ -17,6 +17,7 @@ pub mod params;
 pub mod response_cache;
 pub mod responses;
 pub mod routing;
+pub mod security;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

@@ -178,6 +178,7 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
         ))
     });
     let workers = settings.workers;
+    let cors_origins = settings.cors_origins.clone();
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
@@ -204,6 +205,12 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(crate::routing::fallback))
             .wrap(actix_web::middleware::from_fn(crate::response_cache::serve))
+            // Outside the cache: what it stores never depends on the request's `Origin`.
+            .wrap(actix_web::middleware::Condition::new(
+                !cors_origins.is_empty(),
+                crate::security::cors(&cors_origins),
+            ))
+            .wrap(actix_web::middleware::from_fn(crate::security::harden))
             .wrap_fn(request_id_and_access_log)
             .wrap(TracingLogger::default())
     })
