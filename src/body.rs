@@ -1,6 +1,7 @@
-//! Request bodies: JSON only, bounded in size, parsed strictly. Malformed JSON is a 400, a wrong
-//! content type 415, an oversize body 413, and a body that does not fit the resource 422 with one
-//! entry per problem.
+//! Request bodies: JSON only, bounded in size and nesting depth, parsed strictly. Malformed JSON
+//! (or JSON nested deeper than `MAX_JSON_DEPTH`) is a 400, a wrong content type 415, an oversize
+//! body 413 (whether it declares its length or comes in chunks), and a body that does not fit the
+//! resource 422 with one entry per problem.
 
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
@@ -14,6 +15,40 @@ use crate::error::{ApiError, FieldError};
 /// The largest body accepted, in bytes (`ORGCMS_MAX_BODY_BYTES`).
 #[derive(Clone, Copy, Debug)]
 pub struct BodyLimit(pub usize);
+
+/// The deepest nesting of arrays and objects a body may have (the top-level object is 1). The
+/// deepest input of the API (a mission's key figure label per locale) is 4; serde_json would stop
+/// at 128 with an error that names nothing.
+pub const MAX_JSON_DEPTH: usize = 32;
+
+/// Whether `bytes` nest arrays and objects deeper than `max`, counted outside strings. A
+/// linear scan before any parsing: invalid JSON is left to the parser.
+pub fn nests_deeper_than(bytes: &[u8], max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
 
 /// Fields the server owns; a body that sets them is refused rather than silently ignored.
 pub const READ_ONLY_FIELDS: [&str; 4] = ["id", "version", "created_at", "updated_at"];
@@ -83,6 +118,18 @@ impl FromRequest for JsonValue {
                     "malformed-json",
                     "a JSON body is required",
                 ));
+            }
+            if nests_deeper_than(&body, MAX_JSON_DEPTH) {
+                return Err(ApiError::BadRequest {
+                    kind: "json-too-deep",
+                    detail: format!(
+                        "the body nests arrays and objects more than {MAX_JSON_DEPTH} levels deep"
+                    ),
+                    errors: vec![FieldError {
+                        field: "body".into(),
+                        message: format!("nested more than {MAX_JSON_DEPTH} levels deep"),
+                    }],
+                });
             }
             let value = serde_json::from_slice::<Value>(&body).map_err(|e| {
                 ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}"))
@@ -229,6 +276,27 @@ mod tests {
             "3.0 is an integer"
         );
         assert!(parse_input::<Input>(json!({"title": "x", "count": 3.5})).is_err());
+    }
+
+    #[test]
+    fn nesting_depth_is_counted_outside_strings() {
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(!nests_deeper_than(nested(32).as_bytes(), 32));
+        assert!(nests_deeper_than(nested(33).as_bytes(), 32));
+        assert!(!nests_deeper_than(
+            br#"{"a": {"b": [1, {"c": "[[[[{{{{"}]}}"#,
+            4
+        ));
+        assert!(nests_deeper_than(br#"{"a": {"b": [1, {"c": "x"}]}}"#, 3));
+        assert!(!nests_deeper_than(br#"{"a": "\\\"[[[[", "b": []}"#, 2));
+        assert!(!nests_deeper_than(br#"{"a": "\\", "b": [[]]}"#, 3));
+        assert!(nests_deeper_than(br#"{"a": "\\", "b": [[[]]]}"#, 3));
+        // Unbalanced closers do not go below zero.
+        assert!(nests_deeper_than(b"]]]]]][[[", 2));
+        // The API's deepest real input fits with room to spare.
+        let mission = br#"{"key_figures": [{"label": {"en": "People reached"}}]}"#;
+        assert!(!nests_deeper_than(mission, 4));
+        assert!(nests_deeper_than(mission, 3));
     }
 
     #[test]

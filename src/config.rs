@@ -64,6 +64,38 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// What absolute links (in feeds) are made of.
     pub public_urls: PublicUrls,
+    /// The origins whose browser pages may call the API (`ORGCMS_CORS_ORIGINS`), normalized as
+    /// browsers send them in `Origin`; empty: none (no CORS headers at all).
+    pub cors_origins: Vec<String>,
+}
+
+/// `ORGCMS_CORS_ORIGINS`: comma-separated exact origins (`https://www.example.org`), each
+/// normalized as browsers send it in `Origin` (lower-case host, no default port, no trailing
+/// slash). Wildcards, `null` and anything with a path, query or credentials are refused.
+fn cors_origins(list: &str) -> Result<Vec<String>, ConfigError> {
+    let mut origins: Vec<String> = Vec::new();
+    for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let error = |why: &str| {
+            ConfigError(format!(
+                "ORGCMS_CORS_ORIGINS: `{item}` {why} (list exact origins, e.g. \
+                 https://www.example.org,https://app.example.org)"
+            ))
+        };
+        if item.contains('*') || item == "null" {
+            return Err(error("is not an exact origin"));
+        }
+        let url = http_url(item).map_err(|e| error(&e))?;
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(error(
+                "has a path, query or fragment; an origin is scheme, host and port",
+            ));
+        }
+        let origin = url.origin().ascii_serialization();
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(origins)
 }
 
 /// What absolute links are made of: the API's external base URL (`ORGCMS_PUBLIC_URL`) and the
@@ -298,6 +330,7 @@ impl Settings {
                 Some(_) => Some(number("ORGCMS_WORKERS", 1, 1..=256)? as usize),
             },
             public_urls,
+            cors_origins: cors_origins(&get("ORGCMS_CORS_ORIGINS").unwrap_or_default())?,
         })
     }
 }
@@ -469,6 +502,50 @@ mod tests {
         ] {
             let error = urls(Some(bad)).unwrap_err().to_string();
             assert!(error.contains("ORGCMS_NEWS_URL_TEMPLATE"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn cors_origins_default_to_none() {
+        assert!(settings(&[DB]).unwrap().cors_origins.is_empty());
+        let blank = settings(&[DB, ("ORGCMS_CORS_ORIGINS", " , ")]).unwrap();
+        assert!(blank.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn cors_origins_are_exact_normalized_origins() {
+        let origins =
+            |list: &str| settings(&[DB, ("ORGCMS_CORS_ORIGINS", list)]).map(|s| s.cors_origins);
+        assert_eq!(
+            origins("https://www.example.org, http://localhost:3000").unwrap(),
+            ["https://www.example.org", "http://localhost:3000"]
+        );
+        assert_eq!(
+            origins("HTTPS://WWW.Example.org:443/,https://www.example.org").unwrap(),
+            ["https://www.example.org"],
+            "as browsers send it, once"
+        );
+        assert_eq!(
+            origins("http://example.org:8080").unwrap(),
+            ["http://example.org:8080"]
+        );
+        assert_eq!(
+            origins("https://bücher.example").unwrap(),
+            ["https://xn--bcher-kva.example"]
+        );
+        for bad in [
+            "*",
+            "https://*.example.org",
+            "null",
+            "www.example.org",
+            "ftp://example.org",
+            "https://example.org/app",
+            "https://example.org/?x=1",
+            "https://user:pw@example.org",
+            "https://example.org,nonsense",
+        ] {
+            let error = origins(bad).unwrap_err().to_string();
+            assert!(error.contains("ORGCMS_CORS_ORIGINS"), "{bad}: {error}");
         }
     }
 

@@ -41,6 +41,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    #[error("{0}")]
+    HeadersTooLarge(String),
     #[error("invalid values")]
     Validation(Vec<FieldError>),
     #[error("{detail}")]
@@ -51,6 +53,14 @@ pub enum ApiError {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// An error response that did not come from this type (a middleware's or the framework's),
+    /// retold as a problem with the same status; `detail` is ours, never the original body.
+    #[error("{detail}")]
+    Other {
+        status: StatusCode,
+        kind: &'static str,
+        detail: String,
+    },
 }
 
 /// One problem with one input field (or query parameter).
@@ -132,11 +142,13 @@ impl ApiError {
             Self::PreconditionFailed(_) => "precondition-failed",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::PayloadTooLarge(_) => "payload-too-large",
+            Self::HeadersTooLarge(_) => "request-header-fields-too-large",
             Self::Validation(_) => "validation",
             Self::UnprocessableRequest { kind, .. } => kind,
             Self::TooManyRequests { .. } => "too-many-requests",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
+            Self::Other { kind, .. } => kind,
         }
     }
 
@@ -177,12 +189,14 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Validation(_) | Self::UnprocessableRequest { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Other { status, .. } => *status,
         }
     }
 

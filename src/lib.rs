@@ -21,6 +21,7 @@ pub mod rate_limit;
 pub mod response_cache;
 pub mod responses;
 pub mod routing;
+pub mod security;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

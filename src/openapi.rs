@@ -52,6 +52,27 @@ fn problem_response(description: &str) -> Response {
         .build()
 }
 
+/// The headers of every response, whatever its status (see `crate::security`).
+const SECURITY_HEADERS: [(&str, &str); 3] = [
+    ("X-Content-Type-Options", "`nosniff`"),
+    (
+        "Content-Security-Policy",
+        "`default-src 'none'; frame-ancestors 'none'`: an API response loads and runs nothing and is framed by no one",
+    ),
+    (
+        "Access-Control-Allow-Origin",
+        "The request's `Origin`, only when it is one of the configured `ORGCMS_CORS_ORIGINS` (with `Vary: Origin`)",
+    ),
+];
+
+fn add_security_headers(response: &mut Response) {
+    for (name, description) in SECURITY_HEADERS {
+        response
+            .headers
+            .insert(name.into(), string_header(description));
+    }
+}
+
 fn string_header(description: &str) -> utoipa::openapi::header::Header {
     HeaderBuilder::new()
         .schema(ObjectBuilder::new().schema_type(Type::String))
@@ -464,7 +485,8 @@ fn add_shared_components(doc: &mut OpenApiDocument) {
         (
             "BadRequest",
             problem_response(
-                "A parameter or header is unknown, repeated or invalid, or the body is not JSON",
+                "A parameter or header is unknown, repeated or invalid, or the body is not JSON \
+                 (or nests arrays and objects more than 32 levels deep)",
             ),
         ),
         ("Unauthorized", unauthorized),
@@ -504,8 +526,16 @@ fn add_shared_components(doc: &mut OpenApiDocument) {
         ),
         ("ServiceUnavailable", unavailable),
         ("TooManyRequests", too_many),
+        (
+            "RequestHeaderFieldsTooLarge",
+            problem_response(
+                "The request headers take more than 16 KiB (heads over 128 KiB, or with more \
+                 than 96 fields, get a bare 431 and the connection closes)",
+            ),
+        ),
     ];
-    for (name, response) in shared {
+    for (name, mut response) in shared {
+        add_security_headers(&mut response);
         components.responses.insert(name.into(), RefOr::T(response));
     }
 }
@@ -611,6 +641,7 @@ fn document_operation(
     // Every handler checks its query string (and writes their headers and body).
     let mut shared = vec![
         ("400", "BadRequest"),
+        ("431", "RequestHeaderFieldsTooLarge"),
         ("500", "InternalError"),
         ("503", "ServiceUnavailable"),
     ];
@@ -704,12 +735,12 @@ fn document_operation(
         let (cache_control, vary) = if anonymous_only {
             (
                 "`public, max-age=..., stale-while-revalidate=...`",
-                "`Accept-Language`: the representation depends on it (and on nothing else)",
+                "`Accept-Language`: the representation depends on it (and on nothing else; with `ORGCMS_CORS_ORIGINS` set, the CORS headers also depend on `Origin, Access-Control-Request-Method, Access-Control-Request-Headers`)",
             )
         } else {
             (
                 "`public, max-age=..., stale-while-revalidate=...` for readers, `private, no-store` for editors",
-                "`Accept-Language, Authorization`: the representation depends on them",
+                "`Accept-Language, Authorization`: the representation depends on them (with `ORGCMS_CORS_ORIGINS` set, the CORS headers also depend on `Origin, Access-Control-Request-Method, Access-Control-Request-Headers`)",
             )
         };
         headers.extend([
@@ -742,6 +773,7 @@ fn document_operation(
         let RefOr::T(response) = response else {
             continue;
         };
+        add_security_headers(response);
         if !status.starts_with('2') {
             continue;
         }
@@ -775,9 +807,11 @@ fn document_operation(
     }
     if is_validated_read {
         responses.entry("304".into()).or_insert_with(|| {
-            RefOr::T(Response::new(
+            let mut not_modified = Response::new(
                 "Not modified: `If-None-Match` matched the current `ETag` (or, without it, nothing changed since `If-Modified-Since`)",
-            ))
+            );
+            add_security_headers(&mut not_modified);
+            RefOr::T(not_modified)
         });
     }
 }

@@ -183,6 +183,7 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
         ))
     });
     let workers = settings.workers;
+    let cors_origins = settings.cors_origins.clone();
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
@@ -213,6 +214,13 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
             .wrap(actix_web::middleware::from_fn(crate::http_semantics::serve))
             // Outside the cache: answers from memory are counted too.
             .wrap(actix_web::middleware::from_fn(crate::rate_limit::limit))
+            // Outside the cache (what it stores never depends on `Origin`) and the limits (a
+            // 429 is readable by the page that caused it).
+            .wrap(actix_web::middleware::Condition::new(
+                !cors_origins.is_empty(),
+                crate::security::cors(&cors_origins),
+            ))
+            .wrap(actix_web::middleware::from_fn(crate::security::harden))
             .wrap_fn(request_id_and_access_log)
             .wrap(TracingLogger::default())
     })

@@ -71,3 +71,26 @@ tools_client() {
     && node_modules/.bin/tsc -p . --strict) || return 1
   CLIENT_TOOLS_OK=1
 }
+
+# cargo-deny: known vulnerabilities (RustSec), licences, bans and sources of the dependency tree.
+CARGO_DENY_VERSION=0.20.2
+
+# Sets CARGO_DENY_OK=1 when the pinned cargo-deny is ready in .tools/cargo/bin.
+tools_cargo_deny() {
+  CARGO_DENY_OK=0
+  local bin="$tools_dir/cargo/bin/cargo-deny"
+  if ! { [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -qxF "cargo-deny $CARGO_DENY_VERSION"; }; then
+    mkdir -p "$tools_dir/cargo"
+    echo "installing cargo-deny $CARGO_DENY_VERSION into .tools/cargo (a few minutes, once)" >&2
+    if ! cargo install --locked --quiet --root "$tools_dir/cargo" cargo-deny --version "=$CARGO_DENY_VERSION" \
+      >"$tools_dir/cargo-install.log" 2>&1; then
+      if grep -qiE 'failed to (download|query|get|fetch|update)|could not resolve|network|timed out|connection|spurious' "$tools_dir/cargo-install.log"; then
+        loud_skip "crates.io is not reachable: the dependency audit (cargo-deny) did not run"
+        return 0
+      fi
+      cat "$tools_dir/cargo-install.log" >&2
+      return 1
+    fi
+  fi
+  CARGO_DENY_OK=1
+}

@@ -327,7 +327,63 @@ pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_j
         .starts_with("urn:orgcms:problem:"));
     assert!(body["title"].is_string());
     assert!(!body["detail"].as_str().unwrap().is_empty());
+    assert_no_leak(&body);
     body
+}
+
+/// What only a leak puts into an error body: the database's own words, paths on the server,
+/// panic and backtrace text, the type paths of the code. (Values the client sent may come back
+/// in a message; none of the tests sends any of these.)
+const LEAKS: [&str; 37] = [
+    // SQL and the database driver.
+    "syntax error at or near",
+    "duplicate key value",
+    "violates foreign key",
+    "violates unique",
+    "violates check",
+    "violates not-null",
+    "sqlstate",
+    "relation \"",
+    "pg_catalog",
+    "postgres://",
+    "postgresql://",
+    "databaseerror",
+    "diesel",
+    "r2d2",
+    "select * from",
+    "insert into",
+    "delete from",
+    // Files of the server.
+    "/src/",
+    ".rs:",
+    "/home/",
+    "/root/",
+    "/usr/",
+    "/work/",
+    "/.cargo/",
+    "\\src\\",
+    // Panics and backtraces.
+    "panicked at",
+    "stack backtrace",
+    "rust_backtrace",
+    "unwrap()",
+    "thread '",
+    "note: run with",
+    // Type paths of the code.
+    "std::",
+    "core::",
+    "alloc::",
+    "actix_",
+    "serde_json::",
+    "orgcms::",
+];
+
+/// Asserts that a problem body tells nothing about the server's internals (`LEAKS`).
+pub fn assert_no_leak(problem: &serde_json::Value) {
+    let text = problem.to_string().to_lowercase();
+    for leak in LEAKS {
+        assert!(!text.contains(leak), "the problem leaks `{leak}`: {text}");
+    }
 }
 
 /// The field names of a problem's `errors`.
