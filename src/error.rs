@@ -41,6 +41,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    #[error("{0}")]
+    RequestTimeout(String),
     #[error("invalid values")]
     Validation(Vec<FieldError>),
     #[error("{detail}")]
@@ -132,6 +134,7 @@ impl ApiError {
             Self::PreconditionFailed(_) => "precondition-failed",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::PayloadTooLarge(_) => "payload-too-large",
+            Self::RequestTimeout(_) => "request-timeout",
             Self::Validation(_) => "validation",
             Self::UnprocessableRequest { kind, .. } => kind,
             Self::TooManyRequests { .. } => "too-many-requests",
@@ -177,6 +180,7 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Validation(_) | Self::UnprocessableRequest { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -204,6 +208,10 @@ impl ResponseError for ApiError {
             }
             Self::Unauthorized(_) => {
                 response.insert_header((header::WWW_AUTHENTICATE, BEARER_CHALLENGE));
+            }
+            // The rest of the body may still come: the connection cannot carry another request.
+            Self::RequestTimeout(_) => {
+                response.force_close();
             }
             _ => {}
         }
