@@ -297,13 +297,13 @@ where
 {
     let started = std::time::Instant::now();
     let request_id = req.extensions().get::<RequestId>().copied();
-    let stopping = req
-        .app_data::<web::Data<Readiness>>()
-        .is_some_and(|r| r.is_stopping());
+    let readiness = req.app_data::<web::Data<Readiness>>().cloned();
     let response = service.call(req);
     async move {
         let mut response = response.await?;
-        if stopping {
+        // Asked once the response is ready, so that a request that began before the signal and
+        // ends after it closes its connection too.
+        if readiness.is_some_and(|r| r.is_stopping()) {
             // Shutting down: the client should take its next request elsewhere.
             response
                 .response_mut()
