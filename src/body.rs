@@ -50,6 +50,12 @@ pub fn nests_deeper_than(bytes: &[u8], max: usize) -> bool {
     false
 }
 
+/// How long a client has to send a whole request body (`ORGCMS_CLIENT_BODY_TIMEOUT_SECS`);
+/// actix-web bounds the request head only, so a body trickled or never finished would hold the
+/// connection for ever.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyTimeout(pub std::time::Duration);
+
 /// Fields the server owns; a body that sets them is refused rather than silently ignored.
 pub const READ_ONLY_FIELDS: [&str; 4] = ["id", "version", "created_at", "updated_at"];
 
@@ -101,18 +107,35 @@ impl FromRequest for JsonValue {
             let error = too_large();
             return Box::pin(async move { Err(error) });
         }
+        let timeout = req
+            .app_data::<web::Data<BodyTimeout>>()
+            .map_or(std::time::Duration::from_secs(10), |t| t.0);
         let mut payload = payload.take();
         Box::pin(async move {
             let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::bad_request("invalid-body", format!("could not read the body: {e}"))
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large());
+            let read = async {
+                while let Some(chunk) = payload.next().await {
+                    let chunk = chunk.map_err(|e| {
+                        ApiError::bad_request(
+                            "invalid-body",
+                            format!("could not read the body: {e}"),
+                        )
+                    })?;
+                    if body.len() + chunk.len() > limit {
+                        return Err(too_large());
+                    }
+                    body.extend_from_slice(&chunk);
                 }
-                body.extend_from_slice(&chunk);
-            }
+                Ok(())
+            };
+            actix_web::rt::time::timeout(timeout, read)
+                .await
+                .map_err(|_| {
+                    ApiError::RequestTimeout(format!(
+                        "the body did not arrive within {} s",
+                        timeout.as_secs()
+                    ))
+                })??;
             if body.is_empty() {
                 return Err(ApiError::bad_request(
                     "malformed-json",

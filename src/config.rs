@@ -67,6 +67,28 @@ pub struct Settings {
     /// The origins whose browser pages may call the API (`ORGCMS_CORS_ORIGINS`), normalized as
     /// browsers send them in `Origin`; empty: none (no CORS headers at all).
     pub cors_origins: Vec<String>,
+    /// How the server treats slow or idle clients, and how it stops.
+    pub http: HttpTimeouts,
+}
+
+/// The server's limits on slow and idle clients and on its own shutdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpTimeouts {
+    /// A client must send the whole request head (line and headers) within this time of
+    /// connecting or of its previous request, else 408 and the connection is closed.
+    pub client_request: Duration,
+    /// A request body must arrive in full within this time of the handler starting to read it,
+    /// else 408 and the connection is closed.
+    pub client_body: Duration,
+    /// How long the server waits for a client to acknowledge the closing of a connection.
+    pub client_disconnect: Duration,
+    /// How long an idle keep-alive connection stays open; zero turns keep-alive off.
+    pub keep_alive: Duration,
+    /// After SIGTERM or SIGINT: how long `/readyz` answers 503 while the server still accepts
+    /// requests (for load balancers to notice), before it stops accepting.
+    pub shutdown_drain: Duration,
+    /// Then how long requests already accepted have to finish before the process exits anyway.
+    pub shutdown_timeout: Duration,
 }
 
 /// `ORGCMS_CORS_ORIGINS`: comma-separated exact origins (`https://www.example.org`), each
@@ -331,8 +353,24 @@ impl Settings {
             },
             public_urls,
             cors_origins: cors_origins(&get("ORGCMS_CORS_ORIGINS").unwrap_or_default())?,
+            http: HttpTimeouts {
+                client_request: secs(number("ORGCMS_CLIENT_REQUEST_TIMEOUT_SECS", 5, 1..=300)?),
+                client_body: secs(number("ORGCMS_CLIENT_BODY_TIMEOUT_SECS", 10, 1..=3600)?),
+                client_disconnect: secs(number(
+                    "ORGCMS_CLIENT_DISCONNECT_TIMEOUT_SECS",
+                    1,
+                    0..=60,
+                )?),
+                keep_alive: secs(number("ORGCMS_KEEP_ALIVE_SECS", 5, 0..=3600)?),
+                shutdown_drain: secs(number("ORGCMS_SHUTDOWN_DRAIN_SECS", 0, 0..=300)?),
+                shutdown_timeout: secs(number("ORGCMS_SHUTDOWN_TIMEOUT_SECS", 30, 1..=3600)?),
+            },
         })
     }
+}
+
+fn secs(value: u32) -> Duration {
+    Duration::from_secs(u64::from(value))
 }
 
 #[cfg(test)]
@@ -502,6 +540,49 @@ mod tests {
         ] {
             let error = urls(Some(bad)).unwrap_err().to_string();
             assert!(error.contains("ORGCMS_NEWS_URL_TEMPLATE"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn http_timeouts_have_safe_defaults_and_bounds() {
+        let s = settings(&[DB]).unwrap();
+        assert_eq!(
+            s.http,
+            HttpTimeouts {
+                client_request: Duration::from_secs(5),
+                client_body: Duration::from_secs(10),
+                client_disconnect: Duration::from_secs(1),
+                keep_alive: Duration::from_secs(5),
+                shutdown_drain: Duration::ZERO,
+                shutdown_timeout: Duration::from_secs(30),
+            }
+        );
+        let s = settings(&[
+            DB,
+            ("ORGCMS_CLIENT_REQUEST_TIMEOUT_SECS", "2"),
+            ("ORGCMS_CLIENT_BODY_TIMEOUT_SECS", "3"),
+            ("ORGCMS_CLIENT_DISCONNECT_TIMEOUT_SECS", "0"),
+            ("ORGCMS_KEEP_ALIVE_SECS", "0"),
+            ("ORGCMS_SHUTDOWN_DRAIN_SECS", "4"),
+            ("ORGCMS_SHUTDOWN_TIMEOUT_SECS", "6"),
+        ])
+        .unwrap();
+        assert_eq!(s.http.client_request, Duration::from_secs(2));
+        assert_eq!(s.http.client_body, Duration::from_secs(3));
+        assert_eq!(s.http.client_disconnect, Duration::ZERO);
+        assert_eq!(s.http.keep_alive, Duration::ZERO);
+        assert_eq!(s.http.shutdown_drain, Duration::from_secs(4));
+        assert_eq!(s.http.shutdown_timeout, Duration::from_secs(6));
+        for (name, bad) in [
+            ("ORGCMS_CLIENT_REQUEST_TIMEOUT_SECS", "0"),
+            ("ORGCMS_CLIENT_BODY_TIMEOUT_SECS", "0"),
+            ("ORGCMS_CLIENT_DISCONNECT_TIMEOUT_SECS", "61"),
+            ("ORGCMS_SHUTDOWN_TIMEOUT_SECS", "0"),
+            ("ORGCMS_SHUTDOWN_DRAIN_SECS", "-1"),
+            ("ORGCMS_KEEP_ALIVE_SECS", "soon"),
+        ] {
+            let error = settings(&[DB, (name, bad)]).unwrap_err().to_string();
+            assert!(error.contains(name), "{name}={bad}: {error}");
         }
     }
 

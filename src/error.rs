@@ -43,6 +43,8 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     HeadersTooLarge(String),
+    #[error("{0}")]
+    RequestTimeout(String),
     #[error("invalid values")]
     Validation(Vec<FieldError>),
     #[error("{detail}")]
@@ -143,6 +145,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::PayloadTooLarge(_) => "payload-too-large",
             Self::HeadersTooLarge(_) => "request-header-fields-too-large",
+            Self::RequestTimeout(_) => "request-timeout",
             Self::Validation(_) => "validation",
             Self::UnprocessableRequest { kind, .. } => kind,
             Self::TooManyRequests { .. } => "too-many-requests",
@@ -190,6 +193,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Validation(_) | Self::UnprocessableRequest { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -218,6 +222,10 @@ impl ResponseError for ApiError {
             }
             Self::Unauthorized(_) => {
                 response.insert_header((header::WWW_AUTHENTICATE, BEARER_CHALLENGE));
+            }
+            // The rest of the body may still come: the connection cannot carry another request.
+            Self::RequestTimeout(_) => {
+                response.force_close();
             }
             _ => {}
         }

@@ -123,5 +123,5 @@ fn connect(settings: &Settings) -> Result<PgConnection, String> {
 async fn serve(settings: &Settings) -> Result<(), String> {
     let app = startup::Application::build(settings).map_err(|e| e.to_string())?;
     tracing::info!(address = %settings.bind, port = app.port(), "orgcms listening");
-    app.run_until_stopped().await.map_err(|e| e.to_string())
+    app.run_until_signalled().await.map_err(|e| e.to_string())
 }

@@ -509,6 +509,10 @@ fn add_shared_components(doc: &mut OpenApiDocument) {
             problem_response("The body is larger than the configured limit"),
         ),
         (
+            "RequestTimeout",
+            problem_response("The body did not arrive in full within the configured time"),
+        ),
+        (
             "UnsupportedMediaType",
             problem_response(
                 "The body is not `application/json` (or `application/merge-patch+json`)",
@@ -665,6 +669,7 @@ fn document_operation(
     }
     if operation.request_body.is_some() {
         shared.extend([
+            ("408", "RequestTimeout"),
             ("413", "PayloadTooLarge"),
             ("415", "UnsupportedMediaType"),
             ("422", "UnprocessableEntity"),

@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, Service, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::KeepAlive;
 use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa::OpenApi;
@@ -13,10 +14,11 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::routes::LoginLimits;
-use crate::body::BodyLimit;
+use crate::body::{BodyLimit, BodyTimeout};
 use crate::caching::CachePolicy;
 use crate::config::Settings;
 use crate::db::{self, DbPool};
+use crate::health::routes::Readiness;
 use crate::openapi::{document_shared_behaviour, ApiDoc};
 use crate::{audit, auth, changes, feeds, health, missions, news, objectives, organization, users};
 
@@ -107,6 +109,8 @@ async fn serve_openapi(
 pub struct Application {
     port: u16,
     server: Server,
+    readiness: Readiness,
+    shutdown_drain: std::time::Duration,
 }
 
 impl Application {
@@ -137,21 +141,73 @@ impl Application {
         }
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
-        let server = run(listener, pool, settings)?;
-        Ok(Self { port, server })
+        let readiness = Readiness::default();
+        let server = run(listener, pool, settings, readiness.clone())?;
+        Ok(Self {
+            port,
+            server,
+            readiness,
+            shutdown_drain: settings.http.shutdown_drain,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves until the server is stopped through its handle (tests drop it instead).
     pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
         self.server.await
     }
+
+    /// Serves until SIGTERM or SIGINT, then stops gracefully: `/readyz` answers 503 at once and
+    /// every response asks its client to close the connection; the server keeps accepting for
+    /// the drain time (`ORGCMS_SHUTDOWN_DRAIN_SECS`, for load balancers to notice), then stops
+    /// accepting, gives the requests it accepted up to `ORGCMS_SHUTDOWN_TIMEOUT_SECS` to finish,
+    /// and returns.
+    pub async fn run_until_signalled(self) -> Result<(), std::io::Error> {
+        let handle = self.server.handle();
+        let mut server = self.server;
+        tokio::select! {
+            result = &mut server => return result,
+            signal = stop_signal() => tracing::info!(signal = signal?, "shutting down: not ready any more"),
+        }
+        self.readiness.begin_shutdown();
+        if !self.shutdown_drain.is_zero() {
+            tokio::select! {
+                result = &mut server => return result,
+                () = actix_web::rt::time::sleep(self.shutdown_drain) => {}
+            }
+        }
+        tracing::info!("shutting down: no new connections; finishing the accepted requests");
+        let stopped = handle.stop(true);
+        let result = server.await;
+        stopped.await;
+        tracing::info!("shut down");
+        result
+    }
 }
 
-fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Server, std::io::Error> {
+/// The first SIGTERM or SIGINT.
+async fn stop_signal() -> Result<&'static str, std::io::Error> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(tokio::select! {
+        _ = terminate.recv() => "SIGTERM",
+        _ = interrupt.recv() => "SIGINT",
+    })
+}
+
+fn run(
+    listener: TcpListener,
+    pool: DbPool,
+    settings: &Settings,
+    readiness: Readiness,
+) -> Result<Server, std::io::Error> {
     let pool = web::Data::new(pool);
+    let readiness = web::Data::new(readiness);
+    let body_timeout = web::Data::new(BodyTimeout(settings.http.client_body));
     let locales = web::Data::new(settings.locales.clone());
     let policy = web::Data::new(CachePolicy {
         max_age: settings.cache_max_age,
@@ -184,6 +240,7 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
     });
     let workers = settings.workers;
     let cors_origins = settings.cors_origins.clone();
+    let http = settings.http;
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
@@ -193,6 +250,8 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
             .app_data(keys.clone())
             .app_data(login_limits.clone())
             .app_data(body_limit.clone())
+            .app_data(body_timeout.clone())
+            .app_data(readiness.clone())
             .app_data(public_urls.clone())
             .app_data(route_table.clone())
             .configure(routes)
@@ -224,6 +283,16 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
             .wrap_fn(request_id_and_access_log)
             .wrap(TracingLogger::default())
     })
+    // Signals are handled by `Application::run_until_signalled`, which knows about readiness.
+    .disable_signals()
+    .shutdown_timeout(http.shutdown_timeout.as_secs())
+    .client_request_timeout(http.client_request)
+    .client_disconnect_timeout(http.client_disconnect)
+    .keep_alive(if http.keep_alive.is_zero() {
+        KeepAlive::Disabled
+    } else {
+        KeepAlive::Timeout(http.keep_alive)
+    })
     .listen(listener)?;
     let server = match workers {
         Some(n) => server.workers(n),
@@ -232,8 +301,9 @@ fn run(listener: TcpListener, pool: DbPool, settings: &Settings) -> Result<Serve
     Ok(server.run())
 }
 
-/// Echoes the request id that `TracingLogger` gave the request (and its log lines), and logs one
-/// access line per request inside the request's span.
+/// Echoes the request id that `TracingLogger` gave the request (and its log lines), logs one
+/// access line per request inside the request's span, and closes the connection after the
+/// response once the process is shutting down.
 fn request_id_and_access_log<S, B>(
     req: ServiceRequest,
     service: &S,
@@ -244,9 +314,19 @@ where
 {
     let started = std::time::Instant::now();
     let request_id = req.extensions().get::<RequestId>().copied();
+    let readiness = req.app_data::<web::Data<Readiness>>().cloned();
     let response = service.call(req);
     async move {
         let mut response = response.await?;
+        // Asked once the response is ready, so that a request that began before the signal and
+        // ends after it closes its connection too.
+        if readiness.is_some_and(|r| r.is_stopping()) {
+            // Shutting down: the client should take its next request elsewhere.
+            response
+                .response_mut()
+                .head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+        }
         if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
             response
                 .headers_mut()

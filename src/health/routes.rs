@@ -1,3 +1,6 @@
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use actix_web::{get, web, HttpResponse};
 use diesel::connection::SimpleConnection;
 use serde::Serialize;
@@ -13,6 +16,23 @@ use crate::params::{NoParams, Query};
 pub struct HealthStatus {
     /// `ok` for liveness, `ready` for readiness.
     pub status: String,
+}
+
+/// Whether this process still takes new work: false from the moment it is told to stop
+/// (SIGTERM), so that `/readyz` sends load balancers elsewhere while accepted requests finish.
+#[derive(Clone, Debug, Default)]
+pub struct Readiness {
+    stopping: Arc<AtomicBool>,
+}
+
+impl Readiness {
+    pub fn begin_shutdown(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
 }
 
 /// Liveness
@@ -34,7 +54,8 @@ pub async fn get_healthz(_query: Query<NoParams>) -> HttpResponse {
 
 /// Readiness
 ///
-/// Answers 200 when the database answers, 503 otherwise.
+/// Answers 200 when the database answers, 503 otherwise, and 503 from the moment the process is
+/// told to stop (while it finishes the requests it accepted).
 #[utoipa::path(
     tag = "health",
     operation_id = "get_readyz",
@@ -44,7 +65,11 @@ pub async fn get_healthz(_query: Query<NoParams>) -> HttpResponse {
 pub async fn get_readyz(
     _query: Query<NoParams>,
     pool: web::Data<DbPool>,
+    readiness: Option<web::Data<Readiness>>,
 ) -> Result<HttpResponse, ApiError> {
+    if readiness.is_some_and(|r| r.is_stopping()) {
+        return Err(ApiError::Unavailable("shutting down".into()));
+    }
     db::run(&pool, |conn| {
         conn.batch_execute("SELECT 1")
             .map_err(|e| ApiError::Unavailable(e.to_string()))

@@ -54,3 +54,44 @@ async fn hostile_query_values_get_400_not_500() {
     let long = format!("/api/v1/news?tag={}", "a".repeat(9000));
     assert_problem(app.get(&long).await, 400).await;
 }
+
+#[tokio::test]
+async fn a_body_that_never_finishes_gets_408_and_the_connection_is_closed() {
+    let app = TestApp::builder()
+        .env("ORGCMS_CLIENT_BODY_TIMEOUT_SECS", "1")
+        .spawn()
+        .await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let started = std::time::Instant::now();
+    let answer = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        stream
+            .write_all(
+                b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+                  Content-Length: 100\r\n\r\n{\"email\": \"",
+            )
+            .unwrap();
+        let mut answer = Vec::new();
+        // Returns at the end of the stream: the server closed the connection.
+        stream.read_to_end(&mut answer).unwrap();
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+    .unwrap();
+    let elapsed = started.elapsed();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert!(
+        answer.contains("urn:orgcms:problem:request-timeout"),
+        "{answer}"
+    );
+    assert!(
+        elapsed >= std::time::Duration::from_millis(900)
+            && elapsed < std::time::Duration::from_secs(5),
+        "cut after the timeout: {elapsed:?}"
+    );
+}
