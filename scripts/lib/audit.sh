@@ -46,6 +46,12 @@ dependency_audit() {
   tools_cargo_deny || return 1
   [ "$CARGO_DENY_OK" = 1 ] || return 0
   advisory_checkout_of_snapshot || return 1
+  # cargo-deny reads `cargo metadata` for every platform; a build downloads only this one's
+  # crates (no winapi here), so fetch the whole lock file first (crates.io, like the install).
+  if ! (cd "$repo_root" && cargo fetch --locked --quiet); then
+    loud_skip "crates.io unreachable: could not fetch every crate of Cargo.lock; the dependency audit did not run"
+    return 0
+  fi
   echo "dependency audit: cargo-deny $CARGO_DENY_VERSION, $(head -1 "$advisory_snapshot/SNAPSHOT" 2>/dev/null || echo "advisories of $advisory_snapshot")"
   (cd "$repo_root" && PATH="$tools_dir/cargo/bin:$PATH" cargo deny --offline --locked check --show-stats --hide-inclusion-graph) || return 1
   AUDIT_OK=1
