@@ -194,10 +194,12 @@ fn fingerprint(path: &str, query_string: &str) -> String {
         hasher.update([0]);
         hasher.update(v.as_bytes());
     }
-    hasher.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    short_hex(&hasher.finalize())
+}
+
+/// The first 8 bytes of a digest, in hex: enough to tell lists and keys apart.
+fn short_hex(digest: &[u8]) -> String {
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The `q` of a cursor: the list's fingerprint and the key, hashed together, so that a cursor
@@ -209,10 +211,7 @@ fn seal(fingerprint: &str, key: &serde_json::Value) -> String {
     hasher.update([0]);
     // Serializing a JSON value into memory cannot fail.
     hasher.update(serde_json::to_vec(key).unwrap_or_default());
-    hasher.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    short_hex(&hasher.finalize())
 }
 
 /// The cursor this server writes for the position after `key` in the list at `path` with
