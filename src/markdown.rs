@@ -5,7 +5,9 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use pulldown_cmark::{html, Options, Parser};
+use pulldown_cmark::{html, Event, Options, Parser};
+
+use crate::locale::Localized;
 
 fn sanitizer() -> &'static ammonia::Builder<'static> {
     static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
@@ -18,14 +20,110 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     })
 }
 
-/// Sanitized HTML for a Markdown text.
-pub fn to_safe_html(markdown: &str) -> String {
+/// How deeply a body's rendered HTML may nest elements: Markdown's own (quotes, lists, list
+/// items, emphasis, links, tables) plus raw HTML elements left open. The sanitizer's HTML parser
+/// takes time that grows with the square of the nesting depth (10 000 nested quotes: seconds), so
+/// writes refuse deeper bodies (`nesting_depth`) and the renderer never parses them as HTML.
+pub const MAX_NESTING: usize = 24;
+
+fn options() -> Options {
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
+    options
+}
+
+/// Elements that never have content, so an opening tag leaves nothing open.
+const VOID_ELEMENTS: [&str; 14] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// The raw HTML elements still open after `html`, starting from `open`, and the most that were
+/// open at once. A plain scan of the tags (every `<` is looked at once): closing tags close one,
+/// opening tags of non-void elements open one, anything else (comments, declarations, a `<` that
+/// starts no tag) counts nothing.
+fn raw_html_open(html: &str, mut open: usize) -> (usize, usize) {
+    let mut most = open;
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    // Where the next `>` is: looked for again only once the scan has passed it, so a text of
+    // many `<` and no `>` is still read once.
+    let mut next_gt: Option<usize> = Some(0);
+    while let Some(at) = html[i..].find('<') {
+        i += at + 1;
+        let closing = bytes.get(i) == Some(&b'/');
+        let name_start = if closing { i + 1 } else { i };
+        let name_len = bytes[name_start.min(bytes.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
+            continue;
+        }
+        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+        if closing {
+            open = open.saturating_sub(1);
+            continue;
+        }
+        if next_gt.is_some_and(|gt| gt < name_start) {
+            next_gt = html[name_start..].find('>').map(|e| name_start + e);
+        }
+        let self_closing = next_gt.is_some_and(|e| e > 0 && bytes[e - 1] == b'/');
+        if !self_closing && !VOID_ELEMENTS.contains(&name.as_str()) {
+            open += 1;
+            most = most.max(open);
+        }
+    }
+    (open, most)
+}
+
+/// The deepest nesting of elements the rendered HTML of `markdown` would have (see
+/// `MAX_NESTING`). Linear in the length of the text.
+pub fn nesting_depth(markdown: &str) -> usize {
+    let (mut depth, mut raw_open, mut most) = (0usize, 0usize, 0usize);
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Html(html) | Event::InlineHtml(html) => {
+                let (open, deepest) = raw_html_open(&html, raw_open);
+                most = most.max(depth + deepest);
+                raw_open = open;
+            }
+            _ => {}
+        }
+        most = most.max(depth + raw_open);
+    }
+    most
+}
+
+/// Sanitized HTML for a Markdown text. A text nested deeper than `MAX_NESTING` (which writes
+/// refuse, but a row written by other means may hold) is shown as escaped preformatted text
+/// rather than parsed as HTML, so rendering any text takes time linear in its length.
+pub fn to_safe_html(markdown: &str) -> String {
+    if nesting_depth(markdown) > MAX_NESTING {
+        let mut html = String::with_capacity(markdown.len() + 16);
+        html.push_str("<pre>");
+        // Writing into a String cannot fail.
+        let _ = pulldown_cmark_escape::escape_html(&mut html, markdown);
+        html.push_str("</pre>\n");
+        return html;
+    }
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
+    html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options()));
     sanitizer().clean(&unsafe_html).to_string()
+}
+
+/// Every locale of a Markdown text rendered (what the write mechanism stores as `body_html`).
+pub fn render_localized(markdown: &Localized) -> Localized {
+    Localized(
+        markdown
+            .0
+            .iter()
+            .map(|(locale, text)| (locale.clone(), to_safe_html(text)))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -41,6 +139,43 @@ mod tests {
         assert!(to_safe_html("[IOM](https://www.iom.int)").contains("href=\"https://www.iom.int\""));
         assert!(to_safe_html("[IOM](https://www.iom.int)")
             .contains("rel=\"noopener noreferrer nofollow\""));
+    }
+
+    #[test]
+    fn nesting_depth_counts_markdown_and_open_raw_html() {
+        assert_eq!(nesting_depth("plain"), 1);
+        assert_eq!(nesting_depth(""), 0);
+        assert_eq!(
+            nesting_depth(&">".repeat(30)),
+            30,
+            "30 quotes, the innermost empty"
+        );
+        assert_eq!(
+            nesting_depth(&format!("{}a", ">".repeat(30))),
+            31,
+            "and a paragraph"
+        );
+        let lists: String = (0..10)
+            .map(|i| format!("{}- a\n", "  ".repeat(i)))
+            .collect();
+        assert_eq!(nesting_depth(&lists), 20, "a list and an item per level");
+        assert_eq!(nesting_depth("*a **b** c*"), 3);
+        assert!(nesting_depth(&"<div>".repeat(40)) >= 40);
+        assert!(nesting_depth(&"<b>x</b>".repeat(1000)) <= 3);
+        assert!(nesting_depth(&"a<br>b<img src=x> <x/> ".repeat(1000)) <= 2);
+        assert!(nesting_depth(&"<!-- c --> < 3 <3 </>".repeat(1000)) <= 2);
+        // Unclosed tags across HTML blocks and paragraphs add up.
+        assert!(nesting_depth(&"<span>a\n\n".repeat(30)) > MAX_NESTING);
+    }
+
+    #[test]
+    fn text_nested_too_deep_is_shown_escaped_not_parsed() {
+        let deep = format!("{}<script>x</script>", ">".repeat(MAX_NESTING + 1));
+        let html = to_safe_html(&deep);
+        assert!(html.starts_with("<pre>&gt;&gt;"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        let fits = ">".repeat(MAX_NESTING - 2);
+        assert!(to_safe_html(&fits).starts_with("<blockquote>"));
     }
 
     /// Known XSS vectors (from the OWASP filter evasion cheat sheet and friends).

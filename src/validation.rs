@@ -65,6 +65,24 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A Markdown text per locale that the renderer can turn into HTML in linear time (see
+    /// `markdown::MAX_NESTING`).
+    pub fn markdown(&mut self, field: &str, text: &Localized) {
+        for (locale, value) in &text.0 {
+            let depth = crate::markdown::nesting_depth(value);
+            if depth > crate::markdown::MAX_NESTING {
+                self.fail(
+                    &format!("{field}.{locale}"),
+                    format!(
+                        "nests quotes, lists, emphasis, links and HTML elements {depth} levels \
+                         deep; at most {} are allowed",
+                        crate::markdown::MAX_NESTING
+                    ),
+                );
+            }
+        }
+    }
+
     pub fn plain_text(&mut self, field: &str, value: &str, min_chars: usize, max_chars: usize) {
         let n = value.chars().count();
         if n < min_chars || n > max_chars {

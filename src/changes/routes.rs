@@ -6,7 +6,7 @@ use super::cursor::Cursor;
 use super::dto::ChangesResponse;
 use super::feed;
 use crate::auth::extractor::MaybeEditor;
-use crate::caching::{json_read, Audience, CachePolicy, Representation};
+use crate::caching::{bytes_read, Audience, CachePolicy, Representation, JSON};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::locale::{content_language, RequestLocale};
@@ -74,22 +74,32 @@ pub async fn list_changes(
         }
         None => Cursor::start(now),
     };
-    let page = db::run(&pool, move |conn| {
-        conn.build_transaction()
+    // Assembled and serialized on the blocking pool with the queries: a page of long bodies is
+    // megabytes of JSON, which must not hold an async worker.
+    let (bytes, language) = db::run(&pool, move |conn| {
+        let page = conn
+            .build_transaction()
             .read_only()
             .repeatable_read()
-            .run(|conn| feed::page(conn, &since, limit as usize, now))
+            .run(|conn| feed::page(conn, &since, limit as usize, now))?;
+        let body = ChangesResponse::new(page, &locale);
+        let language = content_language(body.data.iter().filter_map(|c| c.locale()), &locale);
+        let bytes =
+            serde_json::to_vec(&body).map_err(|e| ApiError::Internal(format!("serialize: {e}")))?;
+        Ok((bytes, language))
     })
     .await?;
-    let body = ChangesResponse::new(page, &locale);
     let representation = Representation {
-        content_language: Some(content_language(
-            body.data.iter().filter_map(|c| c.locale()),
-            &locale,
-        )),
+        content_language: Some(language),
         ..Default::default()
     };
-    json_read(&req, Audience::Public(**policy), &body, representation)
+    Ok(bytes_read(
+        &req,
+        Audience::Public(**policy),
+        JSON,
+        bytes.into(),
+        representation,
+    ))
 }
 
 #[cfg(test)]

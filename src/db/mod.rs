@@ -39,13 +39,16 @@ pub fn build_pool(database_url: &str, size: u32, timeout: Duration) -> DbPool {
 
 pub type MigrationError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Applies every pending migration; returns the versions it applied.
+/// Applies every pending migration, then renders what the schema derives from content in Rust
+/// (the HTML of news bodies); returns the versions it applied.
 pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, MigrationError> {
-    Ok(conn
+    let applied = conn
         .run_pending_migrations(MIGRATIONS)?
         .into_iter()
         .map(|v| v.to_string())
-        .collect())
+        .collect();
+    crate::news::queries::render_missing_bodies(conn)?;
+    Ok(applied)
 }
 
 /// Runs `work` with a pooled connection on the blocking thread pool.

@@ -132,6 +132,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         version -> Int4,
         search -> Nullable<Tsvector>,
+        body_html -> Nullable<Jsonb>,
     }
 }
 

@@ -67,13 +67,6 @@ async fn news_feed(
     let mut filter = NewsFilter::public(Utc::now());
     filter.mission = mission_filter(query.mission.as_deref())?;
     filter.tag = tag_filter(query.tag.as_deref())?;
-    let (organization, rows, modified) = db::run(&pool, move |conn| {
-        let organization = organization_queries::find(conn)?;
-        let rows = news_queries::feed_items(conn, &filter, i64::from(limit))?;
-        let modified = crate::changes::queries::content_last_modified(conn, filter.now)?;
-        Ok((organization, rows, modified))
-    })
-    .await?;
     // The route's own path (not the bytes the client spelled it with), and the query as given:
     // it passed the checks above, so it holds nothing but valid parameters.
     let path = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
@@ -86,16 +79,28 @@ async fn news_feed(
         tag: query.tag,
         path_and_query,
     };
-    let feed = Feed::new(
-        &request,
-        organization.as_ref().map(|o| &o.name),
-        &rows,
-        &locale,
-        &urls,
-    );
-    let bytes = render::render(&feed, format)?;
+    // Assembled and written on the blocking pool with the queries: a feed of 100 long bodies is
+    // megabytes of XML, which must not hold an async worker.
+    let (bytes, content_language, modified) = db::run(&pool, move |conn| {
+        let organization = organization_queries::find(conn)?;
+        let rows = news_queries::feed_items(conn, &filter, i64::from(limit))?;
+        let modified = crate::changes::queries::content_last_modified(conn, filter.now)?;
+        let feed = Feed::new(
+            &request,
+            organization.as_ref().map(|o| &o.name),
+            &rows,
+            &locale,
+            &urls,
+        );
+        Ok((
+            render::render(&feed, format)?,
+            feed.content_language,
+            modified,
+        ))
+    })
+    .await?;
     let representation = Representation {
-        content_language: Some(feed.content_language),
+        content_language: Some(content_language),
         last_modified: modified,
         ..Default::default()
     };

@@ -66,6 +66,7 @@ impl Document for NewsDocument {
         c.localized("title", &input.title, 300, true);
         c.localized("summary", &input.summary, 2000, false);
         c.localized("body", &input.body, 200_000, false);
+        c.markdown("body", &input.body);
         c.localized("cover_image_alt", &input.cover_image_alt, 500, false);
         if input.tags.len() > 20 {
             c.fail("tags", "at most 20 tags");
@@ -108,6 +109,7 @@ impl Document for NewsDocument {
                 news::title.eq(&input.title),
                 news::summary.eq(&input.summary),
                 news::body.eq(&input.body),
+                news::body_html.eq(crate::markdown::render_localized(&input.body)),
                 news::status.eq(input.status.as_str()),
                 news::published_at.eq(publication_time(&input)),
                 news::mission_id.eq(input.mission_id),
@@ -136,6 +138,7 @@ impl Document for NewsDocument {
                 news::title.eq(&input.title),
                 news::summary.eq(&input.summary),
                 news::body.eq(&input.body),
+                news::body_html.eq(crate::markdown::render_localized(&input.body)),
                 news::status.eq(input.status.as_str()),
                 news::published_at.eq(publication_time(&input)),
                 news::mission_id.eq(input.mission_id),

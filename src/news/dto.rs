@@ -112,7 +112,7 @@ impl NewsSummary {
 impl News {
     pub fn new(item: &NewsWithMission, locale: &RequestLocale) -> Self {
         let body = item.news.body.text(locale);
-        let body_html = body.as_deref().map(crate::markdown::to_safe_html);
+        let body_html = item.news.html_body().text(locale);
         Self {
             summary: NewsSummary::new(item, locale),
             body,

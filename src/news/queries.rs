@@ -23,6 +23,8 @@ pub struct NewsRow {
     pub title: Localized,
     pub summary: Localized,
     pub body: Localized,
+    /// `body` rendered (None: not yet; see `rendered_body`).
+    pub body_html: Option<Localized>,
     pub status: String,
     pub published_at: Option<DateTime<Utc>>,
     pub mission_id: Option<Uuid>,
@@ -32,6 +34,46 @@ pub struct NewsRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+}
+
+impl NewsRow {
+    /// The body as sanitized HTML, every locale: as stored at the last write, or rendered now for
+    /// a row whose HTML is not stored yet (written by other means than the API).
+    pub fn html_body(&self) -> std::borrow::Cow<'_, Localized> {
+        match &self.body_html {
+            Some(html) => std::borrow::Cow::Borrowed(html),
+            None => std::borrow::Cow::Owned(crate::markdown::render_localized(&self.body)),
+        }
+    }
+}
+
+/// Renders and stores the HTML of every body that has none (after migrating, after seeding),
+/// a batch at a time; returns how many items it rendered.
+pub fn render_missing_bodies(conn: &mut PgConnection) -> QueryResult<usize> {
+    use diesel::sql_types::{Array, Jsonb, Uuid as SqlUuid};
+    let mut rendered = 0;
+    loop {
+        let batch: Vec<(Uuid, Localized)> = news::table
+            .filter(news::body_html.is_null())
+            .select((news::id, news::body))
+            .order(news::id)
+            .limit(500)
+            .load(conn)?;
+        if batch.is_empty() {
+            return Ok(rendered);
+        }
+        let (ids, html): (Vec<Uuid>, Vec<Localized>) = batch
+            .into_iter()
+            .map(|(id, body)| (id, crate::markdown::render_localized(&body)))
+            .unzip();
+        rendered += diesel::sql_query(
+            "UPDATE news SET body_html = r.html \
+               FROM unnest($1, $2) AS r(id, html) WHERE news.id = r.id",
+        )
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<Jsonb>, _>(html)
+        .execute(conn)?;
+    }
 }
 
 /// A news item without its body: all that a public list shows (the body is most of an item's
@@ -62,6 +104,7 @@ impl From<NewsSummaryRow> for NewsRow {
             title: row.title,
             summary: row.summary,
             body: Localized::default(),
+            body_html: None,
             status: row.status,
             published_at: row.published_at,
             mission_id: row.mission_id,

@@ -10,7 +10,7 @@ use super::content::ukraine_mission_id;
 /// Item i is published i hours before the seed news item, half of them belong to the Ukraine
 /// mission, each has one of five tags, and every third has a Ukrainian title.
 pub fn seed_synthetic_news(conn: &mut PgConnection, count: i32) -> QueryResult<usize> {
-    diesel::sql_query(
+    let inserted = diesel::sql_query(
         "INSERT INTO news (id, slug, title, summary, body, status, published_at, mission_id, \
                            tags, synthetic, created_at, updated_at) \
          SELECT md5('orgcms-synthetic-news-' || i)::uuid, \
@@ -35,5 +35,7 @@ pub fn seed_synthetic_news(conn: &mut PgConnection, count: i32) -> QueryResult<u
     )
     .bind::<Integer, _>(count)
     .bind::<SqlUuid, _>(ukraine_mission_id())
-    .execute(conn)
+    .execute(conn)?;
+    crate::news::queries::render_missing_bodies(conn)?;
+    Ok(inserted)
 }

@@ -647,3 +647,163 @@ async fn markdown_bodies_are_served_as_sanitized_html_too() {
         assert!(!html.contains(bad), "{bad} in {html}");
     }
 }
+
+/// Bodies nested beyond `markdown::MAX_NESTING` cost the HTML sanitizer time that grows with
+/// the square of their depth: writes refuse them, naming the field and locale.
+#[tokio::test]
+async fn bodies_nested_too_deep_are_refused_naming_the_field() {
+    let app = TestApp::seeded().await;
+    let token = app.editor_token().await;
+    let lists: String = (0..13)
+        .map(|i| format!("{}- a\n", "  ".repeat(i)))
+        .collect();
+    let cases = [
+        ("quotes", ">".repeat(20_000)),
+        ("lists", lists),
+        ("html", "<div>".repeat(30)),
+        ("emphasis", format!("{}a{}", "*".repeat(60), "*".repeat(60))),
+    ];
+    for (name, body) in cases {
+        let created = app
+            .send(
+                Method::POST,
+                "/api/v1/news",
+                &token,
+                Some(json!({"title": {"en": name}, "body": {"en": "fine", "uk": body}})),
+                &[],
+            )
+            .await;
+        let problem = assert_problem(created, 422).await;
+        assert_eq!(error_fields(&problem), ["body.uk"], "{name}");
+    }
+    // Deep, but within the limit, is fine.
+    let fits = ">".repeat(orgcms::markdown::MAX_NESTING - 1);
+    let created = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &token,
+            Some(json!({"title": {"en": "fits"}, "body": {"en": fits}})),
+            &[],
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"].clone();
+    let patched = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/news/{}", id.as_str().unwrap()),
+            &token,
+            Some(json!({"body": {"en": ">".repeat(100)}})),
+            &[("Content-Type", "application/merge-patch+json")],
+        )
+        .await;
+    assert_eq!(
+        error_fields(&assert_problem(patched, 422).await),
+        ["body.en"]
+    );
+}
+
+/// The heaviest body a write accepts, and a planted body of 20 000 nested quotes written by other
+/// means, read over and over (cache off, in every view that shows bodies) while `/healthz` is
+/// asked every 50 ms: rendering happens at write time (or, for the planted row, in linear time),
+/// so the one async worker of the test server stays free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_heaviest_body_never_keeps_the_server_from_answering() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::seeded().await;
+    let token = app.editor_token().await;
+    let line = format!("{}- *a* **b** [c](https://x.org) `d`\n", "> ".repeat(21));
+    let heaviest = line.repeat(200_000 / line.chars().count());
+    assert_eq!(
+        orgcms::markdown::nesting_depth(&heaviest),
+        orgcms::markdown::MAX_NESTING
+    );
+    let created = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &token,
+            Some(
+                json!({"title": {"en": "Heavy"}, "body": {"en": heaviest}, "status": "published"}),
+            ),
+            &[],
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let stored: Value = created.json().await.unwrap();
+    assert!(stored["body"]["en"].as_str().unwrap().len() > 190_000);
+    let planted = format!("{}planted", ">".repeat(20_000));
+    app.conn()
+        .batch_execute(&format!(
+            "UPDATE news SET body = jsonb_build_object('en', '{planted}') \
+             WHERE slug <> 'heavy'"
+        ))
+        .unwrap();
+
+    let reads = [
+        "/api/v1/news/heavy",
+        "/api/v1/news?per_page=100",
+        "/api/v1/feeds/news.rss",
+        "/api/v1/feeds/news.atom",
+        "/api/v1/feeds/news.json",
+        "/api/v1/changes",
+    ];
+    let planted_item = app.get_json("/api/v1/news?per_page=100").await["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["slug"] != "heavy")
+        .unwrap()["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let planted_path = format!("/api/v1/news/{planted_item}");
+    for path in reads.iter().copied().chain([planted_path.as_str()]) {
+        let started = std::time::Instant::now();
+        let bytes = app.get(path).await.bytes().await.unwrap().len();
+        eprintln!("{path}: {bytes} bytes in {:?}", started.elapsed());
+    }
+    let readers = (0..4).map(|_| {
+        let client = reqwest::Client::new();
+        let urls: Vec<String> = reads
+            .iter()
+            .copied()
+            .chain([planted_path.as_str()])
+            .map(|p| app.url(p))
+            .collect();
+        tokio::spawn(async move {
+            for _ in 0..3 {
+                for url in &urls {
+                    let response = client.get(url).send().await.unwrap();
+                    assert_eq!(response.status(), 200, "{url}");
+                    response.bytes().await.unwrap();
+                }
+            }
+        })
+    });
+    let readers: Vec<_> = readers.collect();
+    let mut slowest = std::time::Duration::ZERO;
+    while readers.iter().any(|r| !r.is_finished()) {
+        let started = std::time::Instant::now();
+        assert_eq!(app.get("/healthz").await.status(), 200);
+        slowest = slowest.max(started.elapsed());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for reader in readers {
+        reader.await.unwrap();
+    }
+    // Generous for a shared 2-core machine running other tests; rendering 20 000 nested quotes
+    // on the worker took minutes.
+    eprintln!("slowest /healthz while bodies were read: {slowest:?}");
+    assert!(
+        slowest < std::time::Duration::from_secs(3),
+        "/healthz took {slowest:?} while bodies were read"
+    );
+    // The planted body is shown, as escaped text rather than parsed.
+    let shown = app.get_json(&planted_path).await;
+    assert!(shown["body_html"]
+        .as_str()
+        .unwrap()
+        .starts_with("<pre>&gt;&gt;"));
+}
