@@ -383,8 +383,8 @@ async fn a_scheduled_item_arrives_when_its_time_comes() {
     let before = changes(&app, Some(&cursor), 100, "en").await;
     assert_eq!(
         before["data"],
-        json!([{"resource": "news", "id": soon, "op": "delete"}]),
-        "logged, but not public yet"
+        json!([]),
+        "not public yet, so not in the feed (not even as a tombstone)"
     );
     store.apply(&before);
     let cursor = next_cursor(&before);
@@ -618,8 +618,129 @@ async fn conditional_reads_and_the_editor_view_is_the_public_one() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e["op"] == "delete"),
-        "the draft is a tombstone"
+            .all(|e| e["resource"] != "news" || e["op"] == "upsert"),
+        "a draft that was never public is not in the feed at all"
+    );
+}
+
+/// Drafts, scheduled and archived items change unseen: neither the change feed nor the public
+/// validators move, until an item is (or was) public.
+#[tokio::test]
+async fn unpublished_items_never_reach_the_public_feed_or_validators() {
+    let app = TestApp::seeded().await;
+    let token = app.editor_token().await;
+    let cursor = next_cursor(&changes(&app, None, 100, "en").await);
+    // The date of the last change has whole seconds and the current one is never announced.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let validators = |response: &reqwest::Response| {
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        (header("last-modified"), header("etag"))
+    };
+    let lists = ["/api/v1/news", "/api/v1/feeds/news.atom", "/api/v1/tags"];
+    let mut before = Vec::new();
+    for path in lists {
+        before.push(validators(&app.get(path).await));
+    }
+
+    let draft = write(
+        &app,
+        &token,
+        Method::POST,
+        "/api/v1/news",
+        Some(json!({"title": {"en": "Secret draft"}, "tags": ["secret"]})),
+    )
+    .await;
+    let draft_path = format!("/api/v1/news/{}", draft["id"].as_str().unwrap());
+    write(
+        &app,
+        &token,
+        Method::PATCH,
+        &draft_path,
+        Some(json!({"title": {"en": "Still secret"}})),
+    )
+    .await;
+    let later = (Utc::now() + Duration::days(7)).to_rfc3339();
+    let scheduled = write(
+        &app,
+        &token,
+        Method::POST,
+        "/api/v1/news",
+        Some(json!({"title": {"en": "Next week"}, "status": "published", "published_at": later})),
+    )
+    .await;
+    let scheduled_path = format!("/api/v1/news/{}", scheduled["id"].as_str().unwrap());
+    write(
+        &app,
+        &token,
+        Method::PATCH,
+        &scheduled_path,
+        Some(json!({"summary": {"en": "Soon"}})),
+    )
+    .await;
+    write(
+        &app,
+        &token,
+        Method::PATCH,
+        &draft_path,
+        Some(json!({"status": "archived"})),
+    )
+    .await;
+    write(&app, &token, Method::DELETE, &scheduled_path, None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    assert_eq!(
+        changes(&app, Some(&cursor), 100, "en").await["data"],
+        json!([])
+    );
+    for (path, before) in lists.iter().zip(&before) {
+        assert_eq!(&validators(&app.get(path).await), before, "{path}");
+    }
+
+    // Once public, the item is in the feed; unpublished again, it is a tombstone; edits of it
+    // after that are unseen again.
+    write(
+        &app,
+        &token,
+        Method::PATCH,
+        &draft_path,
+        Some(json!({"status": "published"})),
+    )
+    .await;
+    let published = changes(&app, Some(&cursor), 100, "en").await;
+    assert_eq!(published["data"].as_array().unwrap().len(), 1);
+    assert_eq!(published["data"][0]["op"], "upsert");
+    assert_eq!(published["data"][0]["id"], draft["id"]);
+    let cursor = next_cursor(&published);
+    write(
+        &app,
+        &token,
+        Method::PATCH,
+        &draft_path,
+        Some(json!({"status": "draft"})),
+    )
+    .await;
+    let unpublished = changes(&app, Some(&cursor), 100, "en").await;
+    assert_eq!(
+        unpublished["data"],
+        json!([{"resource": "news", "id": draft["id"], "op": "delete"}])
+    );
+    let cursor = next_cursor(&unpublished);
+    write(
+        &app,
+        &token,
+        Method::PATCH,
+        &draft_path,
+        Some(json!({"title": {"en": "Reworked"}})),
+    )
+    .await;
+    assert_eq!(
+        changes(&app, Some(&cursor), 100, "en").await["data"],
+        json!([])
     );
 }
 
