@@ -154,12 +154,160 @@ impl FromRequest for JsonValue {
                     }],
                 });
             }
-            let value = serde_json::from_slice::<Value>(&body).map_err(|e| {
-                ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}"))
-            })?;
+            let value = parse_json(&body)?;
+            let unrepresentable = unrepresentable_texts(&value);
+            if !unrepresentable.is_empty() {
+                return Err(ApiError::Validation(unrepresentable));
+            }
             Ok(JsonValue(value))
         })
     }
+}
+
+/// A JSON text as a value, refusing a repeated name in any object: serde_json would keep the
+/// last one silently, so `{"status": "draft", "status": "published"}` would mean whatever a
+/// proxy or a client library in between takes it to mean.
+pub fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice::<UniqueNames>(bytes)
+        .map(|v| v.0)
+        .map_err(|e| {
+            if e.is_data() {
+                ApiError::bad_request("duplicate-member", format!("the body repeats a name: {e}"))
+            } else {
+                ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}"))
+            }
+        })
+}
+
+/// A JSON value whose objects name each member once.
+struct UniqueNames(Value);
+
+impl<'de> serde::Deserialize<'de> for UniqueNames {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_any(UniqueNamesVisitor)
+            .map(UniqueNames)
+    }
+}
+
+struct UniqueNamesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueNamesVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(UniqueNames(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = serde_json::Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            if members.contains_key(&name) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "`{name}` appears twice in one object"
+                )));
+            }
+            let UniqueNames(value) = map.next_value()?;
+            members.insert(name, value);
+        }
+        Ok(Value::Object(members))
+    }
+}
+
+/// Characters that some output cannot carry: C0 controls other than tab, line feed and carriage
+/// return (XML 1.0 has no way to write them, so an RSS or Atom feed holding one is not XML), DEL
+/// and the C1 controls, and the Unicode noncharacters (U+FDD0..U+FDEF, U+FFFE and U+FFFF of every
+/// plane). NUL also cannot be stored in PostgreSQL text.
+pub fn is_unrepresentable(c: char) -> bool {
+    let code = c as u32;
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || (0xFDD0..=0xFDEF).contains(&code)
+        || code & 0xFFFE == 0xFFFE
+}
+
+pub fn unrepresentable_message(c: char) -> String {
+    format!(
+        "contains U+{:04X}, a character that not every output (JSON, HTML, XML feeds) can carry",
+        c as u32
+    )
+}
+
+/// One `{field, message}` per text of a body (member names included) that holds a character
+/// no output can carry; fields are named as the checks name them (`title.en`, `tags[2]`).
+pub fn unrepresentable_texts(value: &Value) -> Vec<FieldError> {
+    fn fail(errors: &mut Vec<FieldError>, path: &str, c: char) {
+        errors.push(FieldError {
+            field: if path.is_empty() {
+                "body".into()
+            } else {
+                path.to_owned()
+            },
+            message: unrepresentable_message(c),
+        });
+    }
+    fn walk(value: &Value, path: &mut String, errors: &mut Vec<FieldError>) {
+        match value {
+            Value::String(text) => {
+                if let Some(c) = text.chars().find(|c| is_unrepresentable(*c)) {
+                    fail(errors, path, c);
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    walk(item, path, errors);
+                    path.truncate(len);
+                }
+            }
+            Value::Object(members) => {
+                for (name, member) in members {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(name);
+                    if let Some(c) = name.chars().find(|c| is_unrepresentable(*c)) {
+                        fail(errors, path, c);
+                    } else {
+                        walk(member, path, errors);
+                    }
+                    path.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut errors = Vec::new();
+    walk(value, &mut String::new(), &mut errors);
+    errors
 }
 
 /// Turns a JSON body into a resource's input type: an object, without read-only fields, with
@@ -320,6 +468,73 @@ mod tests {
         let mission = br#"{"key_figures": [{"label": {"en": "People reached"}}]}"#;
         assert!(!nests_deeper_than(mission, 4));
         assert!(nests_deeper_than(mission, 3));
+    }
+
+    #[test]
+    fn repeated_names_are_refused_at_any_depth() {
+        assert!(parse_json(br#"{"a": 1, "b": {"a": 2}, "c": [{"a": 3}, {"a": 4}]}"#).is_ok());
+        for body in [
+            &br#"{"a": 1, "a": 1}"#[..],
+            br#"{"title": {"en": "x", "en": "y"}}"#,
+            br#"[{"k": 1, "k": 2}]"#,
+        ] {
+            let problem = parse_json(body).unwrap_err().problem();
+            assert_eq!(problem.status, 400);
+            assert_eq!(problem.problem_type, "urn:orgcms:problem:duplicate-member");
+        }
+        let problem = parse_json(b"{\"a\": ").unwrap_err().problem();
+        assert_eq!(problem.problem_type, "urn:orgcms:problem:malformed-json");
+        // Numbers come out as serde_json's own parser makes them.
+        assert_eq!(
+            parse_json(b"[1, -1, 1.5, 18446744073709551615, 1e400]").ok(),
+            None,
+            "1e400 is out of range"
+        );
+        assert_eq!(
+            parse_json(b"[1, -1, 1.5, 18446744073709551615]").unwrap(),
+            serde_json::from_slice::<Value>(b"[1, -1, 1.5, 18446744073709551615]").unwrap()
+        );
+    }
+
+    #[test]
+    fn texts_no_output_can_carry_are_named() {
+        for c in [
+            '\0',
+            '\u{b}',
+            '\u{1b}',
+            '\u{7f}',
+            '\u{85}',
+            '\u{fffe}',
+            '\u{ffff}',
+            '\u{fdd0}',
+            '\u{1fffe}',
+            '\u{10ffff}',
+        ] {
+            assert!(is_unrepresentable(c), "{:X}", c as u32);
+        }
+        for c in [
+            '\t',
+            '\n',
+            '\r',
+            ' ',
+            'a',
+            'я',
+            '\u{fdcf}',
+            '\u{fffd}',
+            '\u{1f600}',
+            '\u{a0}',
+        ] {
+            assert!(!is_unrepresentable(c), "{:X}", c as u32);
+        }
+        let value = json!({"title": {"en": "ok", "uk": "bad\u{b}"}, "tags": ["a", "b\u{fffe}"], "x\u{1}": 1});
+        let mut fields: Vec<String> = unrepresentable_texts(&value)
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        fields.sort();
+        assert_eq!(fields, ["tags[1]", "title.uk", "x\u{1}"]);
+        assert!(unrepresentable_texts(&json!({"a": "line\nbreak\ttab"})).is_empty());
+        assert_eq!(unrepresentable_texts(&json!("\u{1}"))[0].field, "body");
     }
 
     #[test]

@@ -1,9 +1,34 @@
 //! Checks of write inputs that types alone cannot express. Each check adds one `{field, message}`
 //! per problem, so a client learns about every problem of a body at once.
 
+use crate::body::{is_unrepresentable, unrepresentable_message};
 use crate::error::{ApiError, FieldError};
 use crate::locale::{Locales, Localized};
 use crate::params::is_slug;
+
+/// Whether `value` holds only the characters of RFC 3986 (unreserved, reserved and
+/// percent-escapes of two hex digits).
+fn is_uri(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                if !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                    && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+                {
+                    return false;
+                }
+                i += 3;
+                continue;
+            }
+            b if b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&b) => {}
+            _ => return false,
+        }
+        i += 1;
+    }
+    true
+}
 
 /// Collects the problems of one input.
 pub struct Checker<'a> {
@@ -52,8 +77,8 @@ impl<'a> Checker<'a> {
                     &format!("{field}.{locale}"),
                     format!("longer than {max_chars} characters"),
                 );
-            } else if value.contains('\0') {
-                self.fail(&format!("{field}.{locale}"), "contains a NUL character");
+            } else if let Some(c) = value.chars().find(|c| is_unrepresentable(*c)) {
+                self.fail(&format!("{field}.{locale}"), unrepresentable_message(c));
             }
         }
         let default = self.locales.default();
@@ -90,8 +115,8 @@ impl<'a> Checker<'a> {
                 field,
                 format!("must be {min_chars} to {max_chars} characters long"),
             );
-        } else if value.contains('\0') {
-            self.fail(field, "contains a NUL character");
+        } else if let Some(c) = value.chars().find(|c| is_unrepresentable(*c)) {
+            self.fail(field, unrepresentable_message(c));
         }
     }
 
@@ -117,15 +142,19 @@ impl<'a> Checker<'a> {
     }
 
     /// An absolute http(s) URL.
+    /// An absolute http(s) URL as RFC 3986 writes it: only the characters a URI may hold (so
+    /// no quotes, angle brackets, spaces or backslashes, and anything else percent-encoded), each
+    /// `%` starting an escape, and a host.
     pub fn url(&mut self, field: &str, value: &str) {
         let ok = value.len() <= 2000
-            && !value.contains(char::is_control)
+            && is_uri(value)
             && url::Url::parse(value)
                 .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
         if !ok {
             self.fail(
                 field,
-                "must be an absolute http or https URL of at most 2000 characters",
+                "must be an absolute http or https URL of at most 2000 characters, \
+                 with anything but letters, digits and -._~:/?#[]@!$&'()*+,;= percent-encoded",
             );
         }
     }
@@ -275,6 +304,45 @@ mod tests {
 
 /// Slug generation and text checks under any input.
 #[cfg(test)]
+mod url_tests {
+    use super::*;
+
+    fn url_ok(value: &str) -> bool {
+        let locales = Locales::parse("en").unwrap();
+        let mut checker = Checker::new(&locales);
+        checker.url("u", value);
+        checker.finish().is_ok()
+    }
+
+    #[test]
+    fn urls_are_absolute_http_and_written_as_rfc_3986_says() {
+        for good in [
+            "https://example.org/photo.jpg",
+            "http://a.b/x?y=1&z=%20#f",
+            "https://example.org/%D1%84%D0%BE%D1%82%D0%BE.jpg",
+            "https://[::1]:8080/a(b)",
+        ] {
+            assert!(url_ok(good), "{good}");
+        }
+        for bad in [
+            "http://a.b/\"><script>",
+            "http://a.b/<x>",
+            "https://example.org/a b.jpg",
+            "https://example.org/фото.jpg",
+            "https://example.org/a\\b",
+            "https://example.org/%zz",
+            "https://example.org/%2",
+            "https://example.org/`x`",
+            "javascript:alert(1)",
+            "//example.org/a.jpg",
+            "ftp://example.org/a.jpg",
+        ] {
+            assert!(!url_ok(bad), "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
 mod proptests {
     use super::*;
     use crate::fuzzing::{config, hostile_text};
@@ -310,10 +378,11 @@ mod proptests {
             prop_assert!(free.starts_with(&base));
         }
 
-        /// A text that PostgreSQL cannot store (NUL) or that is too long is refused, naming the
-        /// field and locale; any other text of a configured locale passes.
+        /// A text that some output cannot carry (NUL, other controls, noncharacters) or that is
+        /// too long is refused, naming the field and locale; any other text of a configured
+        /// locale passes.
         #[test]
-        fn localized_texts_with_nul_are_refused(text in hostile_text(20)) {
+        fn localized_texts_with_unrepresentable_characters_are_refused(text in hostile_text(20)) {
             let locales = Locales::parse("en,uk").unwrap();
             let mut checker = Checker::new(&locales);
             let value = Localized(BTreeMap::from([("uk".to_owned(), text.clone())]));
@@ -323,7 +392,7 @@ mod proptests {
                 Ok(()) => vec![],
                 Err(e) => e.problem().errors.into_iter().map(|e| e.field).collect(),
             };
-            let bad = text.contains('\0') || text.chars().count() > 100;
+            let bad = text.contains(crate::body::is_unrepresentable) || text.chars().count() > 100;
             let expected: Vec<String> = if bad { vec!["title.uk".into(), "name".into()] } else { vec![] };
             prop_assert_eq!(fields, expected);
         }

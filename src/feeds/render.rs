@@ -11,9 +11,22 @@ use crate::error::ApiError;
 
 pub fn render(feed: &Feed, format: FeedFormat) -> Result<Vec<u8>, ApiError> {
     match format {
-        FeedFormat::Rss => rss(feed),
-        FeedFormat::Atom => atom(feed),
+        FeedFormat::Rss => rss(feed).map(well_formed_xml),
+        FeedFormat::Atom => atom(feed).map(well_formed_xml),
         FeedFormat::Json => json(feed),
+    }
+}
+
+/// The XML without the characters XML 1.0 cannot carry at all (writes refuse them, but a row
+/// written by other means may hold one): dropped, so the feed stays well-formed.
+fn well_formed_xml(xml: Vec<u8>) -> Vec<u8> {
+    let unrepresentable = crate::body::is_unrepresentable;
+    match String::from_utf8(xml) {
+        Ok(text) if text.contains(unrepresentable) => {
+            text.replace(unrepresentable, "").into_bytes()
+        }
+        Ok(text) => text.into_bytes(),
+        Err(e) => e.into_bytes(),
     }
 }
 
@@ -323,6 +336,25 @@ mod tests {
             assert_eq!(entry.links[0].href, item.url, "{format:?}");
             let terms: Vec<&str> = entry.categories.iter().map(|c| c.term.as_str()).collect();
             assert_eq!(terms, ["health", "shelter"], "{format:?}");
+        }
+    }
+
+    #[test]
+    fn xml_feeds_drop_characters_xml_cannot_carry() {
+        let mut feed = tricky();
+        feed.items[0].title.value = "vertical\u{b}tab, escape\u{1b} and \u{fffe}".into();
+        for format in [FeedFormat::Rss, FeedFormat::Atom] {
+            let bytes = render(&feed, format).unwrap();
+            let text = String::from_utf8(bytes.clone()).unwrap();
+            assert!(
+                !text.contains(crate::body::is_unrepresentable),
+                "{format:?}"
+            );
+            let parsed = feed_rs::parser::parse(&bytes[..]).unwrap();
+            assert_eq!(
+                parsed.entries[0].title.as_ref().unwrap().content,
+                "verticaltab, escape and"
+            );
         }
     }
 

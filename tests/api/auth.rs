@@ -6,7 +6,7 @@ use orgcms::db::schema::{news, users};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, TestApp, TEST_JWT_SECRET, TEST_PASSWORD};
+use crate::helpers::{assert_problem, error_fields, TestApp, TEST_JWT_SECRET, TEST_PASSWORD};
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
@@ -436,7 +436,6 @@ async fn editors_are_not_administrators() {
 async fn hostile_login_bodies_get_4xx() {
     let app = TestApp::new().await;
     for body in [
-        json!({"email": "a\u{0}b@example.org", "password": "x"}),
         json!({"email": "' OR 1=1 --", "password": "' OR 1=1 --"}),
         json!({"email": "x".repeat(10_000), "password": "y".repeat(10_000)}),
     ] {
@@ -450,6 +449,8 @@ async fn hostile_login_bodies_get_4xx() {
         assert_problem(response, 401).await;
     }
     for body in [
+        // A NUL (or any character no output can carry) is refused before any lookup.
+        json!({"email": "a\u{0}b@example.org", "password": "x"}),
         json!({"email": 1, "password": "x"}),
         json!({"email": "a@b.c", "password": "x", "admin": true}),
         json!("text"),
@@ -470,7 +471,10 @@ async fn hostile_login_bodies_get_4xx() {
         .send()
         .await
         .unwrap();
-    assert_problem(refresh, 401).await;
+    assert_eq!(
+        error_fields(&assert_problem(refresh, 422).await),
+        ["refresh_token"]
+    );
 }
 
 #[tokio::test]

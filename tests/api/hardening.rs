@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 
 use orgcms::security::{API_CSP, DOCS_CSP, MAX_REQUEST_HEADER_BYTES};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, error_fields, NewsFactory, TestApp};
 
@@ -443,6 +443,178 @@ async fn json_nested_too_deep_is_a_400_that_says_so() {
         .await;
     let problem = assert_problem(response, 400).await;
     assert_eq!(problem["type"], "urn:orgcms:problem:json-too-deep");
+}
+
+/// A name repeated in one object is a 400, at any depth, for writes and logins alike: serde_json
+/// would silently keep the last one.
+#[tokio::test]
+async fn json_that_repeats_a_name_is_a_400() {
+    let app = TestApp::seeded().await;
+    let token = app.editor_token().await;
+    let post = |path: &str, body: &str| {
+        app.client
+            .post(app.url(path))
+            .bearer_auth(&token)
+            .header("Content-Type", "application/json")
+            .body(body.to_owned())
+            .send()
+    };
+    for (path, body) in [
+        (
+            "/api/v1/news",
+            r#"{"title": {"en": "a"}, "status": "draft", "status": "published"}"#,
+        ),
+        ("/api/v1/news", r#"{"title": {"en": "a", "en": "b"}}"#),
+        (
+            "/api/v1/auth/login",
+            r#"{"email": "a@b.c", "password": "x", "password": "y"}"#,
+        ),
+    ] {
+        let problem = assert_problem(post(path, body).await.unwrap(), 400).await;
+        assert_eq!(
+            problem["type"], "urn:orgcms:problem:duplicate-member",
+            "{body}"
+        );
+        assert!(
+            problem["detail"].as_str().unwrap().contains("twice"),
+            "{problem}"
+        );
+    }
+    let patch = app
+        .client
+        .patch(app.url("/api/v1/organization"))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/merge-patch+json")
+        .body(r#"{"member_states": 1, "member_states": 2}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        assert_problem(patch, 400).await["type"],
+        "urn:orgcms:problem:duplicate-member"
+    );
+    // Nothing was written.
+    assert_eq!(
+        app.get_json("/api/v1/organization").await["member_states"],
+        175
+    );
+    assert_eq!(
+        app.get_json("/api/v1/news?per_page=100").await["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// Characters that XML (and so RSS and Atom) cannot carry are refused in every text of a write,
+/// naming the field; what stays accepted (tabs, newlines, any other Unicode) is served intact.
+#[tokio::test]
+async fn texts_with_characters_no_output_can_carry_are_refused() {
+    let app = TestApp::seeded().await;
+    let token = app.editor_token().await;
+    for (body, field) in [
+        (json!({"title": {"en": "Vertical\u{b}tab"}}), "title.en"),
+        (
+            json!({"title": {"en": "ok"}, "body": {"uk": "bad \u{fffe}"}}),
+            "body.uk",
+        ),
+        (
+            json!({"title": {"en": "ok"}, "summary": {"en": "esc\u{1b}[0m"}}),
+            "summary.en",
+        ),
+        (
+            json!({"title": {"en": "ok"}, "cover_image_alt": {"en": "c1 \u{85}"}}),
+            "cover_image_alt.en",
+        ),
+        (json!({"title": {"en": "ok", "uk": "nul\u{0}"}}), "title.uk"),
+    ] {
+        let response = app
+            .send(
+                Method::POST,
+                "/api/v1/news",
+                &token,
+                Some(body.clone()),
+                &[],
+            )
+            .await;
+        let problem = assert_problem(response, 422).await;
+        assert_eq!(error_fields(&problem), [field], "{body}");
+    }
+    let fine = "Tab\there,\r\nnew line, emoji \u{1f600}, \u{fffd}";
+    let response = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &token,
+            Some(json!({"title": {"en": fine}, "status": "published"})),
+            &[],
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(created["title"]["en"], fine);
+    let mission = app
+        .send(
+            Method::PATCH,
+            "/api/v1/missions/ukraine",
+            &token,
+            Some(json!({"office_city": {"en": "Kyiv\u{7}"}})),
+            &[("Content-Type", "application/merge-patch+json")],
+        )
+        .await;
+    assert_eq!(
+        error_fields(&assert_problem(mission, 422).await),
+        ["office_city.en"]
+    );
+    // Every feed of what was accepted is well-formed XML.
+    for path in ["/api/v1/feeds/news.rss", "/api/v1/feeds/news.atom"] {
+        let bytes = app.get(path).await.bytes().await.unwrap();
+        let feed = feed_rs::parser::parse(&bytes[..]).unwrap();
+        assert!(feed
+            .entries
+            .iter()
+            .any(|e| e.title.as_ref().unwrap().content.contains("emoji")));
+    }
+}
+
+/// `cover_image_url` is an absolute http(s) URL as RFC 3986 writes it, never markup.
+#[tokio::test]
+async fn cover_image_urls_must_be_urls() {
+    let app = TestApp::seeded().await;
+    let token = app.editor_token().await;
+    for url in [
+        "http://a.b/\"><script>alert(1)</script>",
+        "https://example.org/a b.jpg",
+        "javascript:alert(1)",
+        "https://example.org/%zz.jpg",
+    ] {
+        let response = app
+            .send(
+                Method::POST,
+                "/api/v1/news",
+                &token,
+                Some(json!({"title": {"en": "x"}, "cover_image_url": url})),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            error_fields(&assert_problem(response, 422).await),
+            ["cover_image_url"],
+            "{url}"
+        );
+    }
+    let good = "https://example.org/photos/%D1%84%D0%BE%D1%82%D0%BE.jpg?w=800";
+    let response = app
+        .send(
+            Method::POST,
+            "/api/v1/news",
+            &token,
+            Some(json!({"title": {"en": "x"}, "cover_image_url": good})),
+            &[],
+        )
+        .await;
+    assert_eq!(response.status(), 201);
 }
 
 /// A chunked body (no Content-Length) is held to the same limit as one that declares its size.
