@@ -26,6 +26,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::caching::is_not_modified;
+use crate::locale::Locales;
 
 /// How often the listening thread looks for notifications (and notices a lost connection).
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
@@ -332,20 +333,26 @@ pub async fn serve(
     Ok(ServiceResponse::new(req, response))
 }
 
-/// What identifies a public read: its path, query and `Accept-Language` (the only header the
-/// representation varies on once `Authorization` is absent).
+/// What identifies a public read: its path, query and the locale `Accept-Language` negotiates
+/// to (the only header the representation varies on once `Authorization` is absent). Keyed by
+/// the negotiated locale, not the header as sent: every spelling of a preference shares one
+/// entry, so no client can bypass the cache or fill it with variants of one answer.
 fn cache_key(req: &ServiceRequest) -> String {
-    let language = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .map(|v| v.as_bytes())
-        .unwrap_or_default();
-    let mut key = String::with_capacity(req.path().len() + req.query_string().len() + 16);
+    let language = match req.app_data::<web::Data<Locales>>() {
+        Some(locales) => req
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| locales.negotiate(v))
+            .unwrap_or(locales.default()),
+        None => "",
+    };
+    let mut key = String::with_capacity(req.path().len() + req.query_string().len() + 8);
     key.push_str(req.path());
     key.push('?');
     key.push_str(req.query_string());
     key.push('\n');
-    key.push_str(&String::from_utf8_lossy(language));
+    key.push_str(language);
     key
 }
 

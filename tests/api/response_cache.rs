@@ -125,3 +125,50 @@ async fn writes_by_others_and_scheduled_items_reach_readers() {
     })
     .await;
 }
+
+/// The cache is keyed by the locale a request negotiates to, not by its `Accept-Language` as
+/// sent: every spelling of one preference is answered from one stored response (so no client can
+/// bypass the cache or fill it with variants). Seen by a change the cache is not told about (the
+/// triggers are off for that session): a second spelling still gets the stored answer.
+#[tokio::test]
+async fn every_spelling_of_a_language_shares_one_stored_answer() {
+    use diesel::connection::SimpleConnection;
+    let app = cached_app().await;
+    let first = app
+        .get_with("/api/v1/news", &[("Accept-Language", "uk")])
+        .await;
+    assert_eq!(first.status(), 200);
+    let first = first.text().await.unwrap();
+    app.conn()
+        .batch_execute(
+            "SET session_replication_role = replica; \
+             INSERT INTO news (slug, title, status, published_at) \
+             VALUES ('unannounced', '{\"en\": \"Unannounced\"}', 'published', now() - interval '1 day')",
+        )
+        .unwrap();
+    for spelling in [
+        "uk-UA",
+        "UK",
+        "uk;q=0.9, en;q=0.1",
+        "de, uk;q=0.5",
+        "uk-UA,uk;q=0.9",
+    ] {
+        let again = app
+            .get_with("/api/v1/news", &[("Accept-Language", spelling)])
+            .await;
+        assert_eq!(again.text().await.unwrap(), first, "{spelling}");
+    }
+    // The default locale is its own entry: computed now, it shows the item.
+    let english = app.get_json("/api/v1/news").await;
+    assert!(slugs(&english).contains(&"unannounced".to_owned()));
+    let by_default = app
+        .get_with("/api/v1/news", &[("Accept-Language", "fr")])
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_default, english,
+        "an unsatisfiable preference means the default"
+    );
+}
