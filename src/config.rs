@@ -45,8 +45,9 @@ pub struct Settings {
     /// The first administrator, created or updated at start-up when both are set.
     pub admin_email: Option<String>,
     pub admin_password: Option<Secret>,
-    /// Failed logins allowed per account within `login_window_seconds` (four times as many per
-    /// client address).
+    /// Failed logins allowed per account from one client address within
+    /// `login_window_seconds` (four times as many per address, and per account; see
+    /// `auth::routes::LoginLimits`).
     pub login_max_failures: u32,
     pub login_window_seconds: u32,
     /// The largest request body accepted, in bytes.

@@ -18,7 +18,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{web, HttpRequest};
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
@@ -99,6 +99,22 @@ impl RateLimits {
 /// The route patterns of logging in and of refreshing tokens (`crate::auth::routes`).
 const LOGIN_ROUTES: [&str; 2] = ["/api/v1/auth/login", "/api/v1/auth/refresh"];
 
+/// The client of a request as the rate limits see it (`RateLimits::client`), for the other
+/// per-client limits (failed logins); without configured limits, the connection's address.
+pub fn client_of(req: &HttpRequest) -> Option<IpAddr> {
+    let peer = req.peer_addr().map(|a| a.ip());
+    match req.app_data::<web::Data<RateLimits>>() {
+        Some(limits) => limits.client(peer, forwarded_for(req)),
+        None => peer,
+    }
+}
+
+fn forwarded_for(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+}
+
 /// Whether the request will be handled by the login or token refresh handler. The middleware
 /// runs before routing, so it asks the app's resource map which route the path matches, with
 /// the path as the router matches it (`match_info`: percent-encoded unreserved characters
@@ -142,11 +158,7 @@ pub async fn limit(
     let Some(budget) = budget else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let forwarded_for = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let Some(client) = limits.client(req.peer_addr().map(|a| a.ip()), forwarded_for) else {
+    let Some(client) = client_of(req.request()) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     if limits.requests.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {

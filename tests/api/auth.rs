@@ -558,3 +558,99 @@ async fn a_bad_token_is_401_whatever_else_is_wrong() {
         .unwrap();
     assert_problem(response, 401).await;
 }
+
+/// A login from `client`, as a trusted proxy on 127.0.0.1 forwards it.
+async fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .header("X-Forwarded-For", client)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn behind_a_proxy(max_failures: &str) -> TestApp {
+    TestApp::builder()
+        .env("ORGCMS_LOGIN_MAX_FAILURES", max_failures)
+        .env("ORGCMS_TRUSTED_PROXIES", "127.0.0.1")
+        .spawn()
+        .await
+}
+
+#[tokio::test]
+async fn failures_from_one_address_do_not_lock_the_owner_out() {
+    let app = behind_a_proxy("3").await;
+    app.create_user("owner@example.org", "admin");
+    let attacker = "203.0.113.66";
+    for _ in 0..3 {
+        let guess = login_from(&app, attacker, "owner@example.org", "guess").await;
+        assert_problem(guess, 401).await;
+    }
+    // The attacker's address is throttled for this account, even with the right password.
+    let limited = login_from(&app, attacker, "owner@example.org", TEST_PASSWORD).await;
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_problem(limited, 429).await;
+    // The owner, from another address, gets in.
+    let owner = login_from(&app, "198.51.100.10", "owner@example.org", TEST_PASSWORD).await;
+    assert_eq!(owner.status(), 200);
+    // And the owner's login frees nobody else: the attacker is still throttled.
+    let again = login_from(&app, attacker, "owner@example.org", "guess").await;
+    assert_problem(again, 429).await;
+    // Without a trusted proxy, X-Forwarded-For is no way to another address.
+    let direct = TestApp::builder()
+        .env("ORGCMS_LOGIN_MAX_FAILURES", "3")
+        .spawn()
+        .await;
+    direct.create_user("owner@example.org", "admin");
+    for i in 0..3 {
+        let client = format!("198.51.100.{i}");
+        let guess = login_from(&direct, &client, "owner@example.org", "guess").await;
+        assert_problem(guess, 401).await;
+    }
+    let forged = login_from(&direct, "198.51.100.99", "owner@example.org", TEST_PASSWORD).await;
+    assert_problem(forged, 429).await;
+}
+
+#[tokio::test]
+async fn one_address_trying_many_accounts_is_throttled() {
+    let app = behind_a_proxy("2").await;
+    let sprayer = "203.0.113.77";
+    // Four times the per-account limit across accounts, then 429 for any account.
+    for i in 0..8 {
+        let email = format!("user{i}@example.org");
+        let guess = login_from(&app, sprayer, &email, "guess").await;
+        assert_problem(guess, 401).await;
+    }
+    app.create_user("fresh@example.org", "editor");
+    let refused = login_from(&app, sprayer, "fresh@example.org", TEST_PASSWORD).await;
+    assert_problem(refused, 429).await;
+    // Another address is not concerned.
+    let other = login_from(&app, "198.51.100.20", "fresh@example.org", TEST_PASSWORD).await;
+    assert_eq!(other.status(), 200);
+}
+
+#[tokio::test]
+async fn many_addresses_against_one_account_get_one_guess_each_and_the_owner_still_gets_in() {
+    let app = behind_a_proxy("2").await;
+    app.create_user("owner@example.org", "admin");
+    // Four addresses use up their own limit: four times the limit on the account.
+    for a in 1..=4 {
+        for _ in 0..2 {
+            let client = format!("203.0.113.{a}");
+            let guess = login_from(&app, &client, "owner@example.org", "guess").await;
+            assert_problem(guess, 401).await;
+        }
+    }
+    // Now an address that has failed on the account before gets no more guesses...
+    let fifth = "203.0.113.5";
+    let first = login_from(&app, fifth, "owner@example.org", "guess").await;
+    assert_problem(first, 401).await;
+    let second = login_from(&app, fifth, "owner@example.org", "guess").await;
+    assert_problem(second, 429).await;
+    // ...while a clean address is still checked: the owner gets in, a wrong password is a 401.
+    let owner = login_from(&app, "198.51.100.30", "owner@example.org", TEST_PASSWORD).await;
+    assert_eq!(owner.status(), 200);
+    let typo = login_from(&app, "198.51.100.31", "owner@example.org", "typo").await;
+    assert_problem(typo, 401).await;
+}
