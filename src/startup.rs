@@ -134,8 +134,24 @@ impl Application {
             {
                 let hash = crate::auth::password::hash(password.expose())
                     .map_err(|e| std::io::Error::other(e.to_string()))?;
-                users::queries::upsert_admin(&mut conn, email, &hash)
-                    .map_err(|e| std::io::Error::other(format!("administrator: {e}")))?;
+                let db_error =
+                    |e: diesel::result::Error| std::io::Error::other(format!("administrator: {e}"));
+                // A new password ends the account's logins, as any password change does; the
+                // same password (every restart) does not.
+                let changed = crate::auth::queries::find_user_by_email(&mut conn, email)
+                    .map_err(db_error)?
+                    .filter(|u| {
+                        !crate::auth::password::verify(password.expose(), &u.password_hash)
+                    });
+                users::queries::upsert_admin(&mut conn, email, &hash).map_err(db_error)?;
+                if let Some(user) = changed {
+                    crate::auth::queries::revoke_user_tokens(
+                        &mut conn,
+                        user.id,
+                        chrono::Utc::now(),
+                    )
+                    .map_err(db_error)?;
+                }
                 tracing::info!(%email, "administrator account is set up");
             }
         }

@@ -62,7 +62,7 @@ fn issue_tokens(
     family_id: Uuid,
 ) -> Result<TokenResponse, ApiError> {
     let now = Utc::now();
-    let (access_token, expires_in) = keys.issue(user.id, &user.role, now)?;
+    let (access_token, expires_in) = keys.issue(user.id, &user.role, family_id, now)?;
     let refresh_token = new_refresh_token()?;
     queries::store_refresh_token(
         conn,
@@ -186,7 +186,11 @@ pub async fn login(
         queries::forget_attempts(conn, &ids)?;
         queries::clear_failures(conn, &pair_key)?;
         queries::record_login(conn, user.id, now)?;
-        issue_tokens(conn, &keys, &user, Uuid::new_v4())
+        conn.transaction(|conn| {
+            let session_id = Uuid::new_v4();
+            queries::create_session(conn, session_id, user.id)?;
+            issue_tokens(conn, &keys, &user, session_id)
+        })
     })
     .await?;
     Ok(private_json(&tokens))
@@ -195,7 +199,7 @@ pub async fn login(
 /// Refresh the tokens
 ///
 /// Exchanges a refresh token for new tokens. Each refresh token works once: using one again
-/// revokes every token of that login.
+/// revokes every token of that login, its access tokens included.
 #[utoipa::path(
     tag = "auth",
     operation_id = "create_auth_refresh",
@@ -246,8 +250,8 @@ pub async fn refresh(
 
 /// Log out
 ///
-/// Revokes the login the refresh token belongs to. Access tokens already issued stay valid
-/// until they expire (at most 15 minutes).
+/// Revokes the login the refresh token belongs to: its refresh tokens, and at once every access
+/// token it issued.
 #[utoipa::path(
     tag = "auth",
     operation_id = "create_auth_logout",

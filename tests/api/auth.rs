@@ -12,10 +12,19 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The claims of a token of `sub` in a login that does not exist (see `open_login`).
 fn claims(sub: &str) -> Value {
     let now = Utc::now().timestamp();
     json!({"sub": sub, "role": "editor", "iat": now, "nbf": now, "exp": now + 600,
-           "iss": "orgcms", "aud": "orgcms-api", "jti": "test"})
+           "iss": "orgcms", "aud": "orgcms-api", "jti": "test",
+           "sid": uuid::Uuid::new_v4().to_string()})
+}
+
+/// Opens a login of `user` straight in the database; returns its id, for a `sid` claim.
+fn open_login(app: &TestApp, user: &str) -> String {
+    let id = uuid::Uuid::new_v4();
+    orgcms::auth::queries::create_session(&mut app.conn(), id, user.parse().unwrap()).unwrap();
+    id.to_string()
 }
 
 fn sign(claims: &Value, alg: Algorithm, secret: &str) -> String {
@@ -59,7 +68,10 @@ async fn assert_rejected(app: &TestApp, authorization: Option<String>, label: &s
 async fn every_kind_of_bad_token_is_refused() {
     let app = TestApp::seeded().await;
     let user = app.create_user("writer@example.org", "editor").to_string();
-    let good = claims(&user);
+    let mut good = claims(&user);
+    good["sid"] = json!(open_login(&app, &user));
+    let other_user = app.create_user("other@example.org", "editor").to_string();
+    let others_login = open_login(&app, &other_user);
     let valid = sign(&good, Algorithm::HS256, TEST_JWT_SECRET);
     let mut flipped = valid.clone().into_bytes();
     let last = flipped.len() - 2;
@@ -233,6 +245,33 @@ async fn every_kind_of_bad_token_is_refused() {
             Some(format!(
                 "Bearer {}",
                 with(&|c| c["sub"] = json!(uuid::Uuid::new_v4().to_string()))
+            )),
+        ),
+        (
+            "no sid",
+            Some(format!(
+                "Bearer {}",
+                with(&|c| {
+                    c.as_object_mut().unwrap().remove("sid");
+                })
+            )),
+        ),
+        (
+            "sid not a uuid",
+            Some(format!("Bearer {}", with(&|c| c["sid"] = json!("login")))),
+        ),
+        (
+            "unknown sid",
+            Some(format!(
+                "Bearer {}",
+                with(&|c| c["sid"] = json!(uuid::Uuid::new_v4().to_string()))
+            )),
+        ),
+        (
+            "another account's login",
+            Some(format!(
+                "Bearer {}",
+                with(&|c| c["sid"] = json!(others_login))
             )),
         ),
         (
@@ -653,4 +692,115 @@ async fn many_addresses_against_one_account_get_one_guess_each_and_the_owner_sti
     assert_eq!(owner.status(), 200);
     let typo = login_from(&app, "198.51.100.31", "owner@example.org", "typo").await;
     assert_problem(typo, 401).await;
+}
+
+/// Logs in; returns the access and refresh tokens.
+async fn tokens_of(app: &TestApp, email: &str) -> (String, String) {
+    let response = app.login(email, TEST_PASSWORD).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    (
+        body["access_token"].as_str().unwrap().to_owned(),
+        body["refresh_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn refresh_with(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/refresh"))
+        .json(&json!({"refresh_token": token}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The access token works for a read of the account and for a write.
+async fn assert_access(app: &TestApp, access: &str) {
+    let me = app
+        .send(Method::GET, "/api/v1/auth/me", access, None, &[])
+        .await;
+    assert_eq!(me.status(), 200);
+}
+
+/// The access token is refused at once, for reads and writes alike.
+async fn assert_no_access(app: &TestApp, access: &str, label: &str) {
+    let me = app
+        .send(Method::GET, "/api/v1/auth/me", access, None, &[])
+        .await;
+    assert_eq!(me.status(), 401, "{label}");
+    assert_eq!(
+        me.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\"",
+        "{label}"
+    );
+    assert_problem(me, 401).await;
+    assert_rejected(app, Some(format!("Bearer {access}")), label).await;
+}
+
+#[tokio::test]
+async fn logout_ends_the_access_token_of_that_login_at_once() {
+    let app = TestApp::new().await;
+    app.create_user("ed@example.org", "editor");
+    let (access, refresh) = tokens_of(&app, "ed@example.org").await;
+    let (other_access, _) = tokens_of(&app, "ed@example.org").await;
+    assert_access(&app, &access).await;
+    let logout = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .json(&json!({"refresh_token": refresh}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    assert_no_access(&app, &access, "after logout").await;
+    // Another login of the same account goes on.
+    assert_access(&app, &other_access).await;
+}
+
+#[tokio::test]
+async fn refresh_token_reuse_ends_the_access_tokens_of_that_login_at_once() {
+    let app = TestApp::new().await;
+    app.create_user("ed@example.org", "editor");
+    let (first_access, first_refresh) = tokens_of(&app, "ed@example.org").await;
+    let (other_access, _) = tokens_of(&app, "ed@example.org").await;
+    let rotated: Value = refresh_with(&app, &first_refresh)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second_access = rotated["access_token"].as_str().unwrap().to_owned();
+    assert_access(&app, &first_access).await;
+    assert_access(&app, &second_access).await;
+    // The used refresh token comes back: stolen. The whole login ends.
+    assert_problem(refresh_with(&app, &first_refresh).await, 401).await;
+    assert_no_access(&app, &first_access, "first access token after reuse").await;
+    assert_no_access(&app, &second_access, "rotated access token after reuse").await;
+    assert_access(&app, &other_access).await;
+}
+
+#[tokio::test]
+async fn a_password_change_ends_every_login_of_the_account_at_once() {
+    let app = TestApp::new().await;
+    let id = app.create_user("ed@example.org", "editor");
+    let (first, _) = tokens_of(&app, "ed@example.org").await;
+    let (second, _) = tokens_of(&app, "ed@example.org").await;
+    let admin = app.token_for("admin").await;
+    let changed = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            &admin,
+            Some(json!({"password": "a brand new long passphrase"})),
+            &[],
+        )
+        .await;
+    assert_eq!(changed.status(), 200);
+    assert_no_access(&app, &first, "first login after password change").await;
+    assert_no_access(&app, &second, "second login after password change").await;
+    // The administrator's own login is another account's: it goes on.
+    assert_access(&app, &admin).await;
+    let fresh = app
+        .login("ed@example.org", "a brand new long passphrase")
+        .await;
+    assert_eq!(fresh.status(), 200);
 }
