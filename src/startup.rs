@@ -237,6 +237,9 @@ fn run(
         window_seconds: i64::from(settings.login_window_seconds),
     });
     let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes as usize));
+    let idempotency_ttl = web::Data::new(crate::writes::IdempotencyTtl(chrono::Duration::hours(
+        i64::from(settings.idempotency_ttl_hours),
+    )));
     let public_urls = web::Data::new(settings.public_urls.clone());
     let spec = openapi();
     let spec_json = web::Data::new(OpenApiJson(web::Bytes::from(
@@ -266,6 +269,7 @@ fn run(
             .app_data(keys.clone())
             .app_data(login_limits.clone())
             .app_data(body_limit.clone())
+            .app_data(idempotency_ttl.clone())
             .app_data(body_timeout.clone())
             .app_data(readiness.clone())
             .app_data(public_urls.clone())
