@@ -45,10 +45,13 @@ pub struct Settings {
     /// The first administrator, created or updated at start-up when both are set.
     pub admin_email: Option<String>,
     pub admin_password: Option<Secret>,
-    /// Failed logins allowed per account within `login_window_seconds` (four times as many per
-    /// client address).
+    /// Failed logins allowed per account from one client address within
+    /// `login_window_seconds` (four times as many per address, and per account; see
+    /// `auth::routes::LoginLimits`).
     pub login_max_failures: u32,
     pub login_window_seconds: u32,
+    /// How long an `Idempotency-Key` is honoured, in hours; older keys count as absent.
+    pub idempotency_ttl_hours: u32,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: u32,
     /// HTTP worker threads; None means one per core.
@@ -346,6 +349,7 @@ impl Settings {
             admin_password: get("ORGCMS_ADMIN_PASSWORD").map(Secret::new),
             login_max_failures: number("ORGCMS_LOGIN_MAX_FAILURES", 5, 1..=1000)?,
             login_window_seconds: number("ORGCMS_LOGIN_WINDOW_SECS", 900, 1..=86_400)?,
+            idempotency_ttl_hours: number("ORGCMS_IDEMPOTENCY_TTL_HOURS", 24, 1..=8760)?,
             max_body_bytes: number("ORGCMS_MAX_BODY_BYTES", 1 << 20, 1024..=64 << 20)?,
             workers: match get("ORGCMS_WORKERS") {
                 None => None,
@@ -406,6 +410,16 @@ mod tests {
         assert_eq!(s.trusted_proxies.len(), 2);
         assert!(settings(&[DB, ("ORGCMS_TRUSTED_PROXIES", "10.0.0.0/8")]).is_err());
         assert!(settings(&[DB, ("ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE", "-1")]).is_err());
+    }
+
+    #[test]
+    fn idempotency_keys_expire_after_a_day_unless_told() {
+        assert_eq!(settings(&[DB]).unwrap().idempotency_ttl_hours, 24);
+        let s = settings(&[DB, ("ORGCMS_IDEMPOTENCY_TTL_HOURS", "2")]).unwrap();
+        assert_eq!(s.idempotency_ttl_hours, 2);
+        for bad in ["0", "-1", "8761", "a day"] {
+            assert!(settings(&[DB, ("ORGCMS_IDEMPOTENCY_TTL_HOURS", bad)]).is_err());
+        }
     }
 
     #[test]

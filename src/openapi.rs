@@ -684,7 +684,7 @@ fn document_operation(
     if is_content_write && matches!(method, HttpMethod::Post) {
         parameters.push(header_parameter(
             "Idempotency-Key",
-            "Makes the request safe to retry: a repeat with the same key and body replays the first answer and creates nothing",
+            "Makes the request safe to retry: a repeat with the same key and body replays the first answer and creates nothing. A key is kept 24 hours (the server's `ORGCMS_IDEMPOTENCY_TTL_HOURS`); after that it counts as new",
             "7f1c2e4a-create-news-1",
             // Empty counts as absent.
             Some("^( *|[\\x21-\\x7E]{1,200})$"),

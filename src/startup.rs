@@ -134,8 +134,24 @@ impl Application {
             {
                 let hash = crate::auth::password::hash(password.expose())
                     .map_err(|e| std::io::Error::other(e.to_string()))?;
-                users::queries::upsert_admin(&mut conn, email, &hash)
-                    .map_err(|e| std::io::Error::other(format!("administrator: {e}")))?;
+                let db_error =
+                    |e: diesel::result::Error| std::io::Error::other(format!("administrator: {e}"));
+                // A new password ends the account's logins, as any password change does; the
+                // same password (every restart) does not.
+                let changed = crate::auth::queries::find_user_by_email(&mut conn, email)
+                    .map_err(db_error)?
+                    .filter(|u| {
+                        !crate::auth::password::verify(password.expose(), &u.password_hash)
+                    });
+                users::queries::upsert_admin(&mut conn, email, &hash).map_err(db_error)?;
+                if let Some(user) = changed {
+                    crate::auth::queries::revoke_user_tokens(
+                        &mut conn,
+                        user.id,
+                        chrono::Utc::now(),
+                    )
+                    .map_err(db_error)?;
+                }
                 tracing::info!(%email, "administrator account is set up");
             }
         }
@@ -221,6 +237,9 @@ fn run(
         window_seconds: i64::from(settings.login_window_seconds),
     });
     let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes as usize));
+    let idempotency_ttl = web::Data::new(crate::writes::IdempotencyTtl(chrono::Duration::hours(
+        i64::from(settings.idempotency_ttl_hours),
+    )));
     let public_urls = web::Data::new(settings.public_urls.clone());
     let spec = openapi();
     let spec_json = web::Data::new(OpenApiJson(web::Bytes::from(
@@ -250,6 +269,7 @@ fn run(
             .app_data(keys.clone())
             .app_data(login_limits.clone())
             .app_data(body_limit.clone())
+            .app_data(idempotency_ttl.clone())
             .app_data(body_timeout.clone())
             .app_data(readiness.clone())
             .app_data(public_urls.clone())

@@ -142,11 +142,24 @@ impl IfMatch {
     }
 }
 
-/// The write-related headers of a request.
+/// How long an `Idempotency-Key` is honoured (`ORGCMS_IDEMPOTENCY_TTL_HOURS`, default 24
+/// hours): an older key counts as absent, and the next POST with a key deletes every expired
+/// one (there is an index on `created_at`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IdempotencyTtl(pub chrono::Duration);
+
+impl Default for IdempotencyTtl {
+    fn default() -> Self {
+        Self(chrono::Duration::hours(24))
+    }
+}
+
+/// The write-related headers of a request, and how long its `Idempotency-Key` holds.
 #[derive(Clone, Debug, Default)]
 pub struct WriteHeaders {
     pub if_match: Option<IfMatch>,
     pub idempotency_key: Option<String>,
+    pub idempotency_ttl: IdempotencyTtl,
 }
 
 impl WriteHeaders {
@@ -175,9 +188,14 @@ impl WriteHeaders {
                 ));
             }
         }
+        let idempotency_ttl = req
+            .app_data::<actix_web::web::Data<IdempotencyTtl>>()
+            .map(|ttl| *ttl.get_ref())
+            .unwrap_or_default();
         Ok(Self {
             if_match,
             idempotency_key,
+            idempotency_ttl,
         })
     }
 }
@@ -373,13 +391,18 @@ struct StoredAnswer {
 }
 
 /// Reserves `key` for this request, or returns the answer stored for it. Waits while another
-/// transaction holds the same key, so concurrent retries create nothing twice.
+/// transaction holds the same key, so concurrent retries create nothing twice. Keys older than
+/// `ttl` (this one or any other) are deleted first, so an expired key is a new one.
 fn claim_idempotency_key(
     conn: &mut PgConnection,
     editor: &Editor,
     key: &str,
     request_hash: &str,
+    ttl: IdempotencyTtl,
 ) -> Result<Option<Written>, ApiError> {
+    let expired_before = chrono::Utc::now() - ttl.0;
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(expired_before)))
+        .execute(conn)?;
     let claimed = diesel::insert_into(idempotency_keys::table)
         .values((
             idempotency_keys::user_id.eq(editor.id),
@@ -493,7 +516,13 @@ pub fn create<D: Document>(
                     .iter()
                     .map(|b| format!("{b:02x}"))
                     .collect();
-                if let Some(replay) = claim_idempotency_key(conn, &ctx.editor, key, &hash)? {
+                if let Some(replay) = claim_idempotency_key(
+                    conn,
+                    &ctx.editor,
+                    key,
+                    &hash,
+                    ctx.headers.idempotency_ttl,
+                )? {
                     return Ok(replay);
                 }
                 Some(key)

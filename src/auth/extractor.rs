@@ -10,7 +10,8 @@ use super::queries;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 
-/// A valid token of an existing, active account (either role).
+/// A valid token of an existing, active account (either role), whose login (`sid`) is not
+/// revoked: logging out, a reused refresh token and a password change end it at once.
 #[derive(Debug, Clone)]
 pub struct Editor {
     pub id: Uuid,
@@ -57,7 +58,13 @@ async fn authenticate(req: &HttpRequest, header: &str) -> Result<Editor, ApiErro
     let pool = req
         .app_data::<web::Data<DbPool>>()
         .ok_or_else(|| ApiError::Internal("the database pool is not configured".into()))?;
-    let user = db::run(pool, move |conn| Ok(queries::find_user(conn, user_id)?)).await?;
+    let session_id =
+        Uuid::parse_str(&claims.sid).map_err(|_| unauthorized("the token's login is invalid"))?;
+    // One query: the account, if its login is still open.
+    let user = db::run(pool, move |conn| {
+        Ok(queries::find_user_in_session(conn, user_id, session_id)?)
+    })
+    .await?;
     match user {
         Some(user) if user.active => Ok(Editor {
             id: user.id,
@@ -65,7 +72,7 @@ async fn authenticate(req: &HttpRequest, header: &str) -> Result<Editor, ApiErro
             role: user.role,
         }),
         _ => Err(unauthorized(
-            "the token's account does not exist or is deactivated",
+            "the token's login has ended, or its account does not exist or is deactivated",
         )),
     }
 }
@@ -193,7 +200,7 @@ mod proptests {
             junk in hostile_text(30),
         ) {
             let keys = JwtKeys::new(&Secret::new("0123456789abcdef0123456789abcdef")).unwrap();
-            let (token, _) = keys.issue(Uuid::new_v4(), "editor", chrono::Utc::now()).unwrap();
+            let (token, _) = keys.issue(Uuid::new_v4(), "editor", Uuid::new_v4(), chrono::Utc::now()).unwrap();
             let mut bytes = token.clone().into_bytes();
             let i = at.index(bytes.len());
             prop_assume!(bytes[i] != replacement);

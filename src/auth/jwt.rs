@@ -1,4 +1,6 @@
-//! Access tokens: HS256 only, with `exp`, `nbf`, `iss`, `aud` and `sub` checked and required.
+//! Access tokens: HS256 only, with `exp`, `nbf`, `iss`, `aud` and `sub` checked and required,
+//! and `sid`, the login (refresh-token family) the token belongs to, required too: the
+//! extractor refuses a token whose login is revoked.
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -25,6 +27,8 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub jti: String,
+    /// The login (`auth_sessions.id`, the refresh-token family) that issued the token.
+    pub sid: String,
 }
 
 pub struct JwtKeys {
@@ -49,11 +53,12 @@ impl JwtKeys {
         })
     }
 
-    /// A signed access token for `user_id`, and when it expires.
+    /// A signed access token for `user_id` in its login `session_id`, and when it expires.
     pub fn issue(
         &self,
         user_id: Uuid,
         role: &str,
+        session_id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<(String, i64), ApiError> {
         let iat = now.timestamp();
@@ -66,6 +71,7 @@ impl JwtKeys {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             jti: Uuid::new_v4().to_string(),
+            sid: session_id.to_string(),
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| ApiError::Internal(format!("sign token: {e}")))?;
@@ -94,23 +100,28 @@ mod tests {
     #[test]
     fn issued_tokens_verify() {
         let k = keys();
-        let id = Uuid::new_v4();
-        let (token, ttl) = k.issue(id, "editor", Utc::now()).unwrap();
+        let (id, session) = (Uuid::new_v4(), Uuid::new_v4());
+        let (token, ttl) = k.issue(id, "editor", session, Utc::now()).unwrap();
         assert_eq!(ttl, ACCESS_TOKEN_SECONDS);
         let claims = k.verify(&token).unwrap();
         assert_eq!(claims.sub, id.to_string());
         assert_eq!(claims.iss, ISSUER);
         assert_eq!(claims.aud, AUDIENCE);
+        assert_eq!(claims.sid, session.to_string());
     }
 
     #[test]
     fn expired_and_foreign_tokens_fail() {
         let k = keys();
         let old = Utc::now() - chrono::Duration::hours(1);
-        let (token, _) = k.issue(Uuid::new_v4(), "editor", old).unwrap();
+        let (token, _) = k
+            .issue(Uuid::new_v4(), "editor", Uuid::new_v4(), old)
+            .unwrap();
         assert!(k.verify(&token).is_err());
         let other = JwtKeys::new(&Secret::new("another-secret-another-secret-xx")).unwrap();
-        let (token, _) = other.issue(Uuid::new_v4(), "editor", Utc::now()).unwrap();
+        let (token, _) = other
+            .issue(Uuid::new_v4(), "editor", Uuid::new_v4(), Utc::now())
+            .unwrap();
         assert!(k.verify(&token).is_err());
         assert!(k.verify("not.a.token").is_err());
         assert!(k.verify("").is_err());

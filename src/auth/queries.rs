@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::schema::{login_failures, refresh_tokens, users};
+use crate::db::schema::{auth_sessions, login_failures, refresh_tokens, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
@@ -27,6 +27,33 @@ pub fn find_user(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<UserRo
         .select(UserRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// The account `id` if `session_id` is an open login of it (the check of every access token).
+pub fn find_user_in_session(
+    conn: &mut PgConnection,
+    id: Uuid,
+    session_id: Uuid,
+) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .filter(diesel::dsl::exists(
+            auth_sessions::table
+                .filter(auth_sessions::id.eq(session_id))
+                .filter(auth_sessions::user_id.eq(users::id))
+                .filter(auth_sessions::revoked_at.is_null()),
+        ))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Opens a login: the refresh-token family `id` of `user_id`.
+pub fn create_session(conn: &mut PgConnection, id: Uuid, user_id: Uuid) -> QueryResult<()> {
+    diesel::insert_into(auth_sessions::table)
+        .values((auth_sessions::id.eq(id), auth_sessions::user_id.eq(user_id)))
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn find_user_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<UserRow>> {
@@ -129,11 +156,19 @@ pub fn use_refresh_token(
     })
 }
 
+/// Ends a login: its refresh tokens and (through `auth_sessions`) its access tokens.
 pub fn revoke_family(
     conn: &mut PgConnection,
     family_id: Uuid,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
+    diesel::update(
+        auth_sessions::table
+            .filter(auth_sessions::id.eq(family_id))
+            .filter(auth_sessions::revoked_at.is_null()),
+    )
+    .set(auth_sessions::revoked_at.eq(now))
+    .execute(conn)?;
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
@@ -160,11 +195,19 @@ pub fn revoke_family_of(
     }
 }
 
+/// Ends every login of the account (deactivation, password change).
 pub fn revoke_user_tokens(
     conn: &mut PgConnection,
     user_id: Uuid,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
+    diesel::update(
+        auth_sessions::table
+            .filter(auth_sessions::user_id.eq(user_id))
+            .filter(auth_sessions::revoked_at.is_null()),
+    )
+    .set(auth_sessions::revoked_at.eq(now))
+    .execute(conn)?;
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id))

@@ -16,12 +16,29 @@ use crate::error::ApiError;
 /// Refresh tokens live 30 days (each use replaces the token).
 pub const REFRESH_TOKEN_SECONDS: i64 = 30 * 24 * 3600;
 
-/// How many failed logins are allowed per account in a window (four times as many per client
-/// address), and the window's length.
+/// Failed logins within a window, counted per (account, client address) pair, per client
+/// address and per account:
+///
+/// - `max_failures` for one account from one address, then that address gets 429 for that
+///   account (the right password included) until failures age out of the window;
+/// - four times as many from one address across accounts, then 429 for any account;
+/// - four times as many for one account from all addresses together, then only addresses that
+///   have already failed on the account get 429: each further address gets one guess, and an
+///   address without failures on the account (the owner's, usually) is always checked. So
+///   nobody can lock an account's owner out, and a spread-out attack is slowed to one guess per
+///   address and window.
 #[derive(Clone, Copy, Debug)]
 pub struct LoginLimits {
     pub max_failures: i64,
     pub window_seconds: i64,
+}
+
+impl LoginLimits {
+    /// How many failures from one address (across accounts), or on one account (across
+    /// addresses), before the wider limits apply.
+    pub fn wide_limit(&self) -> i64 {
+        self.max_failures * 4
+    }
 }
 
 fn new_refresh_token() -> Result<String, ApiError> {
@@ -45,7 +62,7 @@ fn issue_tokens(
     family_id: Uuid,
 ) -> Result<TokenResponse, ApiError> {
     let now = Utc::now();
-    let (access_token, expires_in) = keys.issue(user.id, &user.role, now)?;
+    let (access_token, expires_in) = keys.issue(user.id, &user.role, family_id, now)?;
     let refresh_token = new_refresh_token()?;
     queries::store_refresh_token(
         conn,
@@ -84,8 +101,9 @@ fn private_json<T: serde::Serialize>(body: &T) -> HttpResponse {
 /// Log in
 ///
 /// Exchanges an email and password for a short-lived access token and a refresh token. A wrong
-/// email and a wrong password get the same answer. Repeated failures for an account, or from a
-/// client address, get 429 with `Retry-After`.
+/// email and a wrong password get the same answer. Repeated failures for an account from one
+/// client address, or from one address across accounts, get 429 with `Retry-After`; failures
+/// from other addresses never refuse an address that has not failed on the account.
 #[utoipa::path(
     tag = "auth",
     operation_id = "create_auth_login",
@@ -110,33 +128,42 @@ pub async fn login(
     if input.password.len() > 4 * password::MAX_PASSWORD_CHARS {
         return Err(ApiError::InvalidCredentials);
     }
-    // The peer address of the connection; X-Forwarded-For is never trusted here.
-    let client = req
-        .peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+    // The client as the rate limits see it: `X-Forwarded-For` counts only from trusted proxies.
+    let client =
+        crate::rate_limit::client_of(&req).map_or_else(|| "unknown".to_owned(), |a| a.to_string());
     let limits = **limits;
     let tokens = db::run(&pool, move |conn| {
         let email = input.email.trim().to_lowercase();
         let now = Utc::now();
         let since = now - Duration::seconds(limits.window_seconds);
         // Keys are hashed: fixed length whatever is sent, and no address stored in clear.
-        let email_key = token_hash(&format!("email:{email}"));
+        let pair_key = token_hash(&format!("email-ip:{email}\n{client}"));
         let client_key = token_hash(&format!("ip:{client}"));
+        let email_key = token_hash(&format!("email:{email}"));
         // Every attempt is recorded before it is checked and counted with the others, so that
         // parallel attempts cannot all slip under the limit; a successful one is forgotten.
-        let attempt = [email_key.clone(), client_key.clone()];
+        let attempt = [pair_key.clone(), client_key.clone(), email_key.clone()];
         let ids = queries::record_failures(conn, &attempt, now, since)?;
-        for (key, max) in [
-            (&email_key, limits.max_failures),
-            (&client_key, limits.max_failures * 4),
-        ] {
-            let (count, oldest) = queries::recent_failures(conn, key, since)?;
-            if count > max {
-                queries::forget_attempts(conn, &ids)?;
-                let free_at = oldest.unwrap_or(now) + Duration::seconds(limits.window_seconds);
-                let retry_after = (free_at - now).num_seconds().max(1) as u64;
-                return Err(ApiError::TooManyRequests { retry_after });
-            }
+        // The counts include this attempt.
+        let pair = queries::recent_failures(conn, &pair_key, since)?;
+        let address = queries::recent_failures(conn, &client_key, since)?;
+        let account = queries::recent_failures(conn, &email_key, since)?;
+        let over = |(count, _): (i64, _), max: i64| count > max;
+        let refused_until = if over(pair, limits.max_failures) {
+            Some(pair.1)
+        } else if over(address, limits.wide_limit()) {
+            Some(address.1)
+        } else if over(account, limits.wide_limit()) && pair.0 > 1 {
+            // Only an address that failed on this account before: a clean one is checked.
+            Some(account.1)
+        } else {
+            None
+        };
+        if let Some(oldest) = refused_until {
+            queries::forget_attempts(conn, &ids)?;
+            let free_at = oldest.unwrap_or(now) + Duration::seconds(limits.window_seconds);
+            let retry_after = (free_at - now).num_seconds().max(1) as u64;
+            return Err(ApiError::TooManyRequests { retry_after });
         }
         // Longer than any stored address: no account, but the same work.
         let user = if email.len() <= 254 && !email.contains('\0') {
@@ -154,10 +181,16 @@ pub async fn login(
         let Some(user) = user.filter(|_| valid) else {
             return Err(ApiError::InvalidCredentials);
         };
+        // This address is clean again for this account; the account's and the address's
+        // counts stay (a success elsewhere must not give an attacker new guesses).
         queries::forget_attempts(conn, &ids)?;
-        queries::clear_failures(conn, &email_key)?;
+        queries::clear_failures(conn, &pair_key)?;
         queries::record_login(conn, user.id, now)?;
-        issue_tokens(conn, &keys, &user, Uuid::new_v4())
+        conn.transaction(|conn| {
+            let session_id = Uuid::new_v4();
+            queries::create_session(conn, session_id, user.id)?;
+            issue_tokens(conn, &keys, &user, session_id)
+        })
     })
     .await?;
     Ok(private_json(&tokens))
@@ -166,7 +199,7 @@ pub async fn login(
 /// Refresh the tokens
 ///
 /// Exchanges a refresh token for new tokens. Each refresh token works once: using one again
-/// revokes every token of that login.
+/// revokes every token of that login, its access tokens included.
 #[utoipa::path(
     tag = "auth",
     operation_id = "create_auth_refresh",
@@ -217,8 +250,8 @@ pub async fn refresh(
 
 /// Log out
 ///
-/// Revokes the login the refresh token belongs to. Access tokens already issued stay valid
-/// until they expire (at most 15 minutes).
+/// Revokes the login the refresh token belongs to: its refresh tokens, and at once every access
+/// token it issued.
 #[utoipa::path(
     tag = "auth",
     operation_id = "create_auth_logout",

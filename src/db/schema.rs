@@ -20,6 +20,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    auth_sessions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     content_changes (seq) {
         seq -> Int8,
         resource -> Text,
@@ -198,6 +207,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(mission_assistance_types -> missions (mission_id));
 diesel::joinable!(mission_focus_areas -> missions (mission_id));
 diesel::joinable!(mission_key_figures -> missions (mission_id));
@@ -207,6 +217,7 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
+    auth_sessions,
     content_changes,
     idempotency_keys,
     login_failures,

@@ -12,10 +12,19 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The claims of a token of `sub` in a login that does not exist (see `open_login`).
 fn claims(sub: &str) -> Value {
     let now = Utc::now().timestamp();
     json!({"sub": sub, "role": "editor", "iat": now, "nbf": now, "exp": now + 600,
-           "iss": "orgcms", "aud": "orgcms-api", "jti": "test"})
+           "iss": "orgcms", "aud": "orgcms-api", "jti": "test",
+           "sid": uuid::Uuid::new_v4().to_string()})
+}
+
+/// Opens a login of `user` straight in the database; returns its id, for a `sid` claim.
+fn open_login(app: &TestApp, user: &str) -> String {
+    let id = uuid::Uuid::new_v4();
+    orgcms::auth::queries::create_session(&mut app.conn(), id, user.parse().unwrap()).unwrap();
+    id.to_string()
 }
 
 fn sign(claims: &Value, alg: Algorithm, secret: &str) -> String {
@@ -59,7 +68,10 @@ async fn assert_rejected(app: &TestApp, authorization: Option<String>, label: &s
 async fn every_kind_of_bad_token_is_refused() {
     let app = TestApp::seeded().await;
     let user = app.create_user("writer@example.org", "editor").to_string();
-    let good = claims(&user);
+    let mut good = claims(&user);
+    good["sid"] = json!(open_login(&app, &user));
+    let other_user = app.create_user("other@example.org", "editor").to_string();
+    let others_login = open_login(&app, &other_user);
     let valid = sign(&good, Algorithm::HS256, TEST_JWT_SECRET);
     let mut flipped = valid.clone().into_bytes();
     let last = flipped.len() - 2;
@@ -233,6 +245,33 @@ async fn every_kind_of_bad_token_is_refused() {
             Some(format!(
                 "Bearer {}",
                 with(&|c| c["sub"] = json!(uuid::Uuid::new_v4().to_string()))
+            )),
+        ),
+        (
+            "no sid",
+            Some(format!(
+                "Bearer {}",
+                with(&|c| {
+                    c.as_object_mut().unwrap().remove("sid");
+                })
+            )),
+        ),
+        (
+            "sid not a uuid",
+            Some(format!("Bearer {}", with(&|c| c["sid"] = json!("login")))),
+        ),
+        (
+            "unknown sid",
+            Some(format!(
+                "Bearer {}",
+                with(&|c| c["sid"] = json!(uuid::Uuid::new_v4().to_string()))
+            )),
+        ),
+        (
+            "another account's login",
+            Some(format!(
+                "Bearer {}",
+                with(&|c| c["sid"] = json!(others_login))
             )),
         ),
         (
@@ -561,4 +600,211 @@ async fn a_bad_token_is_401_whatever_else_is_wrong() {
         .await
         .unwrap();
     assert_problem(response, 401).await;
+}
+
+/// A login from `client`, as a trusted proxy on 127.0.0.1 forwards it.
+async fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .header("X-Forwarded-For", client)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn behind_a_proxy(max_failures: &str) -> TestApp {
+    TestApp::builder()
+        .env("ORGCMS_LOGIN_MAX_FAILURES", max_failures)
+        .env("ORGCMS_TRUSTED_PROXIES", "127.0.0.1")
+        .spawn()
+        .await
+}
+
+#[tokio::test]
+async fn failures_from_one_address_do_not_lock_the_owner_out() {
+    let app = behind_a_proxy("3").await;
+    app.create_user("owner@example.org", "admin");
+    let attacker = "203.0.113.66";
+    for _ in 0..3 {
+        let guess = login_from(&app, attacker, "owner@example.org", "guess").await;
+        assert_problem(guess, 401).await;
+    }
+    // The attacker's address is throttled for this account, even with the right password.
+    let limited = login_from(&app, attacker, "owner@example.org", TEST_PASSWORD).await;
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_problem(limited, 429).await;
+    // The owner, from another address, gets in.
+    let owner = login_from(&app, "198.51.100.10", "owner@example.org", TEST_PASSWORD).await;
+    assert_eq!(owner.status(), 200);
+    // And the owner's login frees nobody else: the attacker is still throttled.
+    let again = login_from(&app, attacker, "owner@example.org", "guess").await;
+    assert_problem(again, 429).await;
+    // Without a trusted proxy, X-Forwarded-For is no way to another address.
+    let direct = TestApp::builder()
+        .env("ORGCMS_LOGIN_MAX_FAILURES", "3")
+        .spawn()
+        .await;
+    direct.create_user("owner@example.org", "admin");
+    for i in 0..3 {
+        let client = format!("198.51.100.{i}");
+        let guess = login_from(&direct, &client, "owner@example.org", "guess").await;
+        assert_problem(guess, 401).await;
+    }
+    let forged = login_from(&direct, "198.51.100.99", "owner@example.org", TEST_PASSWORD).await;
+    assert_problem(forged, 429).await;
+}
+
+#[tokio::test]
+async fn one_address_trying_many_accounts_is_throttled() {
+    let app = behind_a_proxy("2").await;
+    let sprayer = "203.0.113.77";
+    // Four times the per-account limit across accounts, then 429 for any account.
+    for i in 0..8 {
+        let email = format!("user{i}@example.org");
+        let guess = login_from(&app, sprayer, &email, "guess").await;
+        assert_problem(guess, 401).await;
+    }
+    app.create_user("fresh@example.org", "editor");
+    let refused = login_from(&app, sprayer, "fresh@example.org", TEST_PASSWORD).await;
+    assert_problem(refused, 429).await;
+    // Another address is not concerned.
+    let other = login_from(&app, "198.51.100.20", "fresh@example.org", TEST_PASSWORD).await;
+    assert_eq!(other.status(), 200);
+}
+
+#[tokio::test]
+async fn many_addresses_against_one_account_get_one_guess_each_and_the_owner_still_gets_in() {
+    let app = behind_a_proxy("2").await;
+    app.create_user("owner@example.org", "admin");
+    // Four addresses use up their own limit: four times the limit on the account.
+    for a in 1..=4 {
+        for _ in 0..2 {
+            let client = format!("203.0.113.{a}");
+            let guess = login_from(&app, &client, "owner@example.org", "guess").await;
+            assert_problem(guess, 401).await;
+        }
+    }
+    // Now an address that has failed on the account before gets no more guesses...
+    let fifth = "203.0.113.5";
+    let first = login_from(&app, fifth, "owner@example.org", "guess").await;
+    assert_problem(first, 401).await;
+    let second = login_from(&app, fifth, "owner@example.org", "guess").await;
+    assert_problem(second, 429).await;
+    // ...while a clean address is still checked: the owner gets in, a wrong password is a 401.
+    let owner = login_from(&app, "198.51.100.30", "owner@example.org", TEST_PASSWORD).await;
+    assert_eq!(owner.status(), 200);
+    let typo = login_from(&app, "198.51.100.31", "owner@example.org", "typo").await;
+    assert_problem(typo, 401).await;
+}
+
+/// Logs in; returns the access and refresh tokens.
+async fn tokens_of(app: &TestApp, email: &str) -> (String, String) {
+    let response = app.login(email, TEST_PASSWORD).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    (
+        body["access_token"].as_str().unwrap().to_owned(),
+        body["refresh_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn refresh_with(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/refresh"))
+        .json(&json!({"refresh_token": token}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The access token works for a read of the account and for a write.
+async fn assert_access(app: &TestApp, access: &str) {
+    let me = app
+        .send(Method::GET, "/api/v1/auth/me", access, None, &[])
+        .await;
+    assert_eq!(me.status(), 200);
+}
+
+/// The access token is refused at once, for reads and writes alike.
+async fn assert_no_access(app: &TestApp, access: &str, label: &str) {
+    let me = app
+        .send(Method::GET, "/api/v1/auth/me", access, None, &[])
+        .await;
+    assert_eq!(me.status(), 401, "{label}");
+    assert_eq!(
+        me.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\"",
+        "{label}"
+    );
+    assert_problem(me, 401).await;
+    assert_rejected(app, Some(format!("Bearer {access}")), label).await;
+}
+
+#[tokio::test]
+async fn logout_ends_the_access_token_of_that_login_at_once() {
+    let app = TestApp::new().await;
+    app.create_user("ed@example.org", "editor");
+    let (access, refresh) = tokens_of(&app, "ed@example.org").await;
+    let (other_access, _) = tokens_of(&app, "ed@example.org").await;
+    assert_access(&app, &access).await;
+    let logout = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .json(&json!({"refresh_token": refresh}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    assert_no_access(&app, &access, "after logout").await;
+    // Another login of the same account goes on.
+    assert_access(&app, &other_access).await;
+}
+
+#[tokio::test]
+async fn refresh_token_reuse_ends_the_access_tokens_of_that_login_at_once() {
+    let app = TestApp::new().await;
+    app.create_user("ed@example.org", "editor");
+    let (first_access, first_refresh) = tokens_of(&app, "ed@example.org").await;
+    let (other_access, _) = tokens_of(&app, "ed@example.org").await;
+    let rotated: Value = refresh_with(&app, &first_refresh)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second_access = rotated["access_token"].as_str().unwrap().to_owned();
+    assert_access(&app, &first_access).await;
+    assert_access(&app, &second_access).await;
+    // The used refresh token comes back: stolen. The whole login ends.
+    assert_problem(refresh_with(&app, &first_refresh).await, 401).await;
+    assert_no_access(&app, &first_access, "first access token after reuse").await;
+    assert_no_access(&app, &second_access, "rotated access token after reuse").await;
+    assert_access(&app, &other_access).await;
+}
+
+#[tokio::test]
+async fn a_password_change_ends_every_login_of_the_account_at_once() {
+    let app = TestApp::new().await;
+    let id = app.create_user("ed@example.org", "editor");
+    let (first, _) = tokens_of(&app, "ed@example.org").await;
+    let (second, _) = tokens_of(&app, "ed@example.org").await;
+    let admin = app.token_for("admin").await;
+    let changed = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            &admin,
+            Some(json!({"password": "a brand new long passphrase"})),
+            &[],
+        )
+        .await;
+    assert_eq!(changed.status(), 200);
+    assert_no_access(&app, &first, "first login after password change").await;
+    assert_no_access(&app, &second, "second login after password change").await;
+    // The administrator's own login is another account's: it goes on.
+    assert_access(&app, &admin).await;
+    let fresh = app
+        .login("ed@example.org", "a brand new long passphrase")
+        .await;
+    assert_eq!(fresh.status(), 200);
 }

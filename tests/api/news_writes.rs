@@ -807,3 +807,58 @@ async fn the_heaviest_body_never_keeps_the_server_from_answering() {
         .unwrap()
         .starts_with("<pre>&gt;&gt;"));
 }
+
+#[tokio::test]
+async fn idempotency_keys_expire_after_their_time() {
+    use diesel::prelude::*;
+    use orgcms::db::schema::idempotency_keys;
+    let app = TestApp::builder()
+        .env("ORGCMS_IDEMPOTENCY_TTL_HOURS", "2")
+        .spawn()
+        .await;
+    let token = app.editor_token().await;
+    let post = |key: &'static str| {
+        let (app, token) = (&app, &token);
+        async move {
+            let response = app
+                .send(
+                    Method::POST,
+                    "/api/v1/news",
+                    token,
+                    Some(article("Expiring")),
+                    &[("Idempotency-Key", key)],
+                )
+                .await;
+            assert_eq!(response.status(), 201);
+            response.headers()["location"].to_str().unwrap().to_owned()
+        }
+    };
+    let first = post("expiring-1").await;
+    let stale = post("stale-1").await;
+    // Within the time a retry is a replay.
+    assert_eq!(post("expiring-1").await, first);
+    let age = |hours: i64| chrono::Utc::now() - chrono::Duration::hours(hours);
+    diesel::update(idempotency_keys::table.filter(idempotency_keys::key.eq("expiring-1")))
+        .set(idempotency_keys::created_at.eq(age(1)))
+        .execute(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        post("expiring-1").await,
+        first,
+        "one hour old: still replayed"
+    );
+    // Older than the time, the key is as good as new: the request is a new one.
+    diesel::update(idempotency_keys::table)
+        .set(idempotency_keys::created_at.eq(age(3)))
+        .execute(&mut app.conn())
+        .unwrap();
+    let second = post("expiring-1").await;
+    assert_ne!(second, first, "an expired key does not replay");
+    assert_eq!(post("expiring-1").await, second, "the new answer replays");
+    // Expired keys are deleted on the way: only the live one is left.
+    let keys: Vec<String> = idempotency_keys::table
+        .select(idempotency_keys::key)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(keys, ["expiring-1"], "{stale} was forgotten");
+}

@@ -87,15 +87,25 @@ async fn logins_have_a_stricter_budget_of_their_own() {
     let other = app.get("/api/v1/objectives").await;
     assert_eq!(other.status(), 200);
     assert_eq!(header(&other, "ratelimit-policy"), "\"api\";q=100;w=60");
-    // A login spelt otherwise is no way around it (nor a login at all).
+    // A login spelt otherwise is no way around it: percent-encoded, it is still the login.
     let respelt = app
+        .client
+        .post(app.url("/api/v1/auth/%6Cogin"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(respelt.status(), 429);
+    // With a trailing slash it is no login at all (404), so it spends the larger budget.
+    let elsewhere = app
         .client
         .post(app.url("/api/v1/auth/login/"))
         .json(&body)
         .send()
         .await
         .unwrap();
-    assert_eq!(respelt.status(), 429);
+    assert_eq!(elsewhere.status(), 404);
+    assert_eq!(header(&elsewhere, "ratelimit-policy"), "\"api\";q=100;w=60");
 }
 
 #[tokio::test]
@@ -117,4 +127,85 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget() {
     // A client that prepends someone else's address is still itself (the right-most hop).
     assert_eq!(from("203.0.113.2, 203.0.113.1").await, 429);
     assert_eq!(from("203.0.113.9, 203.0.113.1").await, 429);
+}
+
+/// POSTs a wrong login to `path`; returns the status and the budget it was charged to.
+async fn post_login(app: &TestApp, path: &str) -> (u16, String) {
+    let response = app
+        .client
+        .post(app.url(path))
+        .json(&json!({"email": "nobody@example.org", "password": "wrong"}))
+        .send()
+        .await
+        .unwrap();
+    let policy = response
+        .headers()
+        .get("ratelimit-policy")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (response.status().as_u16(), policy)
+}
+
+#[tokio::test]
+async fn the_budget_is_that_of_the_route_that_answers_however_the_path_is_spelt() {
+    // (Failed logins have their own limit, far away here.)
+    let app = TestApp::builder()
+        .env("ORGCMS_RATE_LIMIT_PER_MINUTE", "1000")
+        .env("ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE", "10")
+        .env("ORGCMS_LOGIN_MAX_FAILURES", "1000")
+        .spawn()
+        .await;
+    // Percent-encoded spellings reach the login handler: they spend the login budget.
+    let mut statuses = Vec::new();
+    for _ in 0..15 {
+        statuses.push(post_login(&app, "/api/v1/auth/%6Cogin").await.0);
+    }
+    let answered = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((answered, refused), (10, 5), "{statuses:?}");
+
+    let app = TestApp::builder()
+        .env("ORGCMS_RATE_LIMIT_PER_MINUTE", "1000")
+        .env("ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE", "100")
+        .env("ORGCMS_LOGIN_MAX_FAILURES", "1000")
+        .spawn()
+        .await;
+    for path in [
+        "/api/v1/auth/%6Cogin",
+        "/api/v1/auth/logi%6E",
+        "/api/v1/auth/logi%6e",
+        "/api/v1/%61uth/login",
+        "/api/%76%31/auth/login",
+        "/api/v1/auth/login?next=/x",
+        "/api/v1/auth/%72efresh",
+    ] {
+        let (status, policy) = post_login(&app, path).await;
+        assert!(matches!(status, 401 | 422), "{path}: {status}");
+        assert_eq!(policy, "\"login\";q=100;w=60", "{path}");
+    }
+    // Spellings the router does not send to the login handler are other requests (404) and
+    // spend the budget of the API at large.
+    for path in [
+        "/api/v1/auth/login/",
+        "/api/v1//auth/login",
+        "//api/v1/auth/login",
+        "/API/V1/AUTH/LOGIN",
+        "/api/v1/auth/Login",
+        "/api/v1/auth%2Flogin",
+        "/api/v1/auth/login%2F",
+        "/api/v1/auth/logout",
+    ] {
+        let (status, policy) = post_login(&app, path).await;
+        match path {
+            "/api/v1/auth/logout" => assert_eq!(status, 422, "{path}"),
+            // The fallback's table ignores empty segments, so says 405 (it is no handler).
+            "//api/v1/auth/login" => assert_eq!(status, 405, "{path}"),
+            _ => assert_eq!(status, 404, "{path}"),
+        }
+        assert_eq!(policy, "\"api\";q=1000;w=60", "{path}");
+    }
+    // GET of the login path is no login (405).
+    let get = app.get("/api/v1/auth/login").await;
+    assert_eq!(get.status(), 405);
+    assert_eq!(header(&get, "ratelimit-policy"), "\"api\";q=1000;w=60");
 }
