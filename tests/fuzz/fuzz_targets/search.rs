@@ -42,11 +42,14 @@ fn connection() -> &'static Option<Mutex<PgConnection>> {
             return None;
         };
         let mut maintenance = PgConnection::establish(&server).expect("connect to DATABASE_URL");
-        maintenance
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE); CREATE DATABASE {DATABASE}"
-            ))
-            .expect("create the fuzz database");
+        for statement in [
+            format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"),
+            format!("CREATE DATABASE {DATABASE}"),
+        ] {
+            maintenance
+                .batch_execute(&statement)
+                .expect("create the fuzz database");
+        }
         let (base, _) = server
             .rsplit_once('/')
             .expect("DATABASE_URL names a database");
