@@ -94,3 +94,26 @@ tools_cargo_deny() {
   fi
   CARGO_DENY_OK=1
 }
+
+# cargo-fuzz: builds and runs the libFuzzer targets of tests/fuzz (scripts/lib/fuzz.sh).
+CARGO_FUZZ_VERSION=0.13.2
+
+# Sets CARGO_FUZZ_OK=1 when the pinned cargo-fuzz is ready in .tools/cargo/bin.
+tools_cargo_fuzz() {
+  CARGO_FUZZ_OK=0
+  local bin="$tools_dir/cargo/bin/cargo-fuzz"
+  if ! { [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -qxF "cargo-fuzz $CARGO_FUZZ_VERSION"; }; then
+    mkdir -p "$tools_dir/cargo"
+    echo "installing cargo-fuzz $CARGO_FUZZ_VERSION into .tools/cargo (about a minute, once)" >&2
+    if ! cargo install --locked --quiet --root "$tools_dir/cargo" cargo-fuzz --version "=$CARGO_FUZZ_VERSION" \
+      >"$tools_dir/cargo-install-fuzz.log" 2>&1; then
+      if grep -qiE 'failed to (download|query|get|fetch|update)|could not resolve|network|timed out|connection|spurious' "$tools_dir/cargo-install-fuzz.log"; then
+        loud_skip "crates.io is not reachable: the fuzz targets (cargo-fuzz) did not run"
+        return 0
+      fi
+      cat "$tools_dir/cargo-install-fuzz.log" >&2
+      return 1
+    fi
+  fi
+  CARGO_FUZZ_OK=1
+}

@@ -27,4 +27,5 @@ mod response_cache;
 mod routes;
 mod search;
 mod seed;
+mod superlinear;
 mod users;

@@ -69,6 +69,10 @@ impl NewsFactory {
     }
 
     pub fn insert(self, conn: &mut PgConnection) -> Uuid {
+        self.try_insert(conn).unwrap()
+    }
+
+    pub fn try_insert(self, conn: &mut PgConnection) -> QueryResult<Uuid> {
         let tags: Vec<Option<String>> = self.tags.into_iter().map(Some).collect();
         diesel::insert_into(news::table)
             .values((
@@ -83,7 +87,6 @@ impl NewsFactory {
             ))
             .returning(news::id)
             .get_result(conn)
-            .unwrap()
     }
 }
 
