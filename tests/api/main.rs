@@ -26,5 +26,6 @@ mod rate_limits;
 mod response_cache;
 mod routes;
 mod search;
+mod search_limits;
 mod seed;
 mod users;
