@@ -1,15 +1,17 @@
 //! What a search or a write may cost the database: text the parser is quadratic on is cut short
-//! before it sees it, and snippets look at a bounded prefix (issue 10).
+//! before it sees it, snippets look at a bounded prefix, and every pooled session runs under
+//! `statement_timeout` and `lock_timeout`, so that nothing waits without end (issue 10).
 //!
 //! The bounds on time are generous (what takes a fraction of a second is given 20 s): before
 //! the fix the same requests took minutes or never ended, and the statuses tell the rest.
 
 use std::time::{Duration, Instant};
 
+use diesel::connection::SimpleConnection;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{slugs, NewsFactory, TestApp};
+use crate::helpers::{assert_problem, slugs, NewsFactory, TestApp};
 
 /// A client that gives up where the server used to take minutes.
 fn patient_client() -> reqwest::Client {
@@ -123,4 +125,81 @@ async fn concurrent_searches_over_pathological_items_leave_the_pool_to_others() 
     for search in searches {
         assert_eq!(search.await.unwrap().unwrap(), 200);
     }
+}
+
+/// A raw session of the test's own that holds `sql`'s locks until it is dropped or committed.
+fn hold(app: &TestApp, sql: &str) -> diesel::PgConnection {
+    let mut raw = app.conn();
+    raw.batch_execute(&format!("BEGIN; {sql}")).unwrap();
+    raw
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_waits_for_a_lock_gets_503_within_the_lock_timeout() {
+    let app = TestApp::builder()
+        .env("ORGCMS_DB_LOCK_TIMEOUT_MS", "300")
+        .spawn()
+        .await;
+    let token = app.editor_token().await;
+    let id = NewsFactory::new("held").insert(&mut app.conn());
+    let client = patient_client();
+    let patch = || {
+        client
+            .patch(app.url(&format!("/api/v1/news/{id}")))
+            .bearer_auth(&token)
+            .json(&json!({"title": {"en": "Edited"}}))
+            .send()
+    };
+
+    // The content lock, which every write takes first (another node's write, a migration).
+    let mut raw = hold(&app, "SELECT orgcms_lock_content()");
+    let started = Instant::now();
+    let response = patch().await.unwrap();
+    let waited = started.elapsed();
+    assert_eq!(response.headers()["retry-after"], "5");
+    assert_problem(response, 503).await;
+    assert!(waited < Duration::from_millis(300 * 5), "{waited:?}");
+    raw.batch_execute("ROLLBACK").unwrap();
+
+    // The item's row, locked by a session that does not take the content lock.
+    let mut raw = hold(
+        &app,
+        &format!("SELECT 1 FROM news WHERE id = '{id}' FOR UPDATE"),
+    );
+    let response = patch().await.unwrap();
+    assert_problem(response, 503).await;
+    raw.batch_execute("ROLLBACK").unwrap();
+
+    // Nothing was written, and the write goes through once the lock is free.
+    let item = app.get_json(&format!("/api/v1/news/{id}")).await;
+    assert_eq!(item["version"], 1);
+    assert_eq!(patch().await.unwrap().status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_statement_over_the_statement_timeout_gets_503() {
+    let app = TestApp::builder()
+        .env("ORGCMS_DB_STATEMENT_TIMEOUT_MS", "300")
+        .env("ORGCMS_DB_LOCK_TIMEOUT_MS", "60000")
+        .spawn()
+        .await;
+    NewsFactory::new("slow").insert(&mut app.conn());
+    let client = patient_client();
+    // The news table is locked: the list waits, and statement_timeout (which counts the wait)
+    // cancels it long before the lock timeout would.
+    let mut raw = hold(&app, "LOCK TABLE news IN ACCESS EXCLUSIVE MODE");
+    let started = Instant::now();
+    let response = client
+        .get(app.url("/api/v1/news?q=slow"))
+        .send()
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    assert_eq!(response.headers()["retry-after"], "5");
+    assert_problem(response, 503).await;
+    assert!(waited < Duration::from_millis(300 * 5), "{waited:?}");
+    raw.batch_execute("ROLLBACK").unwrap();
+    // Other reads never waited, and the connection serves again.
+    assert_eq!(app.get("/api/v1/objectives").await.status(), 200);
+    assert_eq!(slugs(&app.get_json("/api/v1/news?q=slow").await), ["slow"]);
 }
