@@ -1,3 +1,7 @@
+CREATE OR REPLACE FUNCTION orgcms_search_query(q text) RETURNS tsquery
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN websearch_to_tsquery('english', q) || websearch_to_tsquery('simple', q);
+
 CREATE OR REPLACE FUNCTION orgcms_localized_vector(text_by_locale jsonb, weight "char")
   RETURNS tsvector
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -16,4 +20,5 @@ UPDATE news SET title = title;
 ALTER TABLE news ENABLE TRIGGER news_touch;
 ALTER TABLE news ENABLE TRIGGER news_changes;
 
+DROP FUNCTION orgcms_search_input(text);
 DROP FUNCTION orgcms_search_text(text, integer);

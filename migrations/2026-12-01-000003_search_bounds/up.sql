@@ -34,6 +34,20 @@ CREATE OR REPLACE FUNCTION orgcms_localized_vector(text_by_locale jsonb, weight 
      ) AS v),
     ''::tsvector);
 
+-- A reader's query as websearch_to_tsquery is given it. Each `-` before a word is a NOT, and
+-- PostgreSQL's query parser keeps a stack of 32 operators: 33 `-` in a row (with only blanks
+-- or the characters web-search syntax ignores between them: `! & | ( ) <`) fail with "tsquery
+-- stack too small". Two NOTs in a row cancel, so every pair becomes a blank: what is left is at
+-- most one NOT per word, and the query means what it meant.
+CREATE FUNCTION orgcms_search_input(q text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+  RETURN regexp_replace(q, '-[[:space:]!&|()<]*-', ' ', 'g');
+
+CREATE OR REPLACE FUNCTION orgcms_search_query(q text) RETURNS tsquery
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN websearch_to_tsquery('english', orgcms_search_input(q))
+      || websearch_to_tsquery('simple', orgcms_search_input(q));
+
 -- The stored vectors were computed by the old function: compute them again. Only the vector
 -- changes, so neither the version nor the change log may (the triggers are off meanwhile).
 ALTER TABLE news DISABLE TRIGGER news_touch;
