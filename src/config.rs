@@ -42,6 +42,9 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// How long a request waits for a database connection before it gets 503.
     pub db_timeout: Duration,
+    /// What one statement of a request may cost the database (`statement_timeout`,
+    /// `lock_timeout` of every pooled connection); over it, the request gets 503.
+    pub db_session: DbSessionLimits,
     /// The first administrator, created or updated at start-up when both are set.
     pub admin_email: Option<String>,
     pub admin_password: Option<Secret>,
@@ -72,6 +75,15 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// How the server treats slow or idle clients, and how it stops.
     pub http: HttpTimeouts,
+}
+
+/// The limits every pooled database session runs under. A statement that runs longer than
+/// `statement_timeout`, or waits longer than `lock_timeout` for a lock (the content lock every
+/// write takes, a row lock), is cancelled by PostgreSQL and the request answers 503.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DbSessionLimits {
+    pub statement_timeout: Duration,
+    pub lock_timeout: Duration,
 }
 
 /// The server's limits on slow and idle clients and on its own shutdown.
@@ -322,6 +334,14 @@ impl Settings {
                 3,
                 1..=60,
             )?)),
+            db_session: DbSessionLimits {
+                statement_timeout: millis(number(
+                    "ORGCMS_DB_STATEMENT_TIMEOUT_MS",
+                    5000,
+                    1..=3_600_000,
+                )?),
+                lock_timeout: millis(number("ORGCMS_DB_LOCK_TIMEOUT_MS", 2000, 1..=3_600_000)?),
+            },
             cache_max_age: number("ORGCMS_CACHE_MAX_AGE", 60, 0..=86_400)?,
             response_cache_mib: number("ORGCMS_RESPONSE_CACHE_MIB", 16, 0..=4096)?,
             rate_limit_per_minute: number("ORGCMS_RATE_LIMIT_PER_MINUTE", 1200, 0..=1_000_000)?,
@@ -375,6 +395,10 @@ impl Settings {
 
 fn secs(value: u32) -> Duration {
     Duration::from_secs(u64::from(value))
+}
+
+fn millis(value: u32) -> Duration {
+    Duration::from_millis(u64::from(value))
 }
 
 #[cfg(test)]
@@ -594,6 +618,35 @@ mod tests {
             ("ORGCMS_SHUTDOWN_TIMEOUT_SECS", "0"),
             ("ORGCMS_SHUTDOWN_DRAIN_SECS", "-1"),
             ("ORGCMS_KEEP_ALIVE_SECS", "soon"),
+        ] {
+            let error = settings(&[DB, (name, bad)]).unwrap_err().to_string();
+            assert!(error.contains(name), "{name}={bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn database_session_limits_have_defaults_and_bounds() {
+        let s = settings(&[DB]).unwrap();
+        assert_eq!(
+            s.db_session,
+            DbSessionLimits {
+                statement_timeout: Duration::from_millis(5000),
+                lock_timeout: Duration::from_millis(2000),
+            }
+        );
+        let s = settings(&[
+            DB,
+            ("ORGCMS_DB_STATEMENT_TIMEOUT_MS", "250"),
+            ("ORGCMS_DB_LOCK_TIMEOUT_MS", "100"),
+        ])
+        .unwrap();
+        assert_eq!(s.db_session.statement_timeout, Duration::from_millis(250));
+        assert_eq!(s.db_session.lock_timeout, Duration::from_millis(100));
+        for (name, bad) in [
+            ("ORGCMS_DB_STATEMENT_TIMEOUT_MS", "0"),
+            ("ORGCMS_DB_LOCK_TIMEOUT_MS", "0"),
+            ("ORGCMS_DB_LOCK_TIMEOUT_MS", "3600001"),
+            ("ORGCMS_DB_STATEMENT_TIMEOUT_MS", "soon"),
         ] {
             let error = settings(&[DB, (name, bad)]).unwrap_err().to_string();
             assert!(error.contains(name), "{name}={bad}: {error}");

@@ -249,11 +249,24 @@ impl From<DieselError> for ApiError {
                     message: "violates a rule of the content model".into(),
                 }]),
                 DatabaseErrorKind::ClosedConnection => Self::Unavailable(info.message().into()),
+                _ if cancelled(info.message()) => Self::Unavailable(info.message().into()),
                 _ => Self::Internal(format!("{kind:?}: {}", info.message())),
             },
             other => Self::Internal(other.to_string()),
         }
     }
+}
+
+/// Whether PostgreSQL gave up on a statement: it ran past `statement_timeout` or was cancelled
+/// (SQLSTATE 57014, "canceling statement due to statement timeout"), waited past
+/// `lock_timeout` (55P03, "canceling statement due to lock timeout"), or could not take a lock
+/// at once (55P03, "could not obtain lock on row ..."). All of them pass: the request may be
+/// retried (503 with `Retry-After`). diesel reports them as `DatabaseErrorKind::Unknown` and
+/// does not expose the SQLSTATE, so the server's primary message tells them; the messages are
+/// PostgreSQL's English ones (`lc_messages` C or en, which start-up checks).
+fn cancelled(message: &str) -> bool {
+    message.starts_with("canceling statement due to ")
+        || message.starts_with("could not obtain lock on ")
 }
 
 /// `news_slug_key` -> `slug`: the column part of a unique constraint's conventional name.
@@ -291,6 +304,28 @@ mod tests {
         assert_eq!(problem.title, "Bad Request");
         assert_eq!(problem.errors.len(), 1);
         assert_eq!(problem.errors[0].field, "page");
+    }
+
+    #[test]
+    fn cancelled_statements_are_unavailable_not_internal() {
+        for message in [
+            "canceling statement due to statement timeout",
+            "canceling statement due to lock timeout",
+            "canceling statement due to user request",
+            "could not obtain lock on row in relation \"news\"",
+        ] {
+            let error = ApiError::from(DieselError::DatabaseError(
+                DatabaseErrorKind::Unknown,
+                Box::new(message.to_owned()),
+            ));
+            assert!(matches!(error, ApiError::Unavailable(_)), "{message}");
+            assert_eq!(error.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        }
+        let error = ApiError::from(DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("division by zero".to_owned()),
+        ));
+        assert!(matches!(error, ApiError::Internal(_)));
     }
 
     #[test]

@@ -120,13 +120,28 @@ impl Application {
             settings.database_url.expose(),
             settings.db_pool_size,
             settings.db_timeout,
+            settings.db_session,
         );
         {
             let mut conn = pool
                 .get()
                 .map_err(|e| std::io::Error::other(format!("database: {e}")))?;
+            // Migrations run to the end, however long they take; the connection then goes back
+            // to the pool with the limits of every other.
+            db::apply_session_limits(&mut conn, None)
+                .map_err(|e| std::io::Error::other(format!("database: {e}")))?;
             let applied = db::run_migrations(&mut conn)
                 .map_err(|e| std::io::Error::other(format!("migrations: {e}")))?;
+            db::apply_session_limits(&mut conn, Some(settings.db_session))
+                .map_err(|e| std::io::Error::other(format!("database: {e}")))?;
+            if !db::messages_in_english(&mut conn)
+                .map_err(|e| std::io::Error::other(format!("database: {e}")))?
+            {
+                tracing::warn!(
+                    "the database's lc_messages is not English: a statement cancelled by \
+                     statement_timeout or lock_timeout will answer 500 instead of 503"
+                );
+            }
             if !applied.is_empty() {
                 tracing::info!(?applied, "applied migrations");
             }

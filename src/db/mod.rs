@@ -7,10 +7,12 @@ pub mod schema;
 use std::time::Duration;
 
 use actix_web::web;
+use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::config::DbSessionLimits;
 use crate::error::ApiError;
 
 pub type DbPool = Pool<ConnectionManager<PgConnection>>;
@@ -28,13 +30,68 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// database restart fails one request with 503 after the database is back (the resilience suite
 /// measured 4 of 8 requests with a pool of 4); with it, none does. It costs one round trip per
 /// checkout (README, "Resilience").
-pub fn build_pool(database_url: &str, size: u32, timeout: Duration) -> DbPool {
+///
+/// Every connection runs under `limits` (`statement_timeout`, `lock_timeout`), set once when
+/// the pool opens it: no request holds a connection, or the content lock, for longer than that.
+pub fn build_pool(
+    database_url: &str,
+    size: u32,
+    timeout: Duration,
+    limits: DbSessionLimits,
+) -> DbPool {
     Pool::builder()
         .max_size(size)
         .min_idle(Some(1.min(size)))
         .connection_timeout(timeout)
         .test_on_check_out(true)
+        .connection_customizer(Box::new(SessionLimits(limits)))
         .build_unchecked(ConnectionManager::new(database_url))
+}
+
+/// Sets the session limits on every connection the pool opens.
+#[derive(Debug)]
+struct SessionLimits(DbSessionLimits);
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionLimits {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        apply_session_limits(conn, Some(self.0)).map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Sets `statement_timeout` and `lock_timeout` of the session to `limits`, or turns them off
+/// (`None`: for the migrations at start-up, which may rewrite a whole table and must not be
+/// cut short half-way through a deploy).
+pub fn apply_session_limits(
+    conn: &mut PgConnection,
+    limits: Option<DbSessionLimits>,
+) -> diesel::QueryResult<()> {
+    let (statement, lock) = match limits {
+        Some(l) => (l.statement_timeout.as_millis(), l.lock_timeout.as_millis()),
+        None => (0, 0),
+    };
+    // Numbers only: nothing of the client's reaches this text.
+    conn.batch_execute(&format!(
+        "SET statement_timeout = {statement}; SET lock_timeout = {lock}"
+    ))
+}
+
+#[derive(diesel::QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+/// Whether the server words its errors in English (`lc_messages` C, POSIX or en): the API
+/// tells a cancelled statement from other errors by its message (see `error.rs`).
+pub fn messages_in_english(conn: &mut PgConnection) -> diesel::QueryResult<bool> {
+    use diesel::RunQueryDsl;
+    let locale = diesel::sql_query("SELECT current_setting('lc_messages') AS value")
+        .get_result::<Setting>(conn)?
+        .value;
+    Ok(locale.is_empty()
+        || ["C", "POSIX", "en"]
+            .iter()
+            .any(|prefix| locale.starts_with(prefix)))
 }
 
 pub type MigrationError = Box<dyn std::error::Error + Send + Sync>;

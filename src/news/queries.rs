@@ -387,6 +387,14 @@ struct Snippet {
 pub const HIGHLIGHT_START: char = '\u{E000}';
 pub const HIGHLIGHT_END: char = '\u{E001}';
 
+/// How much of an item's summary and body a snippet is looked for in, in characters. The work
+/// of `ts_headline` grows with the text it is given (and on long runs of word characters and
+/// punctuation, with its square: `orgcms_search_text` cuts those), and a search computes a
+/// snippet for every item of its page: over a bounded prefix, a 200 000-character body costs
+/// what 10 000 characters cost. A match further in still finds the item; its snippet is then
+/// the text's beginning.
+pub const SNIPPET_SOURCE_CHARS: i32 = 10_000;
+
 /// The passages of each item's summary and body (in the locale it is shown in) that match the
 /// search, with the matches between `HIGHLIGHT_START` and `HIGHLIGHT_END`.
 pub fn snippets(
@@ -398,8 +406,9 @@ pub fn snippets(
     let (ids, locales): (Vec<Uuid>, Vec<String>) = shown.iter().cloned().unzip();
     let rows = diesel::sql_query(
         "SELECT n.id, ts_headline(orgcms_search_config(s.locale), \
-                  translate(concat_ws(E'\\n', n.summary ->> s.locale, n.body ->> s.locale), \
-                            E'\\uE000\\uE001', ''), \
+                  orgcms_search_text(translate(concat_ws(E'\\n', n.summary ->> s.locale, \
+                                                         n.body ->> s.locale), \
+                                               E'\\uE000\\uE001', ''), $4), \
                   orgcms_search_query($3), \
                   'StartSel=\u{E000}, StopSel=\u{E001}, MaxWords=30, MinWords=12, \
                    MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet \
@@ -408,6 +417,7 @@ pub fn snippets(
     .bind::<Array<SqlUuid>, _>(ids)
     .bind::<Array<Text>, _>(locales)
     .bind::<Text, _>(q)
+    .bind::<diesel::sql_types::Integer, _>(SNIPPET_SOURCE_CHARS)
     .load::<Snippet>(conn)?;
     Ok(rows.into_iter().map(|r| (r.id, r.snippet)).collect())
 }

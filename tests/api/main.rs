@@ -26,6 +26,7 @@ mod rate_limits;
 mod response_cache;
 mod routes;
 mod search;
+mod search_limits;
 mod seed;
 mod superlinear;
 mod users;

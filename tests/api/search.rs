@@ -196,3 +196,126 @@ async fn any_search_text_is_safe() {
     let problem = assert_problem(app.get(&huge).await, 400).await;
     assert!(problem["detail"].as_str().unwrap().contains("longer than"));
 }
+
+/// Percent-encodes all of `text` for a query string.
+fn encoded(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+/// Queries that once made PostgreSQL's query parser or the ranking and snippet functions raise
+/// (33 `-` in a row: "tsquery stack too small"), and their relatives: runs of every operator of
+/// web-search syntax and of tsquery syntax, alone and mixed, at the longest `q` allowed.
+fn operator_runs() -> Vec<String> {
+    let mut queries = Vec::new();
+    for piece in [
+        "-", "- ", "-!", "-(", "-)", "-&", "-|", "-<", "-\t", "-\n", "--a ", "-a ", "!", "(", ")",
+        "\"", "\"a ", "\"-a ", "-\"", "or ", "OR ", "-or ", "or -", "a or ", "and ", "<->",
+        "a <-> ", "<2>", "&", "|", ":*", "a:*", "'", "\\", "_a", "a-", "-a-", "the ", "- the ",
+    ] {
+        for count in [2, 32, 33, 34, 64, 200] {
+            let run: String = piece.repeat(count).chars().take(200).collect();
+            queries.push(run.clone());
+            queries.push(format!("equipment {}", run).chars().take(200).collect());
+        }
+    }
+    // Long words (the maximum `q` is a single word of 200 characters).
+    queries.push("a".repeat(200));
+    queries.push(format!("-{}", "я".repeat(199)));
+    queries.push(format!("\"{}\"", "equipment ".repeat(19)));
+    queries
+}
+
+/// A deterministic stream of queries made of operator pieces and words (xorshift, fixed seed).
+fn mixed_queries(count: usize) -> Vec<String> {
+    const PIECES: &[&str] = &[
+        "-",
+        " ",
+        "\"",
+        "or",
+        " or ",
+        "!",
+        "(",
+        ")",
+        "<->",
+        "&",
+        "|",
+        ":",
+        "*",
+        "'",
+        "\\",
+        "a",
+        "equipment",
+        "the",
+        "-\"",
+        "\t",
+        "<",
+        ">",
+        "—",
+        "_",
+        "я",
+        ":*",
+        "<1>",
+        "and",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..count)
+        .map(|_| {
+            // Each query draws from three pieces, so that runs of one kind come up.
+            let pick: Vec<&str> = (0..3)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            let mut q = String::new();
+            while q.chars().count() < (next() % 200 + 1) as usize {
+                q.push_str(pick[(next() % 3) as usize]);
+            }
+            q.chars().take(200).collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn no_search_text_answers_a_server_error() {
+    let app = seeded_for_search().await;
+    let queries: Vec<String> = operator_runs()
+        .into_iter()
+        .chain(mixed_queries(300))
+        .collect();
+    for q in &queries {
+        for extra in ["", "&sort=relevance", "&sort=-published_at&per_page=1"] {
+            let response = app
+                .get(&format!("/api/v1/news?q={}{extra}", encoded(q)))
+                .await;
+            let status = response.status().as_u16();
+            match status {
+                200 => {
+                    let body: Value = response.json().await.unwrap();
+                    assert!(body["data"].is_array(), "q={q:?}");
+                }
+                400 => {
+                    assert_problem(response, 400).await;
+                }
+                _ => panic!("q={q:?}{extra}: {status}"),
+            }
+        }
+    }
+    // Two NOTs cancel: the run of dashes means what one dash (or none) means.
+    let odd = search(
+        &app,
+        &format!("q={}", encoded(&format!("{}equipment", "-".repeat(33)))),
+    )
+    .await;
+    let one = search(&app, "q=-equipment").await;
+    assert_eq!(slugs(&odd), slugs(&one));
+    let even = search(
+        &app,
+        &format!("q={}", encoded(&format!("{}equipment", "- ".repeat(40)))),
+    )
+    .await;
+    assert_eq!(slugs(&even), slugs(&search(&app, "q=equipment").await));
+}
