@@ -20,5 +20,6 @@ UPDATE news SET title = title;
 ALTER TABLE news ENABLE TRIGGER news_touch;
 ALTER TABLE news ENABLE TRIGGER news_changes;
 
+DROP FUNCTION orgcms_snippet_query(tsquery);
 DROP FUNCTION orgcms_search_input(text);
 DROP FUNCTION orgcms_search_text(text, integer);

@@ -48,6 +48,19 @@ CREATE OR REPLACE FUNCTION orgcms_search_query(q text) RETURNS tsquery
   RETURN websearch_to_tsquery('english', orgcms_search_input(q))
       || websearch_to_tsquery('simple', orgcms_search_input(q));
 
+-- The query a snippet is marked with: the distinct words of the reader's query, at most 16, any
+-- of which marks a match. ts_headline's work grows exponentially with the terms of a phrase
+-- (`,11` repeated 60 times is a phrase of 60 terms: over 3 000 matching words it grew one server
+-- process to 20 GB until the kernel killed it, restarting every connection) and with the number
+-- of terms over a text that matches them everywhere (seconds for 96 terms); over distinct words
+-- joined by OR it costs milliseconds. Matching (@@) still uses the full query.
+CREATE FUNCTION orgcms_snippet_query(q tsquery) RETURNS tsquery
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+  RETURN (SELECT coalesce(string_agg(word, ' | '), '')::tsquery
+            FROM (SELECT DISTINCT m[1] AS word
+                    FROM regexp_matches(q::text, '(''(?:[^'']|'''')*'')', 'g') AS m
+                   LIMIT 16) AS words);
+
 -- The stored vectors were computed by the old function: compute them again. Only the vector
 -- changes, so neither the version nor the change log may (the triggers are off meanwhile).
 ALTER TABLE news DISABLE TRIGGER news_touch;

@@ -409,7 +409,7 @@ pub fn snippets(
                   orgcms_search_text(translate(concat_ws(E'\\n', n.summary ->> s.locale, \
                                                          n.body ->> s.locale), \
                                                E'\\uE000\\uE001', ''), $4), \
-                  orgcms_search_query($3), \
+                  orgcms_snippet_query(orgcms_search_query($3)), \
                   'StartSel=\u{E000}, StopSel=\u{E001}, MaxWords=30, MinWords=12, \
                    MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet \
          FROM unnest($1::uuid[], $2::text[]) AS s(id, locale) JOIN news n ON n.id = s.id",
