@@ -201,9 +201,13 @@ pub fn slug_base(title: &Localized, fallback: &str) -> String {
 
 /// The first of `base`, `base-2`, `base-3`... that is not `taken`.
 pub fn first_free_slug(base: &str, taken: &[String]) -> String {
+    // A set, not `taken.contains`: with n slugs `base-2`..`base-n` taken, the search tries n
+    // candidates, and a scan of the list for each would cost n² (found looking for super-linear
+    // paths, issue 10).
+    let taken: std::collections::HashSet<&str> = taken.iter().map(String::as_str).collect();
     std::iter::once(base.to_owned())
         .chain((2..).map(|n| format!("{base}-{n}")))
-        .find(|s| !taken.contains(s))
+        .find(|s| !taken.contains(s.as_str()))
         .unwrap_or_else(|| base.to_owned())
 }
 
