@@ -1,6 +1,5 @@
 //! Typed settings from the environment. Built once in `main` (or by a test) and passed explicitly.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -13,24 +12,9 @@ pub enum Environment {
     Production,
 }
 
-/// A value that must never be printed (Debug shows a placeholder).
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
+/// A value that must never be printed: `Debug` shows `[REDACTED]`, and the memory is zeroed
+/// when dropped. Read it with [`ExposeSecret::expose_secret`].
+pub use secrecy::{ExposeSecret, SecretString as Secret};
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -236,7 +220,7 @@ const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
 fn random_secret() -> Result<Secret, ConfigError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| ConfigError(format!("random secret: {e}")))?;
-    Ok(Secret::new(
+    Ok(Secret::from(
         bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
     ))
 }
@@ -258,7 +242,7 @@ impl Settings {
                 )))
             }
         };
-        let database_url = get("DATABASE_URL").map(Secret::new).ok_or_else(|| {
+        let database_url = get("DATABASE_URL").map(Secret::from).ok_or_else(|| {
             ConfigError(
                 "DATABASE_URL is not set (scripts/serve starts a private PostgreSQL and sets it)"
                     .into(),
@@ -274,7 +258,7 @@ impl Settings {
                     "ORGCMS_JWT_SECRET must be at least {MIN_PRODUCTION_SECRET_BYTES} bytes in production"
                 )))
             }
-            (Some(s), _) => Secret::new(s),
+            (Some(s), _) => Secret::from(s),
             (None, Environment::Production) => {
                 return Err(ConfigError(
                     "ORGCMS_JWT_SECRET is required in production".into(),
@@ -366,7 +350,7 @@ impl Settings {
                     .collect::<Result<_, _>>()?,
             },
             admin_email: get("ORGCMS_ADMIN_EMAIL").map(|e| e.trim().to_lowercase()),
-            admin_password: get("ORGCMS_ADMIN_PASSWORD").map(Secret::new),
+            admin_password: get("ORGCMS_ADMIN_PASSWORD").map(Secret::from),
             login_max_failures: number("ORGCMS_LOGIN_MAX_FAILURES", 5, 1..=1000)?,
             login_window_seconds: number("ORGCMS_LOGIN_WINDOW_SECS", 900, 1..=86_400)?,
             idempotency_ttl_hours: number("ORGCMS_IDEMPOTENCY_TTL_HOURS", 24, 1..=8760)?,
@@ -453,11 +437,11 @@ mod tests {
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(s.locales.default(), "en");
         assert_eq!(s.locales.all(), ["en", "uk"]);
-        assert_eq!(s.jwt_secret.expose().len(), 64, "a random secret");
+        assert_eq!(s.jwt_secret.expose_secret().len(), 64, "a random secret");
         let again = settings(&[DB]).unwrap();
         assert_ne!(
-            s.jwt_secret.expose(),
-            again.jwt_secret.expose(),
+            s.jwt_secret.expose_secret(),
+            again.jwt_secret.expose_secret(),
             "never a fixed one"
         );
     }
@@ -701,5 +685,16 @@ mod tests {
     fn secrets_do_not_print() {
         let s = settings(&[DB]).unwrap();
         assert!(!format!("{s:?}").contains("postgres://"));
+        let s = settings(&[
+            DB,
+            ("ORGCMS_JWT_SECRET", "jwt-secret-jwt-secret-jwt-secret"),
+            ("ORGCMS_ADMIN_EMAIL", "admin@example.org"),
+            ("ORGCMS_ADMIN_PASSWORD", "admin-password-long"),
+        ])
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("jwt-secret"), "{printed}");
+        assert!(!printed.contains("admin-password"), "{printed}");
+        assert!(printed.contains("admin@example.org"), "{printed}");
     }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use diesel::{Connection, PgConnection};
 
-use orgcms::config::Settings;
+use orgcms::config::{ExposeSecret, Settings};
 use orgcms::{db, seed, startup, telemetry};
 
 #[derive(Parser)]
@@ -116,7 +116,7 @@ fn read_password() -> Result<String, String> {
 }
 
 fn connect(settings: &Settings) -> Result<PgConnection, String> {
-    PgConnection::establish(settings.database_url.expose()).map_err(|e| e.to_string())
+    PgConnection::establish(settings.database_url.expose_secret()).map_err(|e| e.to_string())
 }
 
 #[actix_web::main]
