@@ -1,7 +1,6 @@
 //! Typed settings from the environment. Built once in `main` (or by a test) and passed explicitly.
 
-use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use crate::locale::Locales;
@@ -13,24 +12,9 @@ pub enum Environment {
     Production,
 }
 
-/// A value that must never be printed (Debug shows a placeholder).
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
+/// A value that must never be printed: `Debug` shows `[REDACTED]`, and the memory is zeroed
+/// when dropped. Read it with [`ExposeSecret::expose_secret`].
+pub use secrecy::{ExposeSecret, SecretString as Secret};
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -236,9 +220,242 @@ const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
 fn random_secret() -> Result<Secret, ConfigError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| ConfigError(format!("random secret: {e}")))?;
-    Ok(Secret::new(
+    Ok(Secret::from(
         bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
     ))
+}
+
+/// The variables as clap reads them: each one's name, default and range next to its field.
+/// `Settings::from_lookup` hands clap the values it looks up (clap never reads the process
+/// environment itself), then checks what depends on several of them.
+#[derive(clap::Parser)]
+#[command(
+    no_binary_name = true,
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
+struct Vars {
+    #[arg(long, env = "ORGCMS_ENV", default_value = "development", value_parser = environment)]
+    environment: Environment,
+    #[arg(long, env = "DATABASE_URL", value_parser = secret)]
+    database_url: Option<Secret>,
+    #[arg(long, env = "ORGCMS_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    #[arg(long, env = "ORGCMS_JWT_SECRET", value_parser = secret)]
+    jwt_secret: Option<Secret>,
+    #[arg(long, env = "ORGCMS_ADMIN_EMAIL")]
+    admin_email: Option<String>,
+    #[arg(long, env = "ORGCMS_ADMIN_PASSWORD", value_parser = secret)]
+    admin_password: Option<Secret>,
+    #[arg(long, env = "ORGCMS_PUBLIC_URL")]
+    public_url: Option<String>,
+    #[arg(long, env = "ORGCMS_NEWS_URL_TEMPLATE")]
+    news_url_template: Option<String>,
+    #[arg(long, env = "ORGCMS_LOCALES", default_value = "en,uk", value_parser = locales)]
+    locales: Locales,
+    #[arg(long, env = "ORGCMS_DB_POOL_SIZE", default_value_t = 10, value_parser = between(1, 200))]
+    db_pool_size: u32,
+    #[arg(long, env = "ORGCMS_DB_TIMEOUT_SECS", default_value_t = 3, value_parser = between(1, 60))]
+    db_timeout_secs: u32,
+    #[arg(
+        long,
+        env = "ORGCMS_DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 5000,
+        value_parser = between(1, 3_600_000)
+    )]
+    db_statement_timeout_ms: u32,
+    #[arg(
+        long,
+        env = "ORGCMS_DB_LOCK_TIMEOUT_MS",
+        default_value_t = 2000,
+        value_parser = between(1, 3_600_000)
+    )]
+    db_lock_timeout_ms: u32,
+    #[arg(long, env = "ORGCMS_CACHE_MAX_AGE", default_value_t = 60, value_parser = between(0, 86_400))]
+    cache_max_age: u32,
+    #[arg(long, env = "ORGCMS_RESPONSE_CACHE_MIB", default_value_t = 16, value_parser = between(0, 4096))]
+    response_cache_mib: u32,
+    #[arg(
+        long,
+        env = "ORGCMS_RATE_LIMIT_PER_MINUTE",
+        default_value_t = 1200,
+        value_parser = between(0, 1_000_000)
+    )]
+    rate_limit_per_minute: u32,
+    #[arg(
+        long,
+        env = "ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE",
+        default_value_t = 10,
+        value_parser = between(0, 10_000)
+    )]
+    login_rate_limit_per_minute: u32,
+    #[arg(long, env = "ORGCMS_TRUSTED_PROXIES", value_parser = ip_addresses)]
+    trusted_proxies: Option<IpAddresses>,
+    #[arg(long, env = "ORGCMS_LOGIN_MAX_FAILURES", default_value_t = 5, value_parser = between(1, 1000))]
+    login_max_failures: u32,
+    #[arg(long, env = "ORGCMS_LOGIN_WINDOW_SECS", default_value_t = 900, value_parser = between(1, 86_400))]
+    login_window_secs: u32,
+    #[arg(long, env = "ORGCMS_IDEMPOTENCY_TTL_HOURS", default_value_t = 24, value_parser = between(1, 8760))]
+    idempotency_ttl_hours: u32,
+    #[arg(
+        long,
+        env = "ORGCMS_MAX_BODY_BYTES",
+        default_value_t = 1 << 20,
+        value_parser = between(1024, 64 << 20)
+    )]
+    max_body_bytes: u32,
+    /// None: one per core.
+    #[arg(long, env = "ORGCMS_WORKERS", value_parser = between(1, 256))]
+    workers: Option<u32>,
+    #[arg(long, env = "ORGCMS_CORS_ORIGINS")]
+    cors_origins: Option<String>,
+    #[arg(
+        long,
+        env = "ORGCMS_CLIENT_REQUEST_TIMEOUT_SECS",
+        default_value_t = 5,
+        value_parser = between(1, 300)
+    )]
+    client_request_timeout_secs: u32,
+    #[arg(
+        long,
+        env = "ORGCMS_CLIENT_BODY_TIMEOUT_SECS",
+        default_value_t = 10,
+        value_parser = between(1, 3600)
+    )]
+    client_body_timeout_secs: u32,
+    #[arg(
+        long,
+        env = "ORGCMS_CLIENT_DISCONNECT_TIMEOUT_SECS",
+        default_value_t = 1,
+        value_parser = between(0, 60)
+    )]
+    client_disconnect_timeout_secs: u32,
+    #[arg(long, env = "ORGCMS_KEEP_ALIVE_SECS", default_value_t = 5, value_parser = between(0, 3600))]
+    keep_alive_secs: u32,
+    #[arg(long, env = "ORGCMS_SHUTDOWN_DRAIN_SECS", default_value_t = 0, value_parser = between(0, 300))]
+    shutdown_drain_secs: u32,
+    #[arg(
+        long,
+        env = "ORGCMS_SHUTDOWN_TIMEOUT_SECS",
+        default_value_t = 30,
+        value_parser = between(1, 3600)
+    )]
+    shutdown_timeout_secs: u32,
+}
+
+/// Why a value is refused; the message names the variable first.
+#[derive(Debug, thiserror::Error)]
+enum Invalid {
+    /// `NAME must be ...`
+    #[error("must {0}")]
+    Must(String),
+    /// `NAME: cause`
+    #[error("{0}")]
+    Cause(String),
+}
+
+fn environment(value: &str) -> Result<Environment, Invalid> {
+    match value {
+        "development" => Ok(Environment::Development),
+        "production" => Ok(Environment::Production),
+        other => Err(Invalid::Must(format!(
+            "be `development` or `production`, not `{other}`"
+        ))),
+    }
+}
+
+fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::from(value))
+}
+
+fn locales(value: &str) -> Result<Locales, Invalid> {
+    Locales::parse(value).map_err(Invalid::Cause)
+}
+
+/// A whole number within `min..=max`.
+fn between(min: u32, max: u32) -> impl Fn(&str) -> Result<u32, Invalid> + Clone {
+    move |value| {
+        let number = value
+            .parse::<u32>()
+            .map_err(|e| Invalid::Cause(e.to_string()))?;
+        if (min..=max).contains(&number) {
+            Ok(number)
+        } else {
+            Err(Invalid::Must(format!("be between {min} and {max}")))
+        }
+    }
+}
+
+/// `ORGCMS_TRUSTED_PROXIES`: comma-separated IP addresses.
+#[derive(Clone)]
+struct IpAddresses(Vec<IpAddr>);
+
+fn ip_addresses(list: &str) -> Result<IpAddresses, Invalid> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse()
+                .map_err(|_| Invalid::Cause(format!("`{s}` is not an IP address")))
+        })
+        .collect::<Result<_, _>>()
+        .map(IpAddresses)
+}
+
+impl Vars {
+    /// Parses what `lookup` finds for each variable; blank values count as unset.
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let command = <Self as clap::CommandFactory>::command();
+        // (the option, its variable)
+        let vars: Vec<(String, String)> = command
+            .get_arguments()
+            .filter_map(|arg| {
+                let env = arg.get_env()?.to_str()?.to_owned();
+                Some((arg.get_long()?.to_owned(), env))
+            })
+            .collect();
+        let args: Vec<String> = vars
+            .iter()
+            .filter_map(|(long, env)| {
+                let value = lookup(env).filter(|v| !v.trim().is_empty())?;
+                Some(format!("--{long}={value}"))
+            })
+            .collect();
+        let mut command = command.mut_args(|arg| arg.env(None));
+        command.build();
+        // (the argument as clap's errors print it, its variable)
+        let names: Vec<(String, String)> = command
+            .get_arguments()
+            .filter_map(|arg| {
+                let long = arg.get_long()?;
+                let (_, env) = vars.iter().find(|(l, _)| l == long)?;
+                Some((arg.to_string(), env.clone()))
+            })
+            .collect();
+        let matches = command
+            .try_get_matches_from(args)
+            .map_err(|e| clap_error(&e, &names))?;
+        <Self as clap::FromArgMatches>::from_arg_matches(&matches)
+            .map_err(|e| clap_error(&e, &names))
+    }
+}
+
+/// The message of a refused value, in the words of the variable (`NAME must ...`,
+/// `NAME: cause`), never in those of the command-line option clap was handed.
+fn clap_error(error: &clap::Error, names: &[(String, String)]) -> ConfigError {
+    use clap::error::{ContextKind, ContextValue};
+    let name = match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => names.iter().find(|(a, _)| a == arg).map(|(_, n)| n),
+        _ => None,
+    };
+    let cause = std::error::Error::source(error);
+    match (name, cause) {
+        (Some(name), Some(cause)) => match cause.downcast_ref::<Invalid>() {
+            Some(invalid @ Invalid::Must(_)) => ConfigError(format!("{name} {invalid}")),
+            _ => ConfigError(format!("{name}: {cause}")),
+        },
+        _ => ConfigError(error.to_string()),
+    }
 }
 
 impl Settings {
@@ -248,33 +465,24 @@ impl Settings {
 
     /// Reads settings through `lookup`, so tests can supply an environment of their own.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let environment = match get("ORGCMS_ENV").as_deref() {
-            None | Some("development") => Environment::Development,
-            Some("production") => Environment::Production,
-            Some(other) => {
-                return Err(ConfigError(format!(
-                    "ORGCMS_ENV must be `development` or `production`, not `{other}`"
-                )))
-            }
-        };
-        let database_url = get("DATABASE_URL").map(Secret::new).ok_or_else(|| {
+        let vars = Vars::from_lookup(lookup)?;
+        let environment = vars.environment;
+        let database_url = vars.database_url.ok_or_else(|| {
             ConfigError(
                 "DATABASE_URL is not set (scripts/serve starts a private PostgreSQL and sets it)"
                     .into(),
             )
         })?;
-        let bind = get("ORGCMS_BIND")
-            .unwrap_or_else(|| "127.0.0.1:8080".into())
-            .parse()
-            .map_err(|e| ConfigError(format!("ORGCMS_BIND: {e}")))?;
-        let jwt_secret = match (get("ORGCMS_JWT_SECRET"), environment) {
-            (Some(s), Environment::Production) if s.len() < MIN_PRODUCTION_SECRET_BYTES => {
+        let bind = vars.bind;
+        let jwt_secret = match (vars.jwt_secret, environment) {
+            (Some(s), Environment::Production)
+                if s.expose_secret().len() < MIN_PRODUCTION_SECRET_BYTES =>
+            {
                 return Err(ConfigError(format!(
                     "ORGCMS_JWT_SECRET must be at least {MIN_PRODUCTION_SECRET_BYTES} bytes in production"
                 )))
             }
-            (Some(s), _) => Secret::new(s),
+            (Some(s), _) => s,
             (None, Environment::Production) => {
                 return Err(ConfigError(
                     "ORGCMS_JWT_SECRET is required in production".into(),
@@ -282,18 +490,20 @@ impl Settings {
             }
             (None, Environment::Development) => random_secret()?,
         };
-        if get("ORGCMS_ADMIN_EMAIL").is_some() != get("ORGCMS_ADMIN_PASSWORD").is_some() {
+        if vars.admin_email.is_some() != vars.admin_password.is_some() {
             return Err(ConfigError(
                 "ORGCMS_ADMIN_EMAIL and ORGCMS_ADMIN_PASSWORD go together".into(),
             ));
         }
-        if let Some(weakness) =
-            get("ORGCMS_ADMIN_PASSWORD").and_then(|p| crate::auth::password::weakness(&p))
+        if let Some(weakness) = vars
+            .admin_password
+            .as_ref()
+            .and_then(|p| crate::auth::password::weakness(p.expose_secret()))
         {
             return Err(ConfigError(format!("ORGCMS_ADMIN_PASSWORD {weakness}")));
         }
         let public_url =
-            match (get("ORGCMS_PUBLIC_URL"), environment) {
+            match (vars.public_url, environment) {
                 (Some(url), _) => url,
                 (None, Environment::Development) => format!("http://{bind}"),
                 (None, Environment::Production) => return Err(ConfigError(
@@ -302,92 +512,40 @@ impl Settings {
                         .into(),
                 )),
             };
-        let public_urls = PublicUrls::new(&public_url, get("ORGCMS_NEWS_URL_TEMPLATE").as_deref())?;
-        let locales = Locales::parse(&get("ORGCMS_LOCALES").unwrap_or_else(|| "en,uk".into()))
-            .map_err(|e| ConfigError(format!("ORGCMS_LOCALES: {e}")))?;
-        let number = |name: &str, default: u32, range: std::ops::RangeInclusive<u32>| {
-            let value = match get(name) {
-                None => default,
-                Some(v) => v
-                    .parse::<u32>()
-                    .map_err(|e| ConfigError(format!("{name}: {e}")))?,
-            };
-            if range.contains(&value) {
-                Ok(value)
-            } else {
-                Err(ConfigError(format!(
-                    "{name} must be between {} and {}",
-                    range.start(),
-                    range.end()
-                )))
-            }
-        };
+        let public_urls = PublicUrls::new(&public_url, vars.news_url_template.as_deref())?;
         Ok(Self {
             database_url,
             bind,
             environment,
             jwt_secret,
-            locales,
-            db_pool_size: number("ORGCMS_DB_POOL_SIZE", 10, 1..=200)?,
-            db_timeout: Duration::from_secs(u64::from(number(
-                "ORGCMS_DB_TIMEOUT_SECS",
-                3,
-                1..=60,
-            )?)),
+            locales: vars.locales,
+            db_pool_size: vars.db_pool_size,
+            db_timeout: secs(vars.db_timeout_secs),
             db_session: DbSessionLimits {
-                statement_timeout: millis(number(
-                    "ORGCMS_DB_STATEMENT_TIMEOUT_MS",
-                    5000,
-                    1..=3_600_000,
-                )?),
-                lock_timeout: millis(number("ORGCMS_DB_LOCK_TIMEOUT_MS", 2000, 1..=3_600_000)?),
+                statement_timeout: millis(vars.db_statement_timeout_ms),
+                lock_timeout: millis(vars.db_lock_timeout_ms),
             },
-            cache_max_age: number("ORGCMS_CACHE_MAX_AGE", 60, 0..=86_400)?,
-            response_cache_mib: number("ORGCMS_RESPONSE_CACHE_MIB", 16, 0..=4096)?,
-            rate_limit_per_minute: number("ORGCMS_RATE_LIMIT_PER_MINUTE", 1200, 0..=1_000_000)?,
-            login_rate_limit_per_minute: number(
-                "ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE",
-                10,
-                0..=10_000,
-            )?,
-            trusted_proxies: match get("ORGCMS_TRUSTED_PROXIES") {
-                None => Vec::new(),
-                Some(list) => list
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(|s| {
-                        s.parse().map_err(|_| {
-                            ConfigError(format!(
-                                "ORGCMS_TRUSTED_PROXIES: `{s}` is not an IP address"
-                            ))
-                        })
-                    })
-                    .collect::<Result<_, _>>()?,
-            },
-            admin_email: get("ORGCMS_ADMIN_EMAIL").map(|e| e.trim().to_lowercase()),
-            admin_password: get("ORGCMS_ADMIN_PASSWORD").map(Secret::new),
-            login_max_failures: number("ORGCMS_LOGIN_MAX_FAILURES", 5, 1..=1000)?,
-            login_window_seconds: number("ORGCMS_LOGIN_WINDOW_SECS", 900, 1..=86_400)?,
-            idempotency_ttl_hours: number("ORGCMS_IDEMPOTENCY_TTL_HOURS", 24, 1..=8760)?,
-            max_body_bytes: number("ORGCMS_MAX_BODY_BYTES", 1 << 20, 1024..=64 << 20)?,
-            workers: match get("ORGCMS_WORKERS") {
-                None => None,
-                Some(_) => Some(number("ORGCMS_WORKERS", 1, 1..=256)? as usize),
-            },
+            cache_max_age: vars.cache_max_age,
+            response_cache_mib: vars.response_cache_mib,
+            rate_limit_per_minute: vars.rate_limit_per_minute,
+            login_rate_limit_per_minute: vars.login_rate_limit_per_minute,
+            trusted_proxies: vars.trusted_proxies.map(|l| l.0).unwrap_or_default(),
+            admin_email: vars.admin_email.map(|e| e.trim().to_lowercase()),
+            admin_password: vars.admin_password,
+            login_max_failures: vars.login_max_failures,
+            login_window_seconds: vars.login_window_secs,
+            idempotency_ttl_hours: vars.idempotency_ttl_hours,
+            max_body_bytes: vars.max_body_bytes,
+            workers: vars.workers.map(|w| w as usize),
             public_urls,
-            cors_origins: cors_origins(&get("ORGCMS_CORS_ORIGINS").unwrap_or_default())?,
+            cors_origins: cors_origins(&vars.cors_origins.unwrap_or_default())?,
             http: HttpTimeouts {
-                client_request: secs(number("ORGCMS_CLIENT_REQUEST_TIMEOUT_SECS", 5, 1..=300)?),
-                client_body: secs(number("ORGCMS_CLIENT_BODY_TIMEOUT_SECS", 10, 1..=3600)?),
-                client_disconnect: secs(number(
-                    "ORGCMS_CLIENT_DISCONNECT_TIMEOUT_SECS",
-                    1,
-                    0..=60,
-                )?),
-                keep_alive: secs(number("ORGCMS_KEEP_ALIVE_SECS", 5, 0..=3600)?),
-                shutdown_drain: secs(number("ORGCMS_SHUTDOWN_DRAIN_SECS", 0, 0..=300)?),
-                shutdown_timeout: secs(number("ORGCMS_SHUTDOWN_TIMEOUT_SECS", 30, 1..=3600)?),
+                client_request: secs(vars.client_request_timeout_secs),
+                client_body: secs(vars.client_body_timeout_secs),
+                client_disconnect: secs(vars.client_disconnect_timeout_secs),
+                keep_alive: secs(vars.keep_alive_secs),
+                shutdown_drain: secs(vars.shutdown_drain_secs),
+                shutdown_timeout: secs(vars.shutdown_timeout_secs),
             },
         })
     }
@@ -453,11 +611,11 @@ mod tests {
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(s.locales.default(), "en");
         assert_eq!(s.locales.all(), ["en", "uk"]);
-        assert_eq!(s.jwt_secret.expose().len(), 64, "a random secret");
+        assert_eq!(s.jwt_secret.expose_secret().len(), 64, "a random secret");
         let again = settings(&[DB]).unwrap();
         assert_ne!(
-            s.jwt_secret.expose(),
-            again.jwt_secret.expose(),
+            s.jwt_secret.expose_secret(),
+            again.jwt_secret.expose_secret(),
             "never a fixed one"
         );
     }
@@ -698,8 +856,46 @@ mod tests {
     }
 
     #[test]
+    fn messages_speak_of_the_variable() {
+        let error = |vars: &[(&str, &str)]| settings(vars).unwrap_err().to_string();
+        assert_eq!(
+            error(&[DB, ("ORGCMS_DB_POOL_SIZE", "0")]),
+            "configuration: ORGCMS_DB_POOL_SIZE must be between 1 and 200"
+        );
+        assert_eq!(
+            error(&[DB, ("ORGCMS_WORKERS", "many")]),
+            "configuration: ORGCMS_WORKERS: invalid digit found in string"
+        );
+        assert_eq!(
+            error(&[DB, ("ORGCMS_ENV", "staging")]),
+            "configuration: ORGCMS_ENV must be `development` or `production`, not `staging`"
+        );
+        assert_eq!(
+            error(&[DB, ("ORGCMS_BIND", "nowhere")]),
+            "configuration: ORGCMS_BIND: invalid socket address syntax"
+        );
+        assert_eq!(
+            error(&[DB, ("ORGCMS_TRUSTED_PROXIES", "10.0.0.0/8")]),
+            "configuration: ORGCMS_TRUSTED_PROXIES: `10.0.0.0/8` is not an IP address"
+        );
+        assert!(error(&[DB, ("ORGCMS_LOCALES", "en,,EN!")])
+            .starts_with("configuration: ORGCMS_LOCALES: "));
+    }
+
+    #[test]
     fn secrets_do_not_print() {
         let s = settings(&[DB]).unwrap();
         assert!(!format!("{s:?}").contains("postgres://"));
+        let s = settings(&[
+            DB,
+            ("ORGCMS_JWT_SECRET", "jwt-secret-jwt-secret-jwt-secret"),
+            ("ORGCMS_ADMIN_EMAIL", "admin@example.org"),
+            ("ORGCMS_ADMIN_PASSWORD", "admin-password-long"),
+        ])
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("jwt-secret"), "{printed}");
+        assert!(!printed.contains("admin-password"), "{printed}");
+        assert!(printed.contains("admin@example.org"), "{printed}");
     }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use diesel::{Connection, PgConnection};
 
-use orgcms::config::Settings;
+use orgcms::config::{ExposeSecret, Settings};
 use orgcms::{db, seed, startup, telemetry};
 
 #[derive(Parser)]
@@ -46,35 +46,33 @@ fn main() -> ExitCode {
     telemetry::init();
     match execute(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("orgcms: {message}");
+        Err(error) => {
+            eprintln!("orgcms: {error}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn execute(command: Command) -> Result<(), String> {
+fn execute(command: Command) -> anyhow::Result<()> {
     if let Command::Openapi = command {
-        print!("{}", startup::openapi_json().map_err(|e| e.to_string())?);
+        print!("{}", startup::openapi_json()?);
         return Ok(());
     }
-    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    let settings = Settings::from_env()?;
     match command {
         Command::Serve => serve(&settings),
         Command::Migrate => {
-            let applied =
-                db::run_migrations(&mut connect(&settings)?).map_err(|e| e.to_string())?;
+            let applied = migrate(&mut connect(&settings)?)?;
             eprintln!("orgcms: {} migration(s) applied", applied.len());
             Ok(())
         }
         Command::Seed { synthetic_news } => {
             let mut conn = connect(&settings)?;
-            db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
-            let report = seed::seed(&mut conn).map_err(|e| e.to_string())?;
+            migrate(&mut conn)?;
+            let report = seed::seed(&mut conn)?;
             eprintln!("orgcms: seed inserted {} row(s)", report.inserted);
             if let Some(count) = synthetic_news {
-                let added = seed::synthetic::seed_synthetic_news(&mut conn, count)
-                    .map_err(|e| e.to_string())?;
+                let added = seed::synthetic::seed_synthetic_news(&mut conn, count)?;
                 eprintln!("orgcms: {added} synthetic news item(s) added");
             }
             Ok(())
@@ -86,15 +84,14 @@ fn execute(command: Command) -> Result<(), String> {
         } => {
             let password = read_password()?;
             if let Some(weakness) = orgcms::auth::password::weakness(&password) {
-                return Err(format!("the password {weakness}"));
+                anyhow::bail!("the password {weakness}");
             }
-            let hash = orgcms::auth::password::hash(&password).map_err(|e| e.to_string())?;
+            let hash = orgcms::auth::password::hash(&password)?;
             let mut conn = connect(&settings)?;
-            db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+            migrate(&mut conn)?;
             let email = email.trim().to_lowercase();
             let user =
-                orgcms::users::queries::insert(&mut conn, &email, &display_name, &role, &hash)
-                    .map_err(|e| e.to_string())?;
+                orgcms::users::queries::insert(&mut conn, &email, &display_name, &role, &hash)?;
             eprintln!("orgcms: created {role} {} ({})", user.email, user.id);
             Ok(())
         }
@@ -102,26 +99,30 @@ fn execute(command: Command) -> Result<(), String> {
     }
 }
 
-fn read_password() -> Result<String, String> {
+fn read_password() -> anyhow::Result<String> {
     use std::io::{BufRead, IsTerminal};
     if std::io::stdin().is_terminal() {
-        return rpassword::prompt_password("Password: ").map_err(|e| e.to_string());
+        return Ok(rpassword::prompt_password("Password: ")?);
     }
     let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
+    std::io::stdin().lock().read_line(&mut line)?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-fn connect(settings: &Settings) -> Result<PgConnection, String> {
-    PgConnection::establish(settings.database_url.expose()).map_err(|e| e.to_string())
+fn connect(settings: &Settings) -> anyhow::Result<PgConnection> {
+    Ok(PgConnection::establish(
+        settings.database_url.expose_secret(),
+    )?)
+}
+
+/// Applies pending migrations; their error is boxed, which `?` does not turn into anyhow's.
+fn migrate(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
+    db::run_migrations(conn).map_err(anyhow::Error::from_boxed)
 }
 
 #[actix_web::main]
-async fn serve(settings: &Settings) -> Result<(), String> {
-    let app = startup::Application::build(settings).map_err(|e| e.to_string())?;
+async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    let app = startup::Application::build(settings)?;
     tracing::info!(address = %settings.bind, port = app.port(), "orgcms listening");
-    app.run_until_signalled().await.map_err(|e| e.to_string())
+    Ok(app.run_until_signalled().await?)
 }

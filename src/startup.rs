@@ -2,6 +2,8 @@
 
 use std::net::TcpListener;
 
+use crate::config::ExposeSecret;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, Service, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -117,7 +119,7 @@ impl Application {
     /// Connects the pool, applies pending migrations, and binds the listener.
     pub fn build(settings: &Settings) -> Result<Self, std::io::Error> {
         let pool = db::build_pool(
-            settings.database_url.expose(),
+            settings.database_url.expose_secret(),
             settings.db_pool_size,
             settings.db_timeout,
             settings.db_session,
@@ -147,7 +149,7 @@ impl Application {
             }
             if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password)
             {
-                let hash = crate::auth::password::hash(password.expose())
+                let hash = crate::auth::password::hash(password.expose_secret())
                     .map_err(|e| std::io::Error::other(e.to_string()))?;
                 let db_error =
                     |e: diesel::result::Error| std::io::Error::other(format!("administrator: {e}"));
@@ -156,7 +158,7 @@ impl Application {
                 let changed = crate::auth::queries::find_user_by_email(&mut conn, email)
                     .map_err(db_error)?
                     .filter(|u| {
-                        !crate::auth::password::verify(password.expose(), &u.password_hash)
+                        !crate::auth::password::verify(password.expose_secret(), &u.password_hash)
                     });
                 users::queries::upsert_admin(&mut conn, email, &hash).map_err(db_error)?;
                 if let Some(user) = changed {
@@ -269,7 +271,7 @@ fn run(
     let response_cache = (settings.response_cache_mib > 0).then(|| {
         web::Data::new(crate::response_cache::ResponseCache::start(
             settings.response_cache_mib,
-            settings.database_url.expose().to_owned(),
+            settings.database_url.expose_secret().to_owned(),
         ))
     });
     let workers = settings.workers;

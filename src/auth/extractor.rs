@@ -199,7 +199,7 @@ mod proptests {
             replacement in any::<u8>(),
             junk in hostile_text(30),
         ) {
-            let keys = JwtKeys::new(&Secret::new("0123456789abcdef0123456789abcdef")).unwrap();
+            let keys = JwtKeys::new(&Secret::from("0123456789abcdef0123456789abcdef")).unwrap();
             let (token, _) = keys.issue(Uuid::new_v4(), "editor", Uuid::new_v4(), chrono::Utc::now()).unwrap();
             let mut bytes = token.clone().into_bytes();
             let i = at.index(bytes.len());

@@ -7,7 +7,7 @@ use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::config::Secret;
+use crate::config::{ExposeSecret, Secret};
 use crate::error::ApiError;
 
 pub const ISSUER: &str = "orgcms";
@@ -47,8 +47,8 @@ impl JwtKeys {
         validation.validate_nbf = true;
         validation.leeway = LEEWAY_SECONDS;
         Ok(Self {
-            encoding: EncodingKey::from_secret(secret.expose().as_bytes())?,
-            decoding: DecodingKey::from_secret(secret.expose().as_bytes())?,
+            encoding: EncodingKey::from_secret(secret.expose_secret().as_bytes())?,
+            decoding: DecodingKey::from_secret(secret.expose_secret().as_bytes())?,
             validation,
         })
     }
@@ -94,7 +94,7 @@ mod tests {
     use super::*;
 
     fn keys() -> JwtKeys {
-        JwtKeys::new(&Secret::new("0123456789abcdef0123456789abcdef")).unwrap()
+        JwtKeys::new(&Secret::from("0123456789abcdef0123456789abcdef")).unwrap()
     }
 
     #[test]
@@ -118,7 +118,7 @@ mod tests {
             .issue(Uuid::new_v4(), "editor", Uuid::new_v4(), old)
             .unwrap();
         assert!(k.verify(&token).is_err());
-        let other = JwtKeys::new(&Secret::new("another-secret-another-secret-xx")).unwrap();
+        let other = JwtKeys::new(&Secret::from("another-secret-another-secret-xx")).unwrap();
         let (token, _) = other
             .issue(Uuid::new_v4(), "editor", Uuid::new_v4(), Utc::now())
             .unwrap();
