@@ -14,25 +14,13 @@ use crate::db::schema::{
 };
 use crate::error::ApiError;
 use crate::params::ItemKey;
-use crate::validation::{first_free_slug, slug_base, Checker};
-use crate::writes::Document;
+use crate::validation::{slug_base, Checker};
+use crate::writes::{free_slug, Document};
 
 pub struct MissionDocument;
 
 /// At most this many parts of each kind.
 const MAX_PARTS: usize = 100;
-
-fn free_slug(conn: &mut PgConnection, base: &str) -> Result<String, ApiError> {
-    let taken: Vec<String> = missions::table
-        .filter(
-            missions::slug
-                .eq(base)
-                .or(missions::slug.like(format!("{base}-%"))),
-        )
-        .select(missions::slug)
-        .load(conn)?;
-    Ok(first_free_slug(base, &taken))
-}
 
 fn insert_parts(
     conn: &mut PgConnection,
@@ -215,7 +203,7 @@ impl Document for MissionDocument {
     fn insert(conn: &mut PgConnection, input: MissionInput) -> Result<Uuid, ApiError> {
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
-            None => free_slug(conn, &slug_base(&input.name, "mission"))?,
+            None => free_slug(conn, missions::slug, &slug_base(&input.name, "mission"))?,
         };
         let id: Uuid = diesel::insert_into(missions::table)
             .values((

@@ -8,19 +8,10 @@ use super::dto::{NewsEditor, NewsInput, NewsStatus};
 use super::queries::NewsRow;
 use crate::db::schema::{missions, news};
 use crate::error::ApiError;
-use crate::validation::{first_free_slug, slug_base, Checker};
-use crate::writes::Document;
+use crate::validation::{slug_base, Checker};
+use crate::writes::{free_slug, Document};
 
 pub struct NewsDocument;
-
-/// A slug no news item uses, made from `base`.
-fn free_slug(conn: &mut PgConnection, base: &str) -> Result<String, ApiError> {
-    let taken: Vec<String> = news::table
-        .filter(news::slug.eq(base).or(news::slug.like(format!("{base}-%"))))
-        .select(news::slug)
-        .load(conn)?;
-    Ok(first_free_slug(base, &taken))
-}
 
 fn check_mission(conn: &mut PgConnection, mission_id: Option<Uuid>) -> Result<(), ApiError> {
     if let Some(id) = mission_id {
@@ -101,7 +92,7 @@ impl Document for NewsDocument {
         check_mission(conn, input.mission_id)?;
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
-            None => free_slug(conn, &slug_base(&input.title, "item"))?,
+            None => free_slug(conn, news::slug, &slug_base(&input.title, "item"))?,
         };
         Ok(diesel::insert_into(news::table)
             .values((

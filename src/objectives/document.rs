@@ -7,25 +7,13 @@ use super::dto::{ObjectiveEditor, ObjectiveInput};
 use super::queries::ObjectiveRow;
 use crate::db::schema::objectives;
 use crate::error::ApiError;
-use crate::validation::{first_free_slug, slug_base, Checker};
-use crate::writes::Document;
+use crate::validation::{slug_base, Checker};
+use crate::writes::{free_slug, Document};
 
 pub struct ObjectiveDocument;
 
 /// The largest position (new objectives go last, but never beyond it).
 const MAX_POSITION: i32 = 1_000_000;
-
-fn free_slug(conn: &mut PgConnection, base: &str) -> Result<String, ApiError> {
-    let taken: Vec<String> = objectives::table
-        .filter(
-            objectives::slug
-                .eq(base)
-                .or(objectives::slug.like(format!("{base}-%"))),
-        )
-        .select(objectives::slug)
-        .load(conn)?;
-    Ok(first_free_slug(base, &taken))
-}
 
 impl Document for ObjectiveDocument {
     const RESOURCE: &'static str = "objectives";
@@ -63,7 +51,11 @@ impl Document for ObjectiveDocument {
     fn insert(conn: &mut PgConnection, input: ObjectiveInput) -> Result<Uuid, ApiError> {
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
-            None => free_slug(conn, &slug_base(&input.title, "objective"))?,
+            None => free_slug(
+                conn,
+                objectives::slug,
+                &slug_base(&input.title, "objective"),
+            )?,
         };
         let position = match input.position {
             Some(p) => p,
