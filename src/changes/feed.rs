@@ -101,8 +101,14 @@ pub fn page(
     let keyed = candidates
         .into_iter()
         .filter_map(|n| {
-            let at = n.news.published_at?;
-            Some((NewsKey { at, id: n.news.id }, n))
+            let at = n.news.head.published_at?;
+            Some((
+                NewsKey {
+                    at,
+                    id: n.news.head.id,
+                },
+                n,
+            ))
         })
         .collect();
     let window = take_turned_public(
@@ -114,7 +120,7 @@ pub fn page(
     );
     entries.extend(window.items.into_iter().map(|n| Entry {
         resource: Resource::News,
-        id: n.news.id,
+        id: n.news.head.id,
         state: Some(State::News(n)),
     }));
     Ok(Page {
@@ -164,7 +170,7 @@ fn current_states(
         );
     }
     for row in crate::news::queries::find_public_many(conn, &ids(Resource::News), now)? {
-        states.insert((Resource::News, row.news.id), State::News(row));
+        states.insert((Resource::News, row.news.head.id), State::News(row));
     }
     Ok(items
         .into_iter()

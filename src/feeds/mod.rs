@@ -110,22 +110,22 @@ pub struct FeedRequest {
 impl FeedItem {
     pub fn new(row: &NewsWithMission, locale: &RequestLocale, urls: &PublicUrls) -> Self {
         let news = &row.news;
-        let (shown, _) = item_locale(&news.title, locale);
-        let title = Text::resolve(&news.title, locale).unwrap_or(Text {
+        let (shown, _) = item_locale(&news.head.title, locale);
+        let title = Text::resolve(&news.head.title, locale).unwrap_or(Text {
             value: String::new(),
             lang: shown,
         });
         // Public items always have a publication time; the fallback only keeps this total.
-        let published = news.published_at.unwrap_or(news.updated_at);
+        let published = news.head.published_at.unwrap_or(news.head.updated_at);
         Self {
-            id: format!("urn:uuid:{}", news.id),
-            url: urls.news_item(&news.slug),
+            id: format!("urn:uuid:{}", news.head.id),
+            url: urls.news_item(&news.head.slug),
             title,
-            summary: Text::resolve(&news.summary, locale),
+            summary: Text::resolve(&news.head.summary, locale),
             content_html: Text::resolve(&news.html_body(), locale),
             published,
-            updated: published.max(news.updated_at),
-            tags: news.tags.iter().flatten().cloned().collect(),
+            updated: published.max(news.head.updated_at),
+            tags: news.head.tags.iter().flatten().cloned().collect(),
         }
     }
 }
@@ -198,7 +198,7 @@ impl Feed {
 /// A feed as the documentation shows it: the seed's news item (with placeholder summary, body
 /// and tag), a web page per item, in English. `path_and_query` is the feed's own.
 pub fn example(path_and_query: &str) -> Option<Feed> {
-    use crate::news::queries::NewsRow;
+    use crate::news::queries::{NewsRow, NewsSummaryRow};
     let urls = PublicUrls::new(
         "https://api.example.org",
         Some("https://www.example.org/news/{slug}"),
@@ -216,21 +216,23 @@ pub fn example(path_and_query: &str) -> Option<Feed> {
     };
     let row = NewsWithMission {
         news: NewsRow {
-            id: uuid::uuid!("757665bd-864d-5dd9-a184-7cad4de31e21"),
-            slug: "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv".into(),
-            title: Localized::en("The Danish Refugee Council Donated 133 Pieces of Equipment to a Dormitory for IDPs in Mykolaiv"),
-            summary: Localized::en("A short summary."),
+            head: NewsSummaryRow {
+                id: uuid::uuid!("757665bd-864d-5dd9-a184-7cad4de31e21"),
+                slug: "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv".into(),
+                title: Localized::en("The Danish Refugee Council Donated 133 Pieces of Equipment to a Dormitory for IDPs in Mykolaiv"),
+                summary: Localized::en("A short summary."),
+                status: "published".into(),
+                published_at: at("2024-05-29T00:00:00Z"),
+                mission_id: None,
+                tags: vec![Some("example".into())],
+                cover_image_url: None,
+                cover_image_alt: Localized::default(),
+                created_at: at("2026-11-29T00:00:00Z")?,
+                updated_at: at("2026-11-29T00:00:00Z")?,
+                version: 1,
+            },
             body: Localized::en("The **Markdown** body."),
             body_html: None,
-            status: "published".into(),
-            published_at: at("2024-05-29T00:00:00Z"),
-            mission_id: None,
-            tags: vec![Some("example".into())],
-            cover_image_url: None,
-            cover_image_alt: Localized::default(),
-            created_at: at("2026-11-29T00:00:00Z")?,
-            updated_at: at("2026-11-29T00:00:00Z")?,
-            version: 1,
         },
         mission_slug: Some("ukraine".into()),
         rank: None,
@@ -255,7 +257,7 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::locale::Locales;
-    use crate::news::queries::NewsRow;
+    use crate::news::queries::{NewsRow, NewsSummaryRow};
 
     pub fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text)
@@ -275,21 +277,23 @@ pub(crate) mod tests {
     pub fn row(slug: &str, title: Localized, published: &str, updated: &str) -> NewsWithMission {
         NewsWithMission {
             news: NewsRow {
-                id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, slug.as_bytes()),
-                slug: slug.to_owned(),
-                title,
-                summary: Localized::default(),
+                head: NewsSummaryRow {
+                    id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, slug.as_bytes()),
+                    slug: slug.to_owned(),
+                    title,
+                    summary: Localized::default(),
+                    status: "published".into(),
+                    published_at: Some(at(published)),
+                    mission_id: None,
+                    tags: vec![Some("health".into()), Some("shelter".into())],
+                    cover_image_url: None,
+                    cover_image_alt: Localized::default(),
+                    created_at: at(published),
+                    updated_at: at(updated),
+                    version: 1,
+                },
                 body: Localized::default(),
                 body_html: None,
-                status: "published".into(),
-                published_at: Some(at(published)),
-                mission_id: None,
-                tags: vec![Some("health".into()), Some("shelter".into())],
-                cover_image_url: None,
-                cover_image_alt: Localized::default(),
-                created_at: at(published),
-                updated_at: at(updated),
-                version: 1,
             },
             mission_slug: None,
             rank: None,
@@ -321,10 +325,10 @@ pub(crate) mod tests {
             "2024-05-29T10:00:00.123456Z",
             "2024-05-01T00:00:00Z",
         );
-        news.news.summary = localized(&[("en", "Summary")]);
+        news.news.head.summary = localized(&[("en", "Summary")]);
         news.news.body = localized(&[("uk", "Текст <script>alert(1)</script>")]);
         let item = FeedItem::new(&news, &reader("uk"), &urls());
-        assert_eq!(item.id, format!("urn:uuid:{}", news.news.id));
+        assert_eq!(item.id, format!("urn:uuid:{}", news.news.head.id));
         assert_eq!(item.url, "https://api.example.org/api/v1/news/a-b");
         assert_eq!(item.title.value, "Привіт");
         assert_eq!(item.title.lang, "uk");

@@ -287,7 +287,7 @@ mod tests {
             "2024-05-29T10:00:00.5Z",
             "2024-06-01T00:00:00Z",
         );
-        news.news.summary = localized(&[("en", "1 < 2 & ]]> end")]);
+        news.news.head.summary = localized(&[("en", "1 < 2 & ]]> end")]);
         news.news.body = localized(&[("en", "[a](https://example.org \"x ]]> y\") `]]>`")]);
         let org = localized(&[("en", "Org & Co")]);
         Feed::new(

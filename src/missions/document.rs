@@ -13,25 +13,44 @@ use crate::db::schema::{
     missions,
 };
 use crate::error::ApiError;
+use crate::locale::Localized;
 use crate::params::ItemKey;
-use crate::validation::{first_free_slug, slug_base, Checker};
-use crate::writes::Document;
+use crate::validation::{slug_base, Checker};
+use crate::writes::{free_slug, Document};
 
 pub struct MissionDocument;
 
 /// At most this many parts of each kind.
 const MAX_PARTS: usize = 100;
 
-fn free_slug(conn: &mut PgConnection, base: &str) -> Result<String, ApiError> {
-    let taken: Vec<String> = missions::table
-        .filter(
-            missions::slug
-                .eq(base)
-                .or(missions::slug.like(format!("{base}-%"))),
-        )
-        .select(missions::slug)
-        .load(conn)?;
-    Ok(first_free_slug(base, &taken))
+/// The columns of the mission itself that a write sets: one list for insert and update. A `None`
+/// writes NULL (an update that drops the year clears it).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = missions)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+struct MissionForm<'a> {
+    slug: String,
+    country_code: &'a str,
+    name: &'a Localized,
+    office_city: &'a Localized,
+    started_year: Option<i32>,
+    summary: &'a Localized,
+    body: &'a Localized,
+}
+
+impl<'a> MissionForm<'a> {
+    /// `slug` as the write settles it (the input's may be absent).
+    fn from_input(input: &'a MissionInput, slug: String) -> Self {
+        Self {
+            slug,
+            country_code: &input.country_code,
+            name: &input.name,
+            office_city: &input.office_city,
+            started_year: input.started_year,
+            summary: &input.summary,
+            body: &input.body,
+        }
+    }
 }
 
 fn insert_parts(
@@ -215,18 +234,10 @@ impl Document for MissionDocument {
     fn insert(conn: &mut PgConnection, input: MissionInput) -> Result<Uuid, ApiError> {
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
-            None => free_slug(conn, &slug_base(&input.name, "mission"))?,
+            None => free_slug(conn, missions::slug, &slug_base(&input.name, "mission"))?,
         };
         let id: Uuid = diesel::insert_into(missions::table)
-            .values((
-                missions::slug.eq(slug),
-                missions::country_code.eq(&input.country_code),
-                missions::name.eq(&input.name),
-                missions::office_city.eq(&input.office_city),
-                missions::started_year.eq(input.started_year),
-                missions::summary.eq(&input.summary),
-                missions::body.eq(&input.body),
-            ))
+            .values(MissionForm::from_input(&input, slug))
             .returning(missions::id)
             .get_result(conn)?;
         insert_parts(conn, id, &input)?;
@@ -246,13 +257,7 @@ impl Document for MissionDocument {
         // `updated_at` is set so that a change of the parts alone also counts as a new version.
         diesel::update(missions::table.find(current.id))
             .set((
-                missions::slug.eq(slug),
-                missions::country_code.eq(&input.country_code),
-                missions::name.eq(&input.name),
-                missions::office_city.eq(&input.office_city),
-                missions::started_year.eq(input.started_year),
-                missions::summary.eq(&input.summary),
-                missions::body.eq(&input.body),
+                MissionForm::from_input(&input, slug),
                 missions::updated_at.eq(Utc::now()),
             ))
             .execute(conn)?;

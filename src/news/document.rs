@@ -1,6 +1,6 @@
 //! How editors' writes of news reach the database (see `crate::writes`).
 
-use chrono::{Datelike, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -8,19 +8,11 @@ use super::dto::{NewsEditor, NewsInput, NewsStatus};
 use super::queries::NewsRow;
 use crate::db::schema::{missions, news};
 use crate::error::ApiError;
-use crate::validation::{first_free_slug, slug_base, Checker};
-use crate::writes::Document;
+use crate::locale::Localized;
+use crate::validation::{slug_base, Checker};
+use crate::writes::{free_slug, Document};
 
 pub struct NewsDocument;
-
-/// A slug no news item uses, made from `base`.
-fn free_slug(conn: &mut PgConnection, base: &str) -> Result<String, ApiError> {
-    let taken: Vec<String> = news::table
-        .filter(news::slug.eq(base).or(news::slug.like(format!("{base}-%"))))
-        .select(news::slug)
-        .load(conn)?;
-    Ok(first_free_slug(base, &taken))
-}
 
 fn check_mission(conn: &mut PgConnection, mission_id: Option<Uuid>) -> Result<(), ApiError> {
     if let Some(id) = mission_id {
@@ -36,13 +28,14 @@ fn check_mission(conn: &mut PgConnection, mission_id: Option<Uuid>) -> Result<()
 }
 
 /// A published item without a date is published now.
-fn publication_time(input: &NewsInput) -> Option<chrono::DateTime<Utc>> {
+fn publication_time(input: &NewsInput) -> Option<DateTime<Utc>> {
     match (input.status, input.published_at) {
         (NewsStatus::Published, None) => Some(Utc::now()),
         (_, at) => at,
     }
 }
 
+/// The tags, each once, in their first order.
 fn tags_of(input: &NewsInput) -> Vec<Option<String>> {
     let mut tags: Vec<String> = Vec::new();
     for tag in &input.tags {
@@ -51,6 +44,45 @@ fn tags_of(input: &NewsInput) -> Vec<Option<String>> {
         }
     }
     tags.into_iter().map(Some).collect()
+}
+
+/// The columns a write sets: one list for insert and update. A `None` writes NULL (an update
+/// that drops the date, the mission or the cover image clears it).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = news)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+struct NewsForm<'a> {
+    slug: String,
+    title: &'a Localized,
+    summary: &'a Localized,
+    body: &'a Localized,
+    body_html: Localized,
+    status: &'static str,
+    published_at: Option<DateTime<Utc>>,
+    mission_id: Option<Uuid>,
+    tags: Vec<Option<String>>,
+    cover_image_url: Option<&'a str>,
+    cover_image_alt: &'a Localized,
+}
+
+impl<'a> NewsForm<'a> {
+    /// `slug` as the write settles it (the input's may be absent); the body rendered, the
+    /// publication time settled and the tags de-duplicated here.
+    fn from_input(input: &'a NewsInput, slug: String) -> Self {
+        Self {
+            slug,
+            title: &input.title,
+            summary: &input.summary,
+            body: &input.body,
+            body_html: crate::markdown::render_localized(&input.body),
+            status: input.status.as_str(),
+            published_at: publication_time(input),
+            mission_id: input.mission_id,
+            tags: tags_of(input),
+            cover_image_url: input.cover_image_url.as_deref(),
+            cover_image_alt: &input.cover_image_alt,
+        }
+    }
 }
 
 impl Document for NewsDocument {
@@ -101,22 +133,10 @@ impl Document for NewsDocument {
         check_mission(conn, input.mission_id)?;
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
-            None => free_slug(conn, &slug_base(&input.title, "item"))?,
+            None => free_slug(conn, news::slug, &slug_base(&input.title, "item"))?,
         };
         Ok(diesel::insert_into(news::table)
-            .values((
-                news::slug.eq(slug),
-                news::title.eq(&input.title),
-                news::summary.eq(&input.summary),
-                news::body.eq(&input.body),
-                news::body_html.eq(crate::markdown::render_localized(&input.body)),
-                news::status.eq(input.status.as_str()),
-                news::published_at.eq(publication_time(&input)),
-                news::mission_id.eq(input.mission_id),
-                news::tags.eq(tags_of(&input)),
-                news::cover_image_url.eq(&input.cover_image_url),
-                news::cover_image_alt.eq(&input.cover_image_alt),
-            ))
+            .values(NewsForm::from_input(&input, slug))
             .returning(news::id)
             .get_result(conn)?)
     }
@@ -133,19 +153,7 @@ impl Document for NewsDocument {
             .or_else(|| current.fields.slug.clone())
             .unwrap_or_default();
         diesel::update(news::table.find(current.id))
-            .set((
-                news::slug.eq(slug),
-                news::title.eq(&input.title),
-                news::summary.eq(&input.summary),
-                news::body.eq(&input.body),
-                news::body_html.eq(crate::markdown::render_localized(&input.body)),
-                news::status.eq(input.status.as_str()),
-                news::published_at.eq(publication_time(&input)),
-                news::mission_id.eq(input.mission_id),
-                news::tags.eq(tags_of(&input)),
-                news::cover_image_url.eq(&input.cover_image_url),
-                news::cover_image_alt.eq(&input.cover_image_alt),
-            ))
+            .set(NewsForm::from_input(&input, slug))
             .execute(conn)?;
         Ok(())
     }

@@ -83,27 +83,28 @@ pub struct News {
 impl NewsSummary {
     pub fn new(item: &NewsWithMission, locale: &RequestLocale) -> Self {
         let row = &item.news;
-        let (shown, available) = item_locale(&row.title, locale);
+        let (shown, available) = item_locale(&row.head.title, locale);
         Self {
-            id: row.id,
-            slug: row.slug.clone(),
+            id: row.head.id,
+            slug: row.head.slug.clone(),
             locale: shown,
             available_locales: available,
-            title: row.title.text(locale).unwrap_or_default(),
-            summary: row.summary.text(locale),
-            published_at: row.published_at,
+            title: row.head.title.text(locale).unwrap_or_default(),
+            summary: row.head.summary.text(locale),
+            published_at: row.head.published_at,
             mission: row
+                .head
                 .mission_id
                 .zip(item.mission_slug.clone())
                 .map(|(id, slug)| MissionRef { id, slug }),
-            tags: row.tags.iter().flatten().cloned().collect(),
-            cover_image: row.cover_image_url.as_ref().map(|url| CoverImage {
+            tags: row.head.tags.iter().flatten().cloned().collect(),
+            cover_image: row.head.cover_image_url.as_ref().map(|url| CoverImage {
                 url: url.clone(),
-                alt: row.cover_image_alt.text(locale),
+                alt: row.head.cover_image_alt.text(locale),
             }),
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            version: row.version,
+            created_at: row.head.created_at,
+            updated_at: row.head.updated_at,
+            version: row.head.version,
             snippet: None,
         }
     }
@@ -218,22 +219,22 @@ pub struct NewsEditor {
 impl NewsEditor {
     pub fn new(row: super::queries::NewsRow) -> Self {
         Self {
-            id: row.id,
+            id: row.head.id,
             fields: NewsInput {
-                slug: Some(row.slug),
-                title: row.title,
-                summary: row.summary,
+                slug: Some(row.head.slug),
+                title: row.head.title,
+                summary: row.head.summary,
                 body: row.body,
-                status: NewsStatus::from_db(&row.status),
-                published_at: row.published_at,
-                mission_id: row.mission_id,
-                tags: row.tags.into_iter().flatten().collect(),
-                cover_image_url: row.cover_image_url,
-                cover_image_alt: row.cover_image_alt,
+                status: NewsStatus::from_db(&row.head.status),
+                published_at: row.head.published_at,
+                mission_id: row.head.mission_id,
+                tags: row.head.tags.into_iter().flatten().collect(),
+                cover_image_url: row.head.cover_image_url,
+                cover_image_alt: row.head.cover_image_alt,
             },
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            version: row.version,
+            created_at: row.head.created_at,
+            updated_at: row.head.updated_at,
+            version: row.head.version,
         }
     }
 }

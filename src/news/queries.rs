@@ -15,25 +15,15 @@ use crate::locale::Localized;
 use crate::pagination::Paging;
 use crate::params::ItemKey;
 
+/// A news item as stored: its summary row (all but the body) and its body.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = news, check_for_backend(Pg))]
 pub struct NewsRow {
-    pub id: Uuid,
-    pub slug: String,
-    pub title: Localized,
-    pub summary: Localized,
+    #[diesel(embed)]
+    pub head: NewsSummaryRow,
     pub body: Localized,
     /// `body` rendered (None: not yet; see `rendered_body`).
     pub body_html: Option<Localized>,
-    pub status: String,
-    pub published_at: Option<DateTime<Utc>>,
-    pub mission_id: Option<Uuid>,
-    pub tags: Vec<Option<String>>,
-    pub cover_image_url: Option<String>,
-    pub cover_image_alt: Localized,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i32,
 }
 
 impl NewsRow {
@@ -76,7 +66,7 @@ pub fn render_missing_bodies(conn: &mut PgConnection) -> QueryResult<usize> {
     }
 }
 
-/// A news item without its body: all that a public list shows (the body is most of an item's
+/// A news item without its body (the part of `NewsRow` that is not the body): all that a public list shows (the body is most of an item's
 /// bytes, and parsing it is most of a list's work).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = news, check_for_backend(Pg))]
@@ -97,23 +87,11 @@ pub struct NewsSummaryRow {
 }
 
 impl From<NewsSummaryRow> for NewsRow {
-    fn from(row: NewsSummaryRow) -> Self {
+    fn from(head: NewsSummaryRow) -> Self {
         Self {
-            id: row.id,
-            slug: row.slug,
-            title: row.title,
-            summary: row.summary,
+            head,
             body: Localized::default(),
             body_html: None,
-            status: row.status,
-            published_at: row.published_at,
-            mission_id: row.mission_id,
-            tags: row.tags,
-            cover_image_url: row.cover_image_url,
-            cover_image_alt: row.cover_image_alt,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            version: row.version,
         }
     }
 }
@@ -253,8 +231,8 @@ pub enum NewsKey {
 
 pub fn key_of(order: NewsOrder) -> impl Fn(&NewsWithMission) -> NewsKey {
     move |item| match order {
-        NewsOrder::Relevance => NewsKey::Rank(item.rank.unwrap_or_default(), item.news.id),
-        _ => NewsKey::Time(item.news.published_at, item.news.id),
+        NewsOrder::Relevance => NewsKey::Rank(item.rank.unwrap_or_default(), item.news.head.id),
+        _ => NewsKey::Time(item.news.head.published_at, item.news.head.id),
     }
 }
 
@@ -544,16 +522,16 @@ pub fn related_public(
     now: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<NewsWithMission>> {
-    let tags: Vec<String> = item.tags.iter().flatten().cloned().collect();
+    let tags: Vec<String> = item.head.tags.iter().flatten().cloned().collect();
     let shares_tag = news::tags.overlaps_with(tags);
     let query = news::table
         .left_join(missions::table)
         .select((NewsRow::as_select(), missions::slug.nullable()))
         .filter(news::status.eq("published"))
         .filter(news::published_at.le(now))
-        .filter(news::id.ne(item.id))
+        .filter(news::id.ne(item.head.id))
         .into_boxed();
-    let query = match item.mission_id {
+    let query = match item.head.mission_id {
         Some(mission_id) => query.filter(news::mission_id.eq(mission_id).or(shares_tag)),
         None => query.filter(shares_tag),
     };

@@ -191,7 +191,7 @@ pub async fn list_news(
                     let shown: Vec<_> = rows
                         .iter()
                         .take(paging.per_page as usize)
-                        .map(|r| (r.news.id, item_locale(&r.news.title, &locale).0))
+                        .map(|r| (r.news.head.id, item_locale(&r.news.head.title, &locale).0))
                         .collect();
                     queries::snippets(conn, q, &shown)?
                 }
@@ -215,7 +215,7 @@ pub async fn list_news(
         .map(|row| {
             let mut summary = NewsSummary::new(row, &locale);
             summary.snippet = snippets
-                .remove(&row.news.id)
+                .remove(&row.news.head.id)
                 .map(|s| highlighted_html(&s, queries::HIGHLIGHT_START, queries::HIGHLIGHT_END));
             NewsListItem::Public(summary)
         })

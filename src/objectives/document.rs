@@ -7,24 +7,37 @@ use super::dto::{ObjectiveEditor, ObjectiveInput};
 use super::queries::ObjectiveRow;
 use crate::db::schema::objectives;
 use crate::error::ApiError;
-use crate::validation::{first_free_slug, slug_base, Checker};
-use crate::writes::Document;
+use crate::locale::Localized;
+use crate::validation::{slug_base, Checker};
+use crate::writes::{free_slug, Document};
 
 pub struct ObjectiveDocument;
 
 /// The largest position (new objectives go last, but never beyond it).
 const MAX_POSITION: i32 = 1_000_000;
 
-fn free_slug(conn: &mut PgConnection, base: &str) -> Result<String, ApiError> {
-    let taken: Vec<String> = objectives::table
-        .filter(
-            objectives::slug
-                .eq(base)
-                .or(objectives::slug.like(format!("{base}-%"))),
-        )
-        .select(objectives::slug)
-        .load(conn)?;
-    Ok(first_free_slug(base, &taken))
+/// The columns a write sets: one list for insert and update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = objectives)]
+struct ObjectiveForm<'a> {
+    slug: String,
+    position: i32,
+    title: &'a Localized,
+    summary: &'a Localized,
+    body: &'a Localized,
+}
+
+impl<'a> ObjectiveForm<'a> {
+    /// `slug` and `position` as the write settles them (the input's may be absent).
+    fn from_input(input: &'a ObjectiveInput, slug: String, position: i32) -> Self {
+        Self {
+            slug,
+            position,
+            title: &input.title,
+            summary: &input.summary,
+            body: &input.body,
+        }
+    }
 }
 
 impl Document for ObjectiveDocument {
@@ -63,7 +76,11 @@ impl Document for ObjectiveDocument {
     fn insert(conn: &mut PgConnection, input: ObjectiveInput) -> Result<Uuid, ApiError> {
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
-            None => free_slug(conn, &slug_base(&input.title, "objective"))?,
+            None => free_slug(
+                conn,
+                objectives::slug,
+                &slug_base(&input.title, "objective"),
+            )?,
         };
         let position = match input.position {
             Some(p) => p,
@@ -75,13 +92,7 @@ impl Document for ObjectiveDocument {
             }
         };
         Ok(diesel::insert_into(objectives::table)
-            .values((
-                objectives::slug.eq(slug),
-                objectives::position.eq(position),
-                objectives::title.eq(&input.title),
-                objectives::summary.eq(&input.summary),
-                objectives::body.eq(&input.body),
-            ))
+            .values(ObjectiveForm::from_input(&input, slug, position))
             .returning(objectives::id)
             .get_result(conn)?)
     }
@@ -93,17 +104,12 @@ impl Document for ObjectiveDocument {
     ) -> Result<(), ApiError> {
         let slug = input
             .slug
+            .clone()
             .or_else(|| current.fields.slug.clone())
             .unwrap_or_default();
         let position = input.position.or(current.fields.position).unwrap_or(1);
         diesel::update(objectives::table.find(current.id))
-            .set((
-                objectives::slug.eq(slug),
-                objectives::position.eq(position),
-                objectives::title.eq(&input.title),
-                objectives::summary.eq(&input.summary),
-                objectives::body.eq(&input.body),
-            ))
+            .set(ObjectiveForm::from_input(&input, slug, position))
             .execute(conn)?;
         Ok(())
     }

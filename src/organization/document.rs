@@ -8,11 +8,45 @@ use super::dto::{OrganizationEditor, OrganizationInput};
 use super::queries::{self, OrganizationRow};
 use crate::db::schema::organization;
 use crate::error::ApiError;
+use crate::locale::Localized;
 use crate::params::ItemKey;
 use crate::validation::Checker;
 use crate::writes::Document;
 
 pub struct OrganizationDocument;
+
+/// The columns a write sets: one list for insert and update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = organization)]
+struct OrganizationForm<'a> {
+    name: &'a Localized,
+    acronym: &'a str,
+    founded_year: i32,
+    un_system_member: bool,
+    mission_statement: &'a Localized,
+    description: &'a Localized,
+    constitution_note: &'a Localized,
+    member_states: i32,
+    observer_states: i32,
+    countries_with_offices: i32,
+}
+
+impl<'a> OrganizationForm<'a> {
+    fn from_input(input: &'a OrganizationInput) -> Self {
+        Self {
+            name: &input.name,
+            acronym: &input.acronym,
+            founded_year: input.founded_year,
+            un_system_member: input.un_system_member,
+            mission_statement: &input.mission_statement,
+            description: &input.description,
+            constitution_note: &input.constitution_note,
+            member_states: input.member_states,
+            observer_states: input.observer_states,
+            countries_with_offices: input.countries_with_offices,
+        }
+    }
+}
 
 impl Document for OrganizationDocument {
     const RESOURCE: &'static str = "organization";
@@ -69,18 +103,7 @@ impl Document for OrganizationDocument {
 
     fn insert(conn: &mut PgConnection, input: OrganizationInput) -> Result<Uuid, ApiError> {
         Ok(diesel::insert_into(organization::table)
-            .values((
-                organization::name.eq(&input.name),
-                organization::acronym.eq(&input.acronym),
-                organization::founded_year.eq(input.founded_year),
-                organization::un_system_member.eq(input.un_system_member),
-                organization::mission_statement.eq(&input.mission_statement),
-                organization::description.eq(&input.description),
-                organization::constitution_note.eq(&input.constitution_note),
-                organization::member_states.eq(input.member_states),
-                organization::observer_states.eq(input.observer_states),
-                organization::countries_with_offices.eq(input.countries_with_offices),
-            ))
+            .values(OrganizationForm::from_input(&input))
             .returning(organization::id)
             .get_result(conn)?)
     }
@@ -91,18 +114,7 @@ impl Document for OrganizationDocument {
         input: OrganizationInput,
     ) -> Result<(), ApiError> {
         diesel::update(organization::table.find(current.id))
-            .set((
-                organization::name.eq(&input.name),
-                organization::acronym.eq(&input.acronym),
-                organization::founded_year.eq(input.founded_year),
-                organization::un_system_member.eq(input.un_system_member),
-                organization::mission_statement.eq(&input.mission_statement),
-                organization::description.eq(&input.description),
-                organization::constitution_note.eq(&input.constitution_note),
-                organization::member_states.eq(input.member_states),
-                organization::observer_states.eq(input.observer_states),
-                organization::countries_with_offices.eq(input.countries_with_offices),
-            ))
+            .set(OrganizationForm::from_input(&input))
             .execute(conn)?;
         Ok(())
     }

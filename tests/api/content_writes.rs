@@ -457,3 +457,32 @@ async fn the_audit_trail_is_for_administrators_and_filters() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_mission_update_that_drops_the_year_clears_it() {
+    let app = TestApp::seeded().await;
+    let token = app.editor_token().await;
+    let created = app
+        .send(
+            Method::POST,
+            "/api/v1/missions",
+            &token,
+            Some(mission_body()),
+            &[],
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let cleared = app
+        .send(
+            Method::PATCH,
+            &location,
+            &token,
+            Some(json!({"started_year": null})),
+            &[("If-Match", "*")],
+        )
+        .await;
+    assert_eq!(cleared.status(), 200);
+    let body: Value = cleared.json().await.unwrap();
+    assert!(body["started_year"].is_null(), "{body}");
+}

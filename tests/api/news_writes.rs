@@ -862,3 +862,48 @@ async fn idempotency_keys_expire_after_their_time() {
         .unwrap();
     assert_eq!(keys, ["expiring-1"], "{stale} was forgotten");
 }
+
+#[tokio::test]
+async fn an_update_that_drops_a_nullable_field_clears_it() {
+    let app = TestApp::seeded().await;
+    let token = app.editor_token().await;
+    let mission: Value = app
+        .send(Method::GET, "/api/v1/missions/ukraine", &token, None, &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut input = article("Cleared");
+    input["published_at"] = json!("2025-01-02T03:04:05Z");
+    input["mission_id"] = mission["id"].clone();
+    input["cover_image_url"] = json!("https://example.org/cover.jpg");
+    let created = app
+        .send(Method::POST, "/api/v1/news", &token, Some(input), &[])
+        .await;
+    assert_eq!(created.status(), 201);
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let body: Value = created.json().await.unwrap();
+    assert!(body["published_at"].is_string() && body["mission_id"].is_string());
+
+    let cleared = app
+        .send(
+            Method::PATCH,
+            &location,
+            &token,
+            Some(json!({"published_at": null, "mission_id": null, "cover_image_url": null})),
+            &[("If-Match", "*")],
+        )
+        .await;
+    assert_eq!(cleared.status(), 200);
+    let body: Value = cleared.json().await.unwrap();
+    for field in ["published_at", "mission_id", "cover_image_url"] {
+        assert!(body[field].is_null(), "{field} is cleared: {body}");
+    }
+    let again: Value = app
+        .send(Method::GET, &location, &token, None, &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(again["published_at"].is_null() && again["mission_id"].is_null());
+}
