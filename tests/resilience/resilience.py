@@ -65,7 +65,11 @@ class Server:
                            ORGCMS_LOGIN_MAX_FAILURES="1000",
                            # Every client here is 127.0.0.1: the request budgets would answer
                            # 429 long before the faults under test (they have tests of their own).
-                           ORGCMS_RATE_LIMIT_PER_MINUTE="0", ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE="0")
+                           ORGCMS_RATE_LIMIT_PER_MINUTE="0", ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE="0",
+                           # The slow requests here wait for row locks psql holds for 3-5 s, on
+                           # purpose: lock and statement timeouts have tests of their own
+                           # (tests/api/search_limits.rs) and would cut these short.
+                           ORGCMS_DB_LOCK_TIMEOUT_MS="20000", ORGCMS_DB_STATEMENT_TIMEOUT_MS="30000")
         environment.update({k: str(v) for k, v in env.items()})
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen([BIN, "serve"], env=environment, stdout=self.log,
