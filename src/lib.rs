@@ -1,37 +1,18 @@
-//! orgcms: a headless JSON content API. `startup::Application` is the whole server; the binary
-//! in `main.rs` only parses the command line.
+//! orgcms: a headless JSON content API. `app::startup::Application` is the whole server; the
+//! binary in `main.rs` only parses the command line.
+//!
+//! The tree follows the layers: `app` builds and configures the server, `http` is what every
+//! endpoint shares (errors, extractors, paging, caching, middleware, the OpenAPI document),
+//! `content` is the write engine and the rules of content (locales, markdown, validation),
+//! `resources` has one folder per resource, `accounts` the users and their tokens, `db` the
+//! pool, migrations and schema.
 
-pub mod audit;
-pub mod auth;
-pub mod body;
-pub mod caching;
-pub mod changes;
-pub mod config;
+pub mod accounts;
+pub mod app;
+pub mod content;
 pub mod db;
-pub mod error;
 #[cfg(test)]
 mod fuzzing;
-pub mod http_semantics;
-pub mod locale;
-pub mod markdown;
-pub mod openapi;
-pub mod pagination;
-pub mod params;
-pub mod rate_limit;
-pub mod response_cache;
-pub mod responses;
-pub mod routing;
-pub mod security;
+pub mod http;
+pub mod resources;
 pub mod seed;
-pub mod startup;
-pub mod telemetry;
-pub mod validation;
-pub mod writes;
-
-pub mod feeds;
-pub mod health;
-pub mod missions;
-pub mod news;
-pub mod objectives;
-pub mod organization;
-pub mod users;

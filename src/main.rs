@@ -5,8 +5,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use diesel::{Connection, PgConnection};
 
-use orgcms::config::{ExposeSecret, Settings};
-use orgcms::{db, seed, startup, telemetry};
+use orgcms::app::settings::{ExposeSecret, Settings};
+use orgcms::app::{startup, telemetry};
+use orgcms::{db, seed};
 
 #[derive(Parser)]
 #[command(name = "orgcms", version, about = "Headless JSON content API")]
@@ -83,15 +84,20 @@ fn execute(command: Command) -> anyhow::Result<()> {
             display_name,
         } => {
             let password = read_password()?;
-            if let Some(weakness) = orgcms::auth::password::weakness(&password) {
+            if let Some(weakness) = orgcms::accounts::auth::password::weakness(&password) {
                 anyhow::bail!("the password {weakness}");
             }
-            let hash = orgcms::auth::password::hash(&password)?;
+            let hash = orgcms::accounts::auth::password::hash(&password)?;
             let mut conn = connect(&settings)?;
             migrate(&mut conn)?;
             let email = email.trim().to_lowercase();
-            let user =
-                orgcms::users::queries::insert(&mut conn, &email, &display_name, &role, &hash)?;
+            let user = orgcms::accounts::users::queries::insert(
+                &mut conn,
+                &email,
+                &display_name,
+                &role,
+                &hash,
+            )?;
             eprintln!("orgcms: created {role} {} ({})", user.email, user.id);
             Ok(())
         }

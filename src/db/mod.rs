@@ -12,8 +12,8 @@ use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::config::DbSessionLimits;
-use crate::error::ApiError;
+use crate::app::settings::DbSessionLimits;
+use crate::http::error::ApiError;
 
 pub type DbPool = Pool<ConnectionManager<PgConnection>>;
 pub type DbConnection = PooledConnection<ConnectionManager<PgConnection>>;
@@ -104,7 +104,7 @@ pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, MigrationE
         .into_iter()
         .map(|v| v.to_string())
         .collect();
-    crate::news::queries::render_missing_bodies(conn)?;
+    crate::resources::news::queries::render_missing_bodies(conn)?;
     Ok(applied)
 }
 

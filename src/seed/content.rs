@@ -6,13 +6,13 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::seed_id;
+use crate::content::locale::Localized;
 use crate::db::schema::news;
-use crate::locale::Localized;
-use crate::missions::queries::{
+use crate::resources::missions::queries::{
     AssistanceTypeRow, FocusAreaRow, KeyFigureRow, MilestoneRow, MissionDocument, MissionRow,
 };
-use crate::objectives::queries::ObjectiveRow;
-use crate::organization::queries::OrganizationRow;
+use crate::resources::objectives::queries::ObjectiveRow;
+use crate::resources::organization::queries::OrganizationRow;
 
 fn seed_time() -> DateTime<Utc> {
     // The day the seed was written; a fixed value keeps the seed deterministic.

@@ -61,7 +61,7 @@ pub fn seed(conn: &mut PgConnection) -> QueryResult<SeedReport> {
             .values(content::news())
             .on_conflict_do_nothing()
             .execute(conn)?;
-        crate::news::queries::render_missing_bodies(conn)?;
+        crate::resources::news::queries::render_missing_bodies(conn)?;
         Ok(SeedReport { inserted })
     })
 }

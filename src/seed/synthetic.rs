@@ -36,6 +36,6 @@ pub fn seed_synthetic_news(conn: &mut PgConnection, count: i32) -> QueryResult<u
     .bind::<Integer, _>(count)
     .bind::<SqlUuid, _>(ukraine_mission_id())
     .execute(conn)?;
-    crate::news::queries::render_missing_bodies(conn)?;
+    crate::resources::news::queries::render_missing_bodies(conn)?;
     Ok(inserted)
 }

@@ -23,7 +23,8 @@ fn claims(sub: &str) -> Value {
 /// Opens a login of `user` straight in the database; returns its id, for a `sid` claim.
 fn open_login(app: &TestApp, user: &str) -> String {
     let id = uuid::Uuid::new_v4();
-    orgcms::auth::queries::create_session(&mut app.conn(), id, user.parse().unwrap()).unwrap();
+    orgcms::accounts::auth::queries::create_session(&mut app.conn(), id, user.parse().unwrap())
+        .unwrap();
     id.to_string()
 }
 

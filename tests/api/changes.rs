@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{Duration, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use orgcms::changes::cursor::{Cursor, NewsKey};
+use orgcms::resources::changes::cursor::{Cursor, NewsKey};
 use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;

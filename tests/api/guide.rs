@@ -38,8 +38,8 @@ fn substitute(text: &str, vars: &HashMap<String, String>) -> String {
 #[tokio::test]
 async fn every_example_of_the_api_guide_holds() {
     let app = TestApp::seeded().await;
-    let hash = orgcms::auth::password::hash("a guide passphrase").unwrap();
-    orgcms::users::queries::insert(
+    let hash = orgcms::accounts::auth::password::hash("a guide passphrase").unwrap();
+    orgcms::accounts::users::queries::insert(
         &mut app.conn(),
         "guide@example.org",
         "Guide",

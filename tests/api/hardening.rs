@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 
-use orgcms::security::{API_CSP, DOCS_CSP, MAX_REQUEST_HEADER_BYTES};
+use orgcms::http::middleware::security::{API_CSP, DOCS_CSP, MAX_REQUEST_HEADER_BYTES};
 use reqwest::Method;
 use serde_json::{json, Value};
 

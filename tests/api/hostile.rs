@@ -122,7 +122,7 @@ struct Operation {
 }
 
 fn operations() -> Vec<Operation> {
-    let spec: Value = serde_json::from_str(&orgcms::startup::openapi_json().unwrap()).unwrap();
+    let spec: Value = serde_json::from_str(&orgcms::app::startup::openapi_json().unwrap()).unwrap();
     let mut operations = Vec::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
@@ -708,7 +708,7 @@ async fn forged_cursor_keys_never_get_a_5xx() {
                 let mut key = payload["k"].clone();
                 key[slot] = replacement.clone();
                 let (path, query) = list.split_once('?').unwrap();
-                let text = orgcms::pagination::cursor_after(path, query, &key);
+                let text = orgcms::http::pagination::cursor_after(path, query, &key);
                 let url = format!("{list}&cursor={text}");
                 let response = app.send(Method::GET, &url, &admin, None, &[]).await;
                 assert_handled(response, &format!("{list} k[{slot}] = {replacement}")).await;
@@ -722,7 +722,7 @@ async fn forged_cursor_keys_never_get_a_5xx() {
 #[tokio::test]
 async fn cursor_keys_with_nul_or_out_of_range_years_are_422() {
     let app = TestApp::seeded().await;
-    let nul = orgcms::pagination::cursor_after(
+    let nul = orgcms::http::pagination::cursor_after(
         "/api/v1/missions",
         "",
         json!(["a\u{0}b", "00000000-0000-0000-0000-000000000000"]),
@@ -730,7 +730,7 @@ async fn cursor_keys_with_nul_or_out_of_range_years_are_422() {
     let response = app.get(&format!("/api/v1/missions?cursor={nul}")).await;
     let problem = crate::helpers::assert_problem(response, 422).await;
     assert_eq!(crate::helpers::error_fields(&problem), ["cursor"]);
-    let year = orgcms::pagination::cursor_after(
+    let year = orgcms::http::pagination::cursor_after(
         "/api/v1/news",
         "",
         json!([

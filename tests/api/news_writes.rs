@@ -677,7 +677,7 @@ async fn bodies_nested_too_deep_are_refused_naming_the_field() {
         assert_eq!(error_fields(&problem), ["body.uk"], "{name}");
     }
     // Deep, but within the limit, is fine.
-    let fits = ">".repeat(orgcms::markdown::MAX_NESTING - 1);
+    let fits = ">".repeat(orgcms::content::markdown::MAX_NESTING - 1);
     let created = app
         .send(
             Method::POST,
@@ -716,8 +716,8 @@ async fn the_heaviest_body_never_keeps_the_server_from_answering() {
     let line = format!("{}- *a* **b** [c](https://x.org) `d`\n", "> ".repeat(21));
     let heaviest = line.repeat(200_000 / line.chars().count());
     assert_eq!(
-        orgcms::markdown::nesting_depth(&heaviest),
-        orgcms::markdown::MAX_NESTING
+        orgcms::content::markdown::nesting_depth(&heaviest),
+        orgcms::content::markdown::MAX_NESTING
     );
     let created = app
         .send(

@@ -4,7 +4,7 @@ const SPEC_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.js
 
 #[test]
 fn committed_spec_is_the_generated_one() {
-    let generated = orgcms::startup::openapi_json().unwrap();
+    let generated = orgcms::app::startup::openapi_json().unwrap();
     let committed = std::fs::read_to_string(SPEC_PATH).unwrap_or_default();
     assert!(
         committed == generated,
@@ -55,7 +55,7 @@ async fn docs_render_offline() {
 #[test]
 fn every_operation_is_documented_with_its_problems_and_security() {
     let spec: serde_json::Value =
-        serde_json::from_str(&orgcms::startup::openapi_json().unwrap()).unwrap();
+        serde_json::from_str(&orgcms::app::startup::openapi_json().unwrap()).unwrap();
     let paths = spec["paths"].as_object().unwrap();
     for required in [
         "/api/v1/organization",
@@ -127,7 +127,7 @@ fn every_operation_is_documented_with_its_problems_and_security() {
 #[test]
 fn every_schema_and_parameter_has_a_description_and_an_example() {
     let spec: serde_json::Value =
-        serde_json::from_str(&orgcms::startup::openapi_json().unwrap()).unwrap();
+        serde_json::from_str(&orgcms::app::startup::openapi_json().unwrap()).unwrap();
     for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
         assert!(
             schema["description"].is_string(),

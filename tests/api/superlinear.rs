@@ -102,7 +102,7 @@ fn snippets_of_bodies_matching_everywhere_are_bounded() {
         .insert(&mut conn);
     conn.batch_execute("SET statement_timeout = '10s'").unwrap();
     let shown = [(id, "en".to_owned()), (id, "uk".to_owned())];
-    let snippets = orgcms::news::queries::snippets(&mut conn, &q, &shown);
+    let snippets = orgcms::resources::news::queries::snippets(&mut conn, &q, &shown);
     assert!(snippets.is_ok(), "{snippets:?}");
 }
 

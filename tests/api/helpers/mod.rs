@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use orgcms::config::Settings;
-use orgcms::startup::Application;
+use orgcms::app::settings::Settings;
+use orgcms::app::startup::Application;
 use sha2::{Digest, Sha256};
 
 pub use factories::NewsFactory;
@@ -259,8 +259,8 @@ impl TestApp {
 
     /// Creates an account straight in the database; returns its id.
     pub fn create_user(&self, email: &str, role: &str) -> uuid::Uuid {
-        let hash = orgcms::auth::password::hash(TEST_PASSWORD).unwrap();
-        orgcms::users::queries::insert(&mut self.conn(), email, "Test User", role, &hash)
+        let hash = orgcms::accounts::auth::password::hash(TEST_PASSWORD).unwrap();
+        orgcms::accounts::users::queries::insert(&mut self.conn(), email, "Test User", role, &hash)
             .unwrap()
             .id
     }

@@ -24,8 +24,8 @@ fn render(body: &str) {
     // Every body of the length limit, whether writes accept it or not: the write-time check
     // (`nesting_depth`) runs on every body, and a row written by other means is rendered at read,
     // where a body over `MAX_NESTING` is shown escaped rather than parsed. Both must stay fast.
-    let _ = orgcms::markdown::nesting_depth(body);
-    let html = orgcms::markdown::to_safe_html(body);
+    let _ = orgcms::content::markdown::nesting_depth(body);
+    let html = orgcms::content::markdown::to_safe_html(body);
     assert!(
         !html.to_ascii_lowercase().contains("<script"),
         "a script tag in the output"

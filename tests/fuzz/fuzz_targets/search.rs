@@ -23,8 +23,8 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use libfuzzer_sys::fuzz_target;
 use orgcms::db::schema::news;
-use orgcms::news::queries::{list, snippets, NewsFilter, NewsOrder};
-use orgcms::pagination::{PageParams, Paging};
+use orgcms::resources::news::queries::{list, snippets, NewsFilter, NewsOrder};
+use orgcms::http::pagination::{PageParams, Paging};
 use orgcms_fuzz::{reward_length, stretch, text, MAX_BODY_CHARS, MAX_QUERY_CHARS};
 use serde_json::json;
 

@@ -1,0 +1,4 @@
+//! Who may write: user accounts, passwords, sessions and their tokens.
+
+pub mod auth;
+pub mod users;

@@ -1,0 +1,5 @@
+//! The application: its settings, its one builder, its logs.
+
+pub mod settings;
+pub mod startup;
+pub mod telemetry;

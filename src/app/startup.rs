@@ -1,0 +1,393 @@
+//! The one app builder, used by `orgcms serve`, the tests and the spec generator.
+
+use std::net::TcpListener;
+
+use crate::app::settings::ExposeSecret;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, Service, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::KeepAlive;
+use actix_web::{web, App, HttpMessage, HttpServer};
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi;
+use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::accounts::auth::jwt::JwtKeys;
+use crate::accounts::auth::routes::LoginLimits;
+use crate::accounts::{auth, users};
+use crate::app::settings::Settings;
+use crate::db::{self, DbPool};
+use crate::http::body::{BodyLimit, BodyTimeout};
+use crate::http::caching::CachePolicy;
+use crate::http::openapi::{document_shared_behaviour, ApiDoc};
+use crate::resources::health::routes::Readiness;
+use crate::resources::{audit, changes, feeds, health, missions, news, objectives, organization};
+
+/// Every documented route. utoipa-actix-web collects the OpenAPI paths from exactly these.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope::scope("/api/v1")
+            .service(organization::routes::get_organization)
+            .service(organization::routes::replace_organization)
+            .service(organization::routes::update_organization)
+            .service(objectives::routes::list_objectives)
+            .service(objectives::routes::get_objective)
+            .service(objectives::routes::create_objective)
+            .service(objectives::routes::replace_objective)
+            .service(objectives::routes::update_objective)
+            .service(objectives::routes::delete_objective)
+            .service(missions::routes::list_missions)
+            .service(missions::routes::get_mission)
+            .service(missions::routes::create_mission)
+            .service(missions::routes::replace_mission)
+            .service(missions::routes::update_mission)
+            .service(missions::routes::delete_mission)
+            .service(news::routes::list_news)
+            .service(news::routes::get_news)
+            .service(news::routes::list_news_related)
+            .service(news::routes::list_tags)
+            .service(feeds::routes::get_news_rss)
+            .service(feeds::routes::get_news_atom)
+            .service(feeds::routes::get_news_json)
+            .service(news::routes::create_news)
+            .service(news::routes::replace_news)
+            .service(news::routes::update_news)
+            .service(news::routes::delete_news)
+            .service(changes::routes::list_changes)
+            .service(auth::routes::login)
+            .service(auth::routes::refresh)
+            .service(auth::routes::logout)
+            .service(auth::routes::me)
+            .service(users::routes::list_users)
+            .service(users::routes::create_user)
+            .service(users::routes::get_user)
+            .service(users::routes::update_user)
+            .service(audit::routes::list_audit),
+    )
+    .service(health::routes::get_healthz)
+    .service(health::routes::get_readyz);
+}
+
+/// The OpenAPI document of the mounted routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    document_shared_behaviour(&mut doc);
+    doc
+}
+
+/// The document as served and committed in `openapi/openapi.json` (pretty, with a final
+/// newline), with `allOf` compositions flattened.
+pub fn openapi_json() -> Result<String, serde_json::Error> {
+    let mut value = serde_json::to_value(openapi())?;
+    crate::http::openapi::flatten_all_of(&mut value);
+    crate::http::openapi::fix_link_keys(&mut value);
+    crate::http::openapi::complete_examples(&mut value);
+    Ok(serde_json::to_string_pretty(&value)? + "\n")
+}
+
+/// The OpenAPI document's bytes, computed once at start-up.
+#[derive(Clone)]
+pub struct OpenApiJson(pub web::Bytes);
+
+async fn serve_openapi(
+    req: actix_web::HttpRequest,
+    doc: web::Data<OpenApiJson>,
+    policy: web::Data<CachePolicy>,
+) -> actix_web::HttpResponse {
+    crate::http::caching::bytes_read(
+        &req,
+        crate::http::caching::Audience::Public(**policy),
+        crate::http::caching::JSON,
+        doc.0.clone(),
+        Default::default(),
+    )
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    readiness: Readiness,
+    shutdown_drain: std::time::Duration,
+}
+
+impl Application {
+    /// Connects the pool, applies pending migrations, and binds the listener.
+    pub fn build(settings: &Settings) -> Result<Self, std::io::Error> {
+        let pool = db::build_pool(
+            settings.database_url.expose_secret(),
+            settings.db_pool_size,
+            settings.db_timeout,
+            settings.db_session,
+        );
+        {
+            let mut conn = pool
+                .get()
+                .map_err(|e| std::io::Error::other(format!("database: {e}")))?;
+            // Migrations run to the end, however long they take; the connection then goes back
+            // to the pool with the limits of every other.
+            db::apply_session_limits(&mut conn, None)
+                .map_err(|e| std::io::Error::other(format!("database: {e}")))?;
+            let applied = db::run_migrations(&mut conn)
+                .map_err(|e| std::io::Error::other(format!("migrations: {e}")))?;
+            db::apply_session_limits(&mut conn, Some(settings.db_session))
+                .map_err(|e| std::io::Error::other(format!("database: {e}")))?;
+            if !db::messages_in_english(&mut conn)
+                .map_err(|e| std::io::Error::other(format!("database: {e}")))?
+            {
+                tracing::warn!(
+                    "the database's lc_messages is not English: a statement cancelled by \
+                     statement_timeout or lock_timeout will answer 500 instead of 503"
+                );
+            }
+            if !applied.is_empty() {
+                tracing::info!(?applied, "applied migrations");
+            }
+            if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password)
+            {
+                let hash = crate::accounts::auth::password::hash(password.expose_secret())
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                let db_error =
+                    |e: diesel::result::Error| std::io::Error::other(format!("administrator: {e}"));
+                // A new password ends the account's logins, as any password change does; the
+                // same password (every restart) does not.
+                let changed = crate::accounts::auth::queries::find_user_by_email(&mut conn, email)
+                    .map_err(db_error)?
+                    .filter(|u| {
+                        !crate::accounts::auth::password::verify(
+                            password.expose_secret(),
+                            &u.password_hash,
+                        )
+                    });
+                users::queries::upsert_admin(&mut conn, email, &hash).map_err(db_error)?;
+                if let Some(user) = changed {
+                    crate::accounts::auth::queries::revoke_user_tokens(
+                        &mut conn,
+                        user.id,
+                        chrono::Utc::now(),
+                    )
+                    .map_err(db_error)?;
+                }
+                tracing::info!(%email, "administrator account is set up");
+            }
+        }
+        let listener = TcpListener::bind(settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let readiness = Readiness::default();
+        let server = run(listener, pool, settings, readiness.clone())?;
+        Ok(Self {
+            port,
+            server,
+            readiness,
+            shutdown_drain: settings.http.shutdown_drain,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the server is stopped through its handle (tests drop it instead).
+    pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
+        self.server.await
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops gracefully: `/readyz` answers 503 at once and
+    /// every response asks its client to close the connection; the server keeps accepting for
+    /// the drain time (`ORGCMS_SHUTDOWN_DRAIN_SECS`, for load balancers to notice), then stops
+    /// accepting, gives the requests it accepted up to `ORGCMS_SHUTDOWN_TIMEOUT_SECS` to finish,
+    /// and returns.
+    pub async fn run_until_signalled(self) -> Result<(), std::io::Error> {
+        let handle = self.server.handle();
+        let mut server = self.server;
+        tokio::select! {
+            result = &mut server => return result,
+            signal = stop_signal() => tracing::info!(signal = signal?, "shutting down: not ready any more"),
+        }
+        self.readiness.begin_shutdown();
+        if !self.shutdown_drain.is_zero() {
+            tokio::select! {
+                result = &mut server => return result,
+                () = actix_web::rt::time::sleep(self.shutdown_drain) => {}
+            }
+        }
+        tracing::info!("shutting down: no new connections; finishing the accepted requests");
+        let stopped = handle.stop(true);
+        let result = server.await;
+        stopped.await;
+        tracing::info!("shut down");
+        result
+    }
+}
+
+/// The first SIGTERM or SIGINT.
+async fn stop_signal() -> Result<&'static str, std::io::Error> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(tokio::select! {
+        _ = terminate.recv() => "SIGTERM",
+        _ = interrupt.recv() => "SIGINT",
+    })
+}
+
+fn run(
+    listener: TcpListener,
+    pool: DbPool,
+    settings: &Settings,
+    readiness: Readiness,
+) -> Result<Server, std::io::Error> {
+    let pool = web::Data::new(pool);
+    let readiness = web::Data::new(readiness);
+    let body_timeout = web::Data::new(BodyTimeout(settings.http.client_body));
+    let locales = web::Data::new(settings.locales.clone());
+    let policy = web::Data::new(CachePolicy {
+        max_age: settings.cache_max_age,
+    });
+    let keys = web::Data::new(
+        JwtKeys::new(&settings.jwt_secret)
+            .map_err(|e| std::io::Error::other(format!("JWT keys: {e}")))?,
+    );
+    let login_limits = web::Data::new(LoginLimits {
+        max_failures: i64::from(settings.login_max_failures),
+        window_seconds: i64::from(settings.login_window_seconds),
+    });
+    let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes as usize));
+    let idempotency_ttl = web::Data::new(crate::content::writes::IdempotencyTtl(
+        chrono::Duration::hours(i64::from(settings.idempotency_ttl_hours)),
+    ));
+    let public_urls = web::Data::new(settings.public_urls.clone());
+    let spec = openapi();
+    let spec_json = web::Data::new(OpenApiJson(web::Bytes::from(
+        openapi_json().map_err(|e| std::io::Error::other(format!("OpenAPI document: {e}")))?,
+    )));
+    let route_table = web::Data::new(crate::http::routing::RouteTable::from_openapi(&spec));
+    let rate_limits = web::Data::new(crate::http::middleware::rate_limit::RateLimits::new(
+        settings.rate_limit_per_minute,
+        settings.login_rate_limit_per_minute,
+        settings.trusted_proxies.clone(),
+    ));
+    let response_cache = (settings.response_cache_mib > 0).then(|| {
+        web::Data::new(
+            crate::http::middleware::response_cache::ResponseCache::start(
+                settings.response_cache_mib,
+                settings.database_url.expose_secret().to_owned(),
+            ),
+        )
+    });
+    let workers = settings.workers;
+    let cors_origins = settings.cors_origins.clone();
+    let http = settings.http;
+    let server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .app_data(pool.clone())
+            .app_data(locales.clone())
+            .app_data(policy.clone())
+            .app_data(keys.clone())
+            .app_data(login_limits.clone())
+            .app_data(body_limit.clone())
+            .app_data(idempotency_ttl.clone())
+            .app_data(body_timeout.clone())
+            .app_data(readiness.clone())
+            .app_data(public_urls.clone())
+            .app_data(route_table.clone())
+            .configure(routes)
+            .split_for_parts();
+        let app = match &response_cache {
+            Some(cache) => app.app_data(cache.clone()),
+            None => app,
+        };
+        app.app_data(spec_json.clone())
+            .app_data(rate_limits.clone())
+            .route("/openapi.json", web::get().to(serve_openapi))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+            )
+            .service(web::redirect("/docs", "/docs/"))
+            .default_service(web::to(crate::http::routing::fallback))
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::middleware::response_cache::serve,
+            ))
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::middleware::semantics::serve,
+            ))
+            // Outside the cache: answers from memory are counted too.
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::middleware::rate_limit::limit,
+            ))
+            // Outside the cache (what it stores never depends on `Origin`) and the limits (a
+            // 429 is readable by the page that caused it).
+            .wrap(actix_web::middleware::Condition::new(
+                !cors_origins.is_empty(),
+                crate::http::middleware::security::cors(&cors_origins),
+            ))
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::middleware::security::harden,
+            ))
+            .wrap_fn(request_id_and_access_log)
+            .wrap(TracingLogger::default())
+    })
+    // Signals are handled by `Application::run_until_signalled`, which knows about readiness.
+    .disable_signals()
+    .shutdown_timeout(http.shutdown_timeout.as_secs())
+    .client_request_timeout(http.client_request)
+    .client_disconnect_timeout(http.client_disconnect)
+    .keep_alive(if http.keep_alive.is_zero() {
+        KeepAlive::Disabled
+    } else {
+        KeepAlive::Timeout(http.keep_alive)
+    })
+    .listen(listener)?;
+    let server = match workers {
+        Some(n) => server.workers(n),
+        None => server,
+    };
+    Ok(server.run())
+}
+
+/// Echoes the request id that `TracingLogger` gave the request (and its log lines), logs one
+/// access line per request inside the request's span, and closes the connection after the
+/// response once the process is shutting down.
+fn request_id_and_access_log<S, B>(
+    req: ServiceRequest,
+    service: &S,
+) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let started = std::time::Instant::now();
+    let request_id = req.extensions().get::<RequestId>().copied();
+    let readiness = req.app_data::<web::Data<Readiness>>().cloned();
+    let response = service.call(req);
+    async move {
+        let mut response = response.await?;
+        // Asked once the response is ready, so that a request that began before the signal and
+        // ends after it closes its connection too.
+        if readiness.is_some_and(|r| r.is_stopping()) {
+            // Shutting down: the client should take its next request elsewhere.
+            response
+                .response_mut()
+                .head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+        }
+        if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static("x-request-id"), id);
+        }
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "request completed"
+        );
+        Ok(response)
+    }
+}

@@ -1,0 +1,10 @@
+//! One folder per resource of the API.
+
+pub mod audit;
+pub mod changes;
+pub mod feeds;
+pub mod health;
+pub mod missions;
+pub mod news;
+pub mod objectives;
+pub mod organization;

@@ -1,0 +1,165 @@
+//! How editors' writes of news reach the database (see `crate::content::writes`).
+
+use chrono::{DateTime, Datelike, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::dto::{NewsEditor, NewsInput, NewsStatus};
+use super::queries::NewsRow;
+use crate::content::locale::Localized;
+use crate::content::validation::{slug_base, Checker};
+use crate::content::writes::{free_slug, Document};
+use crate::db::schema::{missions, news};
+use crate::http::error::ApiError;
+
+pub struct NewsDocument;
+
+fn check_mission(conn: &mut PgConnection, mission_id: Option<Uuid>) -> Result<(), ApiError> {
+    if let Some(id) = mission_id {
+        let exists: i64 = missions::table
+            .filter(missions::id.eq(id))
+            .count()
+            .get_result(conn)?;
+        if exists == 0 {
+            return Err(ApiError::validation("mission_id", "no mission has this id"));
+        }
+    }
+    Ok(())
+}
+
+/// A published item without a date is published now.
+fn publication_time(input: &NewsInput) -> Option<DateTime<Utc>> {
+    match (input.status, input.published_at) {
+        (NewsStatus::Published, None) => Some(Utc::now()),
+        (_, at) => at,
+    }
+}
+
+/// The tags, each once, in their first order.
+fn tags_of(input: &NewsInput) -> Vec<Option<String>> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in &input.tags {
+        if !tags.contains(tag) {
+            tags.push(tag.clone());
+        }
+    }
+    tags.into_iter().map(Some).collect()
+}
+
+/// The columns a write sets: one list for insert and update. A `None` writes NULL (an update
+/// that drops the date, the mission or the cover image clears it).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = news)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+struct NewsForm<'a> {
+    slug: String,
+    title: &'a Localized,
+    summary: &'a Localized,
+    body: &'a Localized,
+    body_html: Localized,
+    status: &'static str,
+    published_at: Option<DateTime<Utc>>,
+    mission_id: Option<Uuid>,
+    tags: Vec<Option<String>>,
+    cover_image_url: Option<&'a str>,
+    cover_image_alt: &'a Localized,
+}
+
+impl<'a> NewsForm<'a> {
+    /// `slug` as the write settles it (the input's may be absent); the body rendered, the
+    /// publication time settled and the tags de-duplicated here.
+    fn from_input(input: &'a NewsInput, slug: String) -> Self {
+        Self {
+            slug,
+            title: &input.title,
+            summary: &input.summary,
+            body: &input.body,
+            body_html: crate::content::markdown::render_localized(&input.body),
+            status: input.status.as_str(),
+            published_at: publication_time(input),
+            mission_id: input.mission_id,
+            tags: tags_of(input),
+            cover_image_url: input.cover_image_url.as_deref(),
+            cover_image_alt: &input.cover_image_alt,
+        }
+    }
+}
+
+impl Document for NewsDocument {
+    const RESOURCE: &'static str = "news";
+    const COLLECTION: &'static str = "/api/v1/news";
+    type Input = NewsInput;
+    type Editor = NewsEditor;
+
+    fn validate(input: &NewsInput, c: &mut Checker) {
+        if let Some(slug) = &input.slug {
+            c.slug("slug", slug);
+        }
+        c.localized("title", &input.title, 300, true);
+        c.localized("summary", &input.summary, 2000, false);
+        c.localized("body", &input.body, 200_000, false);
+        c.markdown("body", &input.body);
+        c.localized("cover_image_alt", &input.cover_image_alt, 500, false);
+        if input.tags.len() > 20 {
+            c.fail("tags", "at most 20 tags");
+        }
+        for (i, tag) in input.tags.iter().enumerate() {
+            c.slug(&format!("tags[{i}]"), tag);
+        }
+        if let Some(at) = input.published_at {
+            c.year_range("published_at", at.year());
+        }
+        if let Some(url) = &input.cover_image_url {
+            c.url("cover_image_url", url);
+        }
+    }
+
+    crate::content::writes::id_or_slug_lookups!(news);
+
+    fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<NewsEditor>, ApiError> {
+        let row: Option<NewsRow> = news::table
+            .find(id)
+            .select(NewsRow::as_select())
+            .first(conn)
+            .optional()?;
+        Ok(row.map(NewsEditor::new))
+    }
+
+    fn input_of(editor: &NewsEditor) -> NewsInput {
+        editor.fields.clone()
+    }
+
+    fn insert(conn: &mut PgConnection, input: NewsInput) -> Result<Uuid, ApiError> {
+        check_mission(conn, input.mission_id)?;
+        let slug = match &input.slug {
+            Some(slug) => slug.clone(),
+            None => free_slug(conn, news::slug, &slug_base(&input.title, "item"))?,
+        };
+        Ok(diesel::insert_into(news::table)
+            .values(NewsForm::from_input(&input, slug))
+            .returning(news::id)
+            .get_result(conn)?)
+    }
+
+    fn update(
+        conn: &mut PgConnection,
+        current: &NewsEditor,
+        input: NewsInput,
+    ) -> Result<(), ApiError> {
+        check_mission(conn, input.mission_id)?;
+        let slug = input
+            .slug
+            .clone()
+            .or_else(|| current.fields.slug.clone())
+            .unwrap_or_default();
+        diesel::update(news::table.find(current.id))
+            .set(NewsForm::from_input(&input, slug))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    fn delete(conn: &mut PgConnection, current: &NewsEditor) -> Result<(), ApiError> {
+        diesel::delete(news::table.find(current.id)).execute(conn)?;
+        Ok(())
+    }
+}

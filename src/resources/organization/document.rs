@@ -1,0 +1,127 @@
+//! How editors' writes of the profile reach the database (see `crate::content::writes`). The profile is
+//! a singleton: the key of a write is ignored, and there is no DELETE.
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::dto::{OrganizationEditor, OrganizationInput};
+use super::queries::{self, OrganizationRow};
+use crate::content::locale::Localized;
+use crate::content::validation::Checker;
+use crate::content::writes::Document;
+use crate::db::schema::organization;
+use crate::http::error::ApiError;
+use crate::http::params::ItemKey;
+
+pub struct OrganizationDocument;
+
+/// The columns a write sets: one list for insert and update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = organization)]
+struct OrganizationForm<'a> {
+    name: &'a Localized,
+    acronym: &'a str,
+    founded_year: i32,
+    un_system_member: bool,
+    mission_statement: &'a Localized,
+    description: &'a Localized,
+    constitution_note: &'a Localized,
+    member_states: i32,
+    observer_states: i32,
+    countries_with_offices: i32,
+}
+
+impl<'a> OrganizationForm<'a> {
+    fn from_input(input: &'a OrganizationInput) -> Self {
+        Self {
+            name: &input.name,
+            acronym: &input.acronym,
+            founded_year: input.founded_year,
+            un_system_member: input.un_system_member,
+            mission_statement: &input.mission_statement,
+            description: &input.description,
+            constitution_note: &input.constitution_note,
+            member_states: input.member_states,
+            observer_states: input.observer_states,
+            countries_with_offices: input.countries_with_offices,
+        }
+    }
+}
+
+impl Document for OrganizationDocument {
+    const RESOURCE: &'static str = "organization";
+    const COLLECTION: &'static str = "/api/v1/organization";
+    type Input = OrganizationInput;
+    type Editor = OrganizationEditor;
+
+    fn validate(input: &OrganizationInput, c: &mut Checker) {
+        c.localized("name", &input.name, 300, true);
+        c.plain_text("acronym", &input.acronym, 1, 20);
+        c.range("founded_year", input.founded_year, 1800, 2200);
+        c.localized("mission_statement", &input.mission_statement, 2000, false);
+        c.localized("description", &input.description, 20_000, false);
+        c.localized("constitution_note", &input.constitution_note, 2000, false);
+        c.range("member_states", input.member_states, 0, 1000);
+        c.range("observer_states", input.observer_states, 0, 1000);
+        c.range(
+            "countries_with_offices",
+            input.countries_with_offices,
+            0,
+            1000,
+        );
+    }
+
+    fn location(_id: Uuid) -> String {
+        Self::COLLECTION.to_owned()
+    }
+
+    fn id_of(conn: &mut PgConnection, _key: &ItemKey) -> Result<Option<Uuid>, ApiError> {
+        Ok(organization::table
+            .select(organization::id)
+            .first(conn)
+            .optional()?)
+    }
+
+    fn lock(conn: &mut PgConnection, id: Uuid) -> Result<bool, ApiError> {
+        let locked: Option<Uuid> = organization::table
+            .find(id)
+            .select(organization::id)
+            .for_update()
+            .first(conn)
+            .optional()?;
+        Ok(locked.is_some())
+    }
+
+    fn load(conn: &mut PgConnection, _id: Uuid) -> Result<Option<OrganizationEditor>, ApiError> {
+        let row: Option<OrganizationRow> = queries::find(conn)?;
+        Ok(row.map(OrganizationEditor::new))
+    }
+
+    fn input_of(editor: &OrganizationEditor) -> OrganizationInput {
+        editor.fields.clone()
+    }
+
+    fn insert(conn: &mut PgConnection, input: OrganizationInput) -> Result<Uuid, ApiError> {
+        Ok(diesel::insert_into(organization::table)
+            .values(OrganizationForm::from_input(&input))
+            .returning(organization::id)
+            .get_result(conn)?)
+    }
+
+    fn update(
+        conn: &mut PgConnection,
+        current: &OrganizationEditor,
+        input: OrganizationInput,
+    ) -> Result<(), ApiError> {
+        diesel::update(organization::table.find(current.id))
+            .set(OrganizationForm::from_input(&input))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    fn delete(_conn: &mut PgConnection, _current: &OrganizationEditor) -> Result<(), ApiError> {
+        Err(ApiError::MethodNotAllowed(
+            "the organization profile cannot be deleted".into(),
+        ))
+    }
+}
