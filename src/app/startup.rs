@@ -18,8 +18,9 @@ use crate::accounts::auth::jwt::JwtKeys;
 use crate::accounts::auth::routes::LoginLimits;
 use crate::accounts::{auth, users};
 use crate::app::settings::Settings;
+use crate::app::state::{AppState, State};
+use crate::content::idempotency::IdempotencyTtl;
 use crate::db::{self, DbPool};
-use crate::http::body::{BodyLimit, BodyTimeout};
 use crate::http::caching::CachePolicy;
 use crate::http::openapi::{document_shared_behaviour, ApiDoc};
 use crate::resources::health::routes::Readiness;
@@ -91,20 +92,12 @@ pub fn openapi_json() -> Result<String, serde_json::Error> {
     Ok(serde_json::to_string_pretty(&value)? + "\n")
 }
 
-/// The OpenAPI document's bytes, computed once at start-up.
-#[derive(Clone)]
-pub struct OpenApiJson(pub web::Bytes);
-
-async fn serve_openapi(
-    req: actix_web::HttpRequest,
-    doc: web::Data<OpenApiJson>,
-    policy: web::Data<CachePolicy>,
-) -> actix_web::HttpResponse {
+async fn serve_openapi(req: actix_web::HttpRequest, state: State) -> actix_web::HttpResponse {
     crate::http::caching::bytes_read(
         &req,
-        crate::http::caching::Audience::Public(**policy),
+        crate::http::caching::Audience::Public(state.cache_policy),
         crate::http::caching::JSON,
-        doc.0.clone(),
+        state.openapi_json.clone(),
         Default::default(),
     )
 }
@@ -242,43 +235,41 @@ fn run(
     settings: &Settings,
     readiness: Readiness,
 ) -> Result<Server, std::io::Error> {
-    let pool = web::Data::new(pool);
-    let readiness = web::Data::new(readiness);
-    let body_timeout = web::Data::new(BodyTimeout(settings.http.client_body));
-    let locales = web::Data::new(settings.locales.clone());
-    let policy = web::Data::new(CachePolicy {
-        max_age: settings.cache_max_age,
-    });
-    let keys = web::Data::new(
-        JwtKeys::new(&settings.jwt_secret)
-            .map_err(|e| std::io::Error::other(format!("JWT keys: {e}")))?,
-    );
-    let login_limits = web::Data::new(LoginLimits {
-        max_failures: i64::from(settings.login_max_failures),
-        window_seconds: i64::from(settings.login_window_seconds),
-    });
-    let body_limit = web::Data::new(BodyLimit(settings.max_body_bytes as usize));
-    let idempotency_ttl = web::Data::new(crate::content::writes::IdempotencyTtl(
-        chrono::Duration::hours(i64::from(settings.idempotency_ttl_hours)),
-    ));
-    let public_urls = web::Data::new(settings.public_urls.clone());
     let spec = openapi();
-    let spec_json = web::Data::new(OpenApiJson(web::Bytes::from(
-        openapi_json().map_err(|e| std::io::Error::other(format!("OpenAPI document: {e}")))?,
-    )));
-    let route_table = web::Data::new(crate::http::routing::RouteTable::from_openapi(&spec));
-    let rate_limits = web::Data::new(crate::http::middleware::rate_limit::RateLimits::new(
-        settings.rate_limit_per_minute,
-        settings.login_rate_limit_per_minute,
-        settings.trusted_proxies.clone(),
-    ));
-    let response_cache = (settings.response_cache_mib > 0).then(|| {
-        web::Data::new(
+    let state = web::Data::new(AppState {
+        pool,
+        locales: settings.locales.clone(),
+        cache_policy: CachePolicy {
+            max_age: settings.cache_max_age,
+        },
+        jwt: JwtKeys::new(&settings.jwt_secret)
+            .map_err(|e| std::io::Error::other(format!("JWT keys: {e}")))?,
+        login_limits: LoginLimits {
+            max_failures: i64::from(settings.login_max_failures),
+            window_seconds: i64::from(settings.login_window_seconds),
+        },
+        body_limit: settings.max_body_bytes as usize,
+        body_timeout: settings.http.client_body,
+        idempotency_ttl: IdempotencyTtl(chrono::Duration::hours(i64::from(
+            settings.idempotency_ttl_hours,
+        ))),
+        public_urls: settings.public_urls.clone(),
+        route_table: crate::http::routing::RouteTable::from_openapi(&spec),
+        readiness,
+        rate_limits: crate::http::middleware::rate_limit::RateLimits::new(
+            settings.rate_limit_per_minute,
+            settings.login_rate_limit_per_minute,
+            settings.trusted_proxies.clone(),
+        ),
+        response_cache: (settings.response_cache_mib > 0).then(|| {
             crate::http::middleware::response_cache::ResponseCache::start(
                 settings.response_cache_mib,
                 settings.database_url.expose_secret().to_owned(),
-            ),
-        )
+            )
+        }),
+        openapi_json: web::Bytes::from(
+            openapi_json().map_err(|e| std::io::Error::other(format!("OpenAPI document: {e}")))?,
+        ),
     });
     let workers = settings.workers;
     let cors_origins = settings.cors_origins.clone();
@@ -286,26 +277,10 @@ fn run(
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
-            .app_data(pool.clone())
-            .app_data(locales.clone())
-            .app_data(policy.clone())
-            .app_data(keys.clone())
-            .app_data(login_limits.clone())
-            .app_data(body_limit.clone())
-            .app_data(idempotency_ttl.clone())
-            .app_data(body_timeout.clone())
-            .app_data(readiness.clone())
-            .app_data(public_urls.clone())
-            .app_data(route_table.clone())
+            .app_data(state.clone())
             .configure(routes)
             .split_for_parts();
-        let app = match &response_cache {
-            Some(cache) => app.app_data(cache.clone()),
-            None => app,
-        };
-        app.app_data(spec_json.clone())
-            .app_data(rate_limits.clone())
-            .route("/openapi.json", web::get().to(serve_openapi))
+        app.route("/openapi.json", web::get().to(serve_openapi))
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
                     .config(utoipa_swagger_ui::Config::from("/openapi.json")),
@@ -365,7 +340,7 @@ where
 {
     let started = std::time::Instant::now();
     let request_id = req.extensions().get::<RequestId>().copied();
-    let readiness = req.app_data::<web::Data<Readiness>>().cloned();
+    let readiness = req.app_data::<State>().map(|state| state.readiness.clone());
     let response = service.call(req);
     async move {
         let mut response = response.await?;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::future::{ready, Ready};
 
 use actix_web::http::header::ACCEPT_LANGUAGE;
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use diesel::deserialize::{FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
 use diesel::pg::{Pg, PgValue};
@@ -285,8 +285,9 @@ impl FromRequest for RequestLocale {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(locales) = req.app_data::<web::Data<Locales>>() else {
-            return ready(Err(ApiError::Internal("locales are not configured".into())));
+        let locales = match crate::app::state::AppState::of(req) {
+            Ok(state) => &state.locales,
+            Err(e) => return ready(Err(e)),
         };
         let query_locale = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
             .unwrap_or_default()

@@ -1,7 +1,16 @@
-//! Content and how it is written: the write engine shared by every resource, and the rules of
-//! content (locales, markdown, validation).
+//! Content and how it is written. The write engine shared by every resource: what a resource
+//! declares (`document`), the request that runs a write (`request`), the transaction
+//! (`engine`) with its preconditions, idempotency and audit; the routes a declaration makes
+//! (`routes`); and the rules of content (locales, markdown, validation, slugs).
 
+pub mod audit;
+pub mod document;
+pub mod engine;
+pub mod idempotency;
 pub mod locale;
 pub mod markdown;
+pub mod preconditions;
+pub mod request;
+pub mod routes;
+pub mod slugs;
 pub mod validation;
-pub mod writes;

@@ -109,7 +109,7 @@ pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, MigrationE
 }
 
 /// Runs `work` with a pooled connection on the blocking thread pool.
-pub async fn run<T, F>(pool: &web::Data<DbPool>, work: F) -> Result<T, ApiError>
+pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,

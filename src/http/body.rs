@@ -10,11 +10,8 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::app::state::AppState;
 use crate::http::error::{ApiError, FieldError};
-
-/// The largest body accepted, in bytes (`ORGCMS_MAX_BODY_BYTES`).
-#[derive(Clone, Copy, Debug)]
-pub struct BodyLimit(pub usize);
 
 /// The deepest nesting of arrays and objects a body may have (the top-level object is 1). The
 /// deepest input of the API (a mission's key figure label per locale) is 4; serde_json would stop
@@ -50,12 +47,6 @@ pub fn nests_deeper_than(bytes: &[u8], max: usize) -> bool {
     false
 }
 
-/// How long a client has to send a whole request body (`ORGCMS_CLIENT_BODY_TIMEOUT_SECS`);
-/// actix-web bounds the request head only, so a body trickled or never finished would hold the
-/// connection for ever.
-#[derive(Clone, Copy, Debug)]
-pub struct BodyTimeout(pub std::time::Duration);
-
 /// Fields the server owns; a body that sets them is refused rather than silently ignored.
 pub const READ_ONLY_FIELDS: [&str; 4] = ["id", "version", "created_at", "updated_at"];
 
@@ -86,9 +77,11 @@ impl FromRequest for JsonValue {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<BodyLimit>>()
-            .map_or(1 << 20, |l| l.0);
+        // `ORGCMS_MAX_BODY_BYTES`, and `ORGCMS_CLIENT_BODY_TIMEOUT_SECS` for the whole body:
+        // actix-web bounds the request head only, so a body trickled or never finished would
+        // hold the connection for ever.
+        let state = AppState::of(req).ok();
+        let limit = state.map_or(1 << 20, |s| s.body_limit);
         let too_large =
             move || ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes"));
         if !acceptable_content_type(req) {
@@ -107,9 +100,7 @@ impl FromRequest for JsonValue {
             let error = too_large();
             return Box::pin(async move { Err(error) });
         }
-        let timeout = req
-            .app_data::<web::Data<BodyTimeout>>()
-            .map_or(std::time::Duration::from_secs(10), |t| t.0);
+        let timeout = state.map_or(std::time::Duration::from_secs(10), |s| s.body_timeout);
         let mut payload = payload.take();
         Box::pin(async move {
             let mut body = web::BytesMut::new();

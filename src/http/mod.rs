@@ -5,9 +5,11 @@
 pub mod body;
 pub mod caching;
 pub mod error;
+pub mod item_path;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;
 pub mod params;
 pub mod responses;
 pub mod routing;
+pub mod viewer;

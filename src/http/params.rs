@@ -45,6 +45,22 @@ pub struct ListQuery<T> {
     pub paging: PageParams,
 }
 
+impl<T> ListQuery<T> {
+    /// The page this list request asks for (see `Paging::new`).
+    pub fn paging<K: serde::Serialize + serde::de::DeserializeOwned>(
+        &self,
+        req: &HttpRequest,
+        cheap_total: bool,
+    ) -> Result<crate::http::pagination::Paging<K>, ApiError> {
+        crate::http::pagination::Paging::new(
+            &self.paging,
+            req.path(),
+            req.query_string(),
+            cheap_total,
+        )
+    }
+}
+
 impl<T: DeserializeOwned + IntoParams> ListQuery<T> {
     pub fn parse(query_string: &str) -> Result<Self, ApiError> {
         let mut allowed = names_of::<T>();

@@ -3,8 +3,9 @@
 //! OpenAPI document, which utoipa-actix-web collects from the mounted handlers.
 
 use actix_web::http::{header, Method};
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
+use crate::app::state::State;
 use crate::http::error::ApiError;
 
 /// Path templates (`/api/v1/news/{id_or_slug}`) and the methods each one answers.
@@ -61,9 +62,10 @@ impl RouteTable {
 }
 
 /// The default service: 405 with `Allow` for a known path, 404 otherwise.
-pub async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> HttpResponse {
+pub async fn fallback(req: HttpRequest, state: State) -> HttpResponse {
     // Only the exact path counts: `/news/` or `/NEWS` is another path, and so a 404.
-    match table
+    match state
+        .route_table
         .methods_for(req.path())
         .filter(|_| !req.path().ends_with('/') || req.path() == "/")
     {

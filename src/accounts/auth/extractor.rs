@@ -1,13 +1,13 @@
 //! The authenticated editor of a request, from `Authorization: Bearer <access token>`.
 
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
-use super::jwt::JwtKeys;
 use super::queries;
-use crate::db::{self, DbPool};
+use crate::app::state::AppState;
+use crate::db;
 use crate::http::error::ApiError;
 
 /// A valid token of an existing, active account (either role), whose login (`sid`) is not
@@ -49,19 +49,14 @@ pub fn bearer_token(header: &str) -> Result<&str, ApiError> {
 
 async fn authenticate(req: &HttpRequest, header: &str) -> Result<Editor, ApiError> {
     let token = bearer_token(header)?;
-    let keys = req
-        .app_data::<web::Data<JwtKeys>>()
-        .ok_or_else(|| ApiError::Internal("JWT keys are not configured".into()))?;
-    let claims = keys.verify(token)?;
+    let state = AppState::of(req)?;
+    let claims = state.jwt.verify(token)?;
     let user_id =
         Uuid::parse_str(&claims.sub).map_err(|_| unauthorized("the token's subject is invalid"))?;
-    let pool = req
-        .app_data::<web::Data<DbPool>>()
-        .ok_or_else(|| ApiError::Internal("the database pool is not configured".into()))?;
     let session_id =
         Uuid::parse_str(&claims.sid).map_err(|_| unauthorized("the token's login is invalid"))?;
     // One query: the account, if its login is still open.
-    let user = db::run(pool, move |conn| {
+    let user = db::run(&state.pool, move |conn| {
         Ok(queries::find_user_in_session(conn, user_id, session_id)?)
     })
     .await?;

@@ -1,4 +1,4 @@
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, HttpRequest, HttpResponse};
 use base64::Engine;
 use chrono::{Duration, Utc};
 use diesel::Connection;
@@ -9,7 +9,8 @@ use super::dto::{LoginRequest, RefreshRequest, TokenResponse, User};
 use super::extractor::Editor;
 use super::jwt::JwtKeys;
 use super::{password, queries};
-use crate::db::{self, DbConnection, DbPool};
+use crate::app::state::State;
+use crate::db::{self, DbConnection};
 use crate::http::body::{parse_input, JsonValue};
 use crate::http::error::ApiError;
 
@@ -120,9 +121,7 @@ fn private_json<T: serde::Serialize>(body: &T) -> HttpResponse {
 pub async fn login(
     req: HttpRequest,
     body: JsonValue,
-    pool: web::Data<DbPool>,
-    keys: web::Data<JwtKeys>,
-    limits: web::Data<LoginLimits>,
+    state: State,
 ) -> Result<HttpResponse, ApiError> {
     let input: LoginRequest = parse_input(body.0)?;
     if input.password.len() > 4 * password::MAX_PASSWORD_CHARS {
@@ -131,8 +130,9 @@ pub async fn login(
     // The client as the rate limits see it: `X-Forwarded-For` counts only from trusted proxies.
     let client = crate::http::middleware::rate_limit::client_of(&req)
         .map_or_else(|| "unknown".to_owned(), |a| a.to_string());
-    let limits = **limits;
-    let tokens = db::run(&pool, move |conn| {
+    let limits = state.login_limits;
+    let shared = state.clone();
+    let tokens = db::run(&state.pool, move |conn| {
         let email = input.email.trim().to_lowercase();
         let now = Utc::now();
         let since = now - Duration::seconds(limits.window_seconds);
@@ -189,7 +189,7 @@ pub async fn login(
         conn.transaction(|conn| {
             let session_id = Uuid::new_v4();
             queries::create_session(conn, session_id, user.id)?;
-            issue_tokens(conn, &keys, &user, session_id)
+            issue_tokens(conn, &shared.jwt, &user, session_id)
         })
     })
     .await?;
@@ -211,14 +211,11 @@ pub async fn login(
     security(()),
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(
-    body: JsonValue,
-    pool: web::Data<DbPool>,
-    keys: web::Data<JwtKeys>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn refresh(body: JsonValue, state: State) -> Result<HttpResponse, ApiError> {
     let input = refresh_input(body)?;
     let hash = token_hash(&input.refresh_token);
-    let tokens = db::run(&pool, move |conn| {
+    let shared = state.clone();
+    let tokens = db::run(&state.pool, move |conn| {
         let now = Utc::now();
         // One transaction that always commits: a detected reuse stays revoked although the
         // answer is 401, and the next token exists before a concurrent reuse can look.
@@ -229,7 +226,7 @@ pub async fn refresh(
                     queries::RefreshUse::Rotated { user_id, family_id } => {
                         match queries::find_user(conn, user_id)? {
                             Some(user) if user.active => {
-                                Ok(issue_tokens(conn, &keys, &user, family_id))
+                                Ok(issue_tokens(conn, &shared.jwt, &user, family_id))
                             }
                             _ => {
                                 queries::revoke_family(conn, family_id, now)?;
@@ -260,10 +257,10 @@ pub async fn refresh(
     security(()),
 )]
 #[post("/auth/logout")]
-pub async fn logout(body: JsonValue, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+pub async fn logout(body: JsonValue, state: State) -> Result<HttpResponse, ApiError> {
     let input = refresh_input(body)?;
     let hash = token_hash(&input.refresh_token);
-    db::run(&pool, move |conn| {
+    db::run(&state.pool, move |conn| {
         Ok(queries::revoke_family_of(conn, &hash, Utc::now())?)
     })
     .await?;
@@ -278,12 +275,11 @@ pub async fn logout(body: JsonValue, pool: web::Data<DbPool>) -> Result<HttpResp
     security(("bearer" = [])),
 )]
 #[get("/auth/me")]
-pub async fn me(
-    req: HttpRequest,
-    editor: Editor,
-    pool: web::Data<DbPool>,
-) -> Result<HttpResponse, ApiError> {
-    let user = db::run(&pool, move |conn| Ok(queries::find_user(conn, editor.id)?)).await?;
+pub async fn me(req: HttpRequest, editor: Editor, state: State) -> Result<HttpResponse, ApiError> {
+    let user = db::run(&state.pool, move |conn| {
+        Ok(queries::find_user(conn, editor.id)?)
+    })
+    .await?;
     let user = user.ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?;
     crate::http::responses::editor_item_response(&req, &User::from(user))
 }

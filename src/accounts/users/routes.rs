@@ -6,17 +6,17 @@ use super::queries::{self, UserChanges};
 use crate::accounts::auth::dto::User;
 use crate::accounts::auth::extractor::{Admin, Editor};
 use crate::accounts::auth::{password, queries as auth_queries};
-use crate::content::locale::Locales;
+use crate::app::state::State;
+use crate::content::audit;
+use crate::content::request::WriteRequest;
 use crate::content::validation::Checker;
-use crate::content::writes;
-use crate::content::writes::WriteRequest;
-use crate::db::{self, DbPool};
+use crate::db::{self};
 use crate::http::body::parse_input;
 use crate::http::error::ApiError;
 use crate::http::pagination::{ListResponse, PageParams, Paging};
 use crate::http::params::{ListQuery, NoParams};
 use crate::http::responses::{editor_item_response, editor_list_response};
-use crate::resources::audit;
+use crate::resources::audit as audit_log;
 use diesel::Connection;
 
 fn no_store(status: actix_web::http::StatusCode, body: &impl serde::Serialize) -> HttpResponse {
@@ -64,12 +64,12 @@ pub async fn list_users(
     req: HttpRequest,
     _admin: Admin,
     query: ListQuery<NoParams>,
-    pool: web::Data<DbPool>,
+    state: State,
 ) -> Result<HttpResponse, ApiError> {
     let paging = Paging::new(&query.paging, req.path(), req.query_string(), true)?;
     let (rows, total) = {
         let paging = paging.clone();
-        db::run(&pool, move |conn| Ok(queries::list(conn, &paging)?)).await?
+        db::run(&state.pool, move |conn| Ok(queries::list(conn, &paging)?)).await?
     };
     let (rows, meta) = paging.finish(rows, total, queries::key_of);
     let data: Vec<User> = rows.into_iter().map(User::from).collect();
@@ -88,15 +88,11 @@ pub async fn list_users(
     security(("bearer" = [])),
 )]
 #[post("/users")]
-pub async fn create_user(
-    write: WriteRequest,
-    pool: web::Data<DbPool>,
-    locales: web::Data<Locales>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_user(write: WriteRequest, state: State) -> Result<HttpResponse, ApiError> {
     let actor = require_admin(write.editor)?;
     let input: CreateUser = parse_input(write.body)?;
     let email = input.email.trim().to_lowercase();
-    let mut checker = Checker::new(&locales);
+    let mut checker = Checker::new(&state.locales);
     check_email(&mut checker, &email);
     checker.plain_text("display_name", &input.display_name, 1, 200);
     if let Some(weakness) = password::weakness(&input.password) {
@@ -104,14 +100,14 @@ pub async fn create_user(
     }
     checker.finish()?;
     let hash = password::hash(&input.password)?;
-    let user = db::run(&pool, move |conn| {
+    let user = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
             let role = input.role.as_str();
             let user = queries::insert(conn, &email, &input.display_name, role, &hash)?;
             let created = serde_json::to_value(User::from(user.clone()))
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
-            let changes = writes::changes(&serde_json::Value::Null, &created);
-            audit::queries::record(
+            let changes = audit::changes(&serde_json::Value::Null, &created);
+            audit_log::queries::record(
                 conn,
                 actor.id,
                 &actor.email,
@@ -150,10 +146,13 @@ pub async fn get_user(
     req: HttpRequest,
     _admin: Admin,
     path: web::Path<String>,
-    pool: web::Data<DbPool>,
+    state: State,
 ) -> Result<HttpResponse, ApiError> {
     let id = Uuid::parse_str(&path).map_err(|_| ApiError::not_found("no such account"))?;
-    let user = db::run(&pool, move |conn| Ok(auth_queries::find_user(conn, id)?)).await?;
+    let user = db::run(&state.pool, move |conn| {
+        Ok(auth_queries::find_user(conn, id)?)
+    })
+    .await?;
     let user = user.ok_or_else(|| ApiError::not_found("no such account"))?;
     editor_item_response(&req, &User::from(user))
 }
@@ -176,13 +175,12 @@ pub async fn get_user(
 pub async fn update_user(
     write: WriteRequest,
     path: web::Path<String>,
-    pool: web::Data<DbPool>,
-    locales: web::Data<Locales>,
+    state: State,
 ) -> Result<HttpResponse, ApiError> {
     let id = Uuid::parse_str(&path).map_err(|_| ApiError::not_found("no such account"))?;
     let actor = require_admin(write.editor)?;
     let input: UpdateUser = parse_input(write.body)?;
-    let mut checker = Checker::new(&locales);
+    let mut checker = Checker::new(&state.locales);
     if let Some(name) = &input.display_name {
         checker.plain_text("display_name", name, 1, 200);
     }
@@ -199,7 +197,7 @@ pub async fn update_user(
     }
     checker.finish()?;
     let password_hash = input.password.as_deref().map(password::hash).transpose()?;
-    let user = db::run(&pool, move |conn| {
+    let user = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
             let password_changed = password_hash.is_some();
             let changes = UserChanges {
@@ -215,12 +213,20 @@ pub async fn update_user(
                 serde_json::to_value(User::from(row.clone()))
                     .map_err(|e| ApiError::Internal(e.to_string()))
             };
-            let mut changes = writes::changes(&as_json(&before)?, &as_json(&after)?);
+            let mut changes = audit::changes(&as_json(&before)?, &as_json(&after)?);
             if password_changed {
                 // Never the hash itself, only that it changed.
                 changes["password"] = serde_json::json!("changed");
             }
-            audit::queries::record(conn, actor.id, &actor.email, "update", "users", id, changes)?;
+            audit_log::queries::record(
+                conn,
+                actor.id,
+                &actor.email,
+                "update",
+                "users",
+                id,
+                changes,
+            )?;
             Ok(Some(after))
         })
     })

@@ -18,12 +18,13 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpRequest};
+use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
+use crate::app::state::State;
 use crate::http::error::ApiError;
 
 type Limiter =
@@ -103,8 +104,8 @@ const LOGIN_ROUTES: [&str; 2] = ["/api/v1/auth/login", "/api/v1/auth/refresh"];
 /// per-client limits (failed logins); without configured limits, the connection's address.
 pub fn client_of(req: &HttpRequest) -> Option<IpAddr> {
     let peer = req.peer_addr().map(|a| a.ip());
-    match req.app_data::<web::Data<RateLimits>>() {
-        Some(limits) => limits.client(peer, forwarded_for(req)),
+    match req.app_data::<State>() {
+        Some(state) => state.rate_limits.client(peer, forwarded_for(req)),
         None => peer,
     }
 }
@@ -144,9 +145,10 @@ pub async fn limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(limits) = req.app_data::<web::Data<RateLimits>>().cloned() else {
+    let Some(state) = req.app_data::<State>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    let limits = &state.rate_limits;
     if is_probe(req.path()) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }

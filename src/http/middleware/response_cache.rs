@@ -20,12 +20,12 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::web::{self, Bytes};
+use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use crate::content::locale::Locales;
+use crate::app::state::State;
 use crate::http::caching::is_not_modified;
 
 /// How often the listening thread looks for notifications (and notices a lost connection).
@@ -278,7 +278,10 @@ pub async fn serve(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(cache) = req.app_data::<web::Data<Arc<ResponseCache>>>().cloned() else {
+    let Some(cache) = req
+        .app_data::<State>()
+        .and_then(|state| state.response_cache.clone())
+    else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let method = req.method().clone();
@@ -338,7 +341,7 @@ pub async fn serve(
 /// the negotiated locale, not the header as sent: every spelling of a preference shares one
 /// entry, so no client can bypass the cache or fill it with variants of one answer.
 fn cache_key(req: &ServiceRequest) -> String {
-    let language = match req.app_data::<web::Data<Locales>>() {
+    let language = match req.app_data::<State>().map(|state| &state.locales) {
         Some(locales) => req
             .headers()
             .get(header::ACCEPT_LANGUAGE)

@@ -1,4 +1,4 @@
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -6,7 +6,8 @@ use uuid::Uuid;
 use super::dto::AuditEntry;
 use super::queries::{self, AuditFilter};
 use crate::accounts::auth::extractor::Admin;
-use crate::db::{self, DbPool};
+use crate::app::state::State;
+use crate::db::{self};
 use crate::http::error::ApiError;
 use crate::http::pagination::{ListResponse, PageParams, Paging};
 use crate::http::params::{Instant, ListQuery};
@@ -73,7 +74,7 @@ pub async fn list_audit(
     req: HttpRequest,
     _admin: Admin,
     query: ListQuery<AuditQuery>,
-    pool: web::Data<DbPool>,
+    state: State,
 ) -> Result<HttpResponse, ApiError> {
     let paging = Paging::new(&query.paging, req.path(), req.query_string(), false)?;
     let q = query.filter;
@@ -86,7 +87,7 @@ pub async fn list_audit(
     };
     let (rows, total) = {
         let paging = paging.clone();
-        db::run(&pool, move |conn| {
+        db::run(&state.pool, move |conn| {
             Ok(queries::list(conn, &filter, &paging)?)
         })
         .await?

@@ -1,4 +1,4 @@
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -6,9 +6,10 @@ use super::cursor::Cursor;
 use super::dto::ChangesResponse;
 use super::feed;
 use crate::accounts::auth::extractor::MaybeEditor;
+use crate::app::state::State;
 use crate::content::locale::{content_language, RequestLocale};
-use crate::db::{self, DbPool};
-use crate::http::caching::{bytes_read, Audience, CachePolicy, Representation, JSON};
+use crate::db::{self};
+use crate::http::caching::{bytes_read, Audience, Representation, JSON};
 use crate::http::error::ApiError;
 use crate::http::params::Query;
 
@@ -56,8 +57,7 @@ pub async fn list_changes(
     _editor: MaybeEditor,
     query: Query<ChangesQuery>,
     locale: RequestLocale,
-    pool: web::Data<DbPool>,
-    policy: web::Data<CachePolicy>,
+    state: State,
 ) -> Result<HttpResponse, ApiError> {
     let limit = query.0.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -76,7 +76,7 @@ pub async fn list_changes(
     };
     // Assembled and serialized on the blocking pool with the queries: a page of long bodies is
     // megabytes of JSON, which must not hold an async worker.
-    let (bytes, language) = db::run(&pool, move |conn| {
+    let (bytes, language) = db::run(&state.pool, move |conn| {
         let page = conn
             .build_transaction()
             .read_only()
@@ -95,7 +95,7 @@ pub async fn list_changes(
     };
     Ok(bytes_read(
         &req,
-        Audience::Public(**policy),
+        Audience::Public(state.cache_policy),
         JSON,
         bytes.into(),
         representation,

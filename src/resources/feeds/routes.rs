@@ -1,14 +1,14 @@
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::render::{self, JsonFeed, JSON_EXAMPLE_PATH};
 use super::{Feed, FeedFormat, FeedRequest};
-use crate::app::settings::PublicUrls;
+use crate::app::state::State;
 use crate::content::locale::RequestLocale;
-use crate::db::{self, DbPool};
-use crate::http::caching::{bytes_read, Audience, CachePolicy, Representation};
+use crate::db::{self};
+use crate::http::caching::{bytes_read, Audience, Representation};
 use crate::http::error::ApiError;
 use crate::http::params::Query;
 use crate::resources::news::queries::{self as news_queries, NewsFilter};
@@ -53,9 +53,7 @@ async fn news_feed(
     req: HttpRequest,
     query: FeedQuery,
     locale: RequestLocale,
-    pool: web::Data<DbPool>,
-    policy: web::Data<CachePolicy>,
-    urls: web::Data<PublicUrls>,
+    state: State,
 ) -> Result<HttpResponse, ApiError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -81,7 +79,9 @@ async fn news_feed(
     };
     // Assembled and written on the blocking pool with the queries: a feed of 100 long bodies is
     // megabytes of XML, which must not hold an async worker.
-    let (bytes, content_language, modified) = db::run(&pool, move |conn| {
+    let shared = state.clone();
+    let (bytes, content_language, modified) = db::run(&state.pool, move |conn| {
+        let urls = &shared.public_urls;
         let organization = organization_queries::find(conn)?;
         let rows = news_queries::feed_items(conn, &filter, i64::from(limit))?;
         let modified = crate::resources::changes::queries::content_last_modified(conn, filter.now)?;
@@ -90,7 +90,7 @@ async fn news_feed(
             organization.as_ref().map(|o| &o.name),
             &rows,
             &locale,
-            &urls,
+            urls,
         );
         Ok((
             render::render(&feed, format)?,
@@ -106,7 +106,7 @@ async fn news_feed(
     };
     Ok(bytes_read(
         &req,
-        Audience::Anyone(**policy),
+        Audience::Anyone(state.cache_policy),
         format.content_type(),
         bytes.into(),
         representation,
@@ -152,11 +152,9 @@ pub async fn get_news_rss(
     req: HttpRequest,
     query: Query<FeedQuery>,
     locale: RequestLocale,
-    pool: web::Data<DbPool>,
-    policy: web::Data<CachePolicy>,
-    urls: web::Data<PublicUrls>,
+    state: State,
 ) -> Result<HttpResponse, ApiError> {
-    news_feed(FeedFormat::Rss, req, query.0, locale, pool, policy, urls).await
+    news_feed(FeedFormat::Rss, req, query.0, locale, state).await
 }
 
 /// News as an Atom 1.0 feed
@@ -179,11 +177,9 @@ pub async fn get_news_atom(
     req: HttpRequest,
     query: Query<FeedQuery>,
     locale: RequestLocale,
-    pool: web::Data<DbPool>,
-    policy: web::Data<CachePolicy>,
-    urls: web::Data<PublicUrls>,
+    state: State,
 ) -> Result<HttpResponse, ApiError> {
-    news_feed(FeedFormat::Atom, req, query.0, locale, pool, policy, urls).await
+    news_feed(FeedFormat::Atom, req, query.0, locale, state).await
 }
 
 /// News as a JSON Feed 1.1
@@ -205,9 +201,7 @@ pub async fn get_news_json(
     req: HttpRequest,
     query: Query<FeedQuery>,
     locale: RequestLocale,
-    pool: web::Data<DbPool>,
-    policy: web::Data<CachePolicy>,
-    urls: web::Data<PublicUrls>,
+    state: State,
 ) -> Result<HttpResponse, ApiError> {
-    news_feed(FeedFormat::Json, req, query.0, locale, pool, policy, urls).await
+    news_feed(FeedFormat::Json, req, query.0, locale, state).await
 }

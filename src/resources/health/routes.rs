@@ -1,12 +1,13 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, HttpResponse};
 use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{self, DbPool};
+use crate::app::state::State;
+use crate::db::{self};
 use crate::http::error::ApiError;
 use crate::http::params::{NoParams, Query};
 
@@ -62,15 +63,11 @@ pub async fn get_healthz(_query: Query<NoParams>) -> HttpResponse {
     responses((status = 200, description = "Ready to serve", body = HealthStatus)),
 )]
 #[get("/readyz")]
-pub async fn get_readyz(
-    _query: Query<NoParams>,
-    pool: web::Data<DbPool>,
-    readiness: Option<web::Data<Readiness>>,
-) -> Result<HttpResponse, ApiError> {
-    if readiness.is_some_and(|r| r.is_stopping()) {
+pub async fn get_readyz(_query: Query<NoParams>, state: State) -> Result<HttpResponse, ApiError> {
+    if state.readiness.is_stopping() {
         return Err(ApiError::Unavailable("shutting down".into()));
     }
-    db::run(&pool, |conn| {
+    db::run(&state.pool, |conn| {
         conn.batch_execute("SELECT 1")
             .map_err(|e| ApiError::Unavailable(e.to_string()))
     })

@@ -6,16 +6,20 @@ use chrono::{Datelike, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::dto::{MissionEditor, MissionInput};
+use super::dto::{Mission, MissionEditor, MissionInput};
 use super::queries;
+use crate::content::document::Document;
 use crate::content::locale::Localized;
+use crate::content::locale::RequestLocale;
+use crate::content::routes::Readable;
+use crate::content::slugs::free_slug;
 use crate::content::validation::{slug_base, Checker};
-use crate::content::writes::{free_slug, Document};
 use crate::db::schema::{
     mission_assistance_types, mission_focus_areas, mission_key_figures, mission_milestones,
     missions,
 };
 use crate::http::error::ApiError;
+use crate::http::item_path::NamedByPath;
 use crate::http::params::ItemKey;
 
 pub struct MissionDocument;
@@ -221,10 +225,14 @@ impl Document for MissionDocument {
         }
     }
 
-    crate::content::writes::id_or_slug_lookups!(missions);
+    crate::content::document::id_or_slug_lookups!(missions);
 
     fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<MissionEditor>, ApiError> {
         Ok(queries::find(conn, &ItemKey::Id(id))?.map(MissionEditor::new))
+    }
+
+    fn id(editor: &MissionEditor) -> Uuid {
+        editor.id
     }
 
     fn input_of(editor: &MissionEditor) -> MissionInput {
@@ -268,5 +276,30 @@ impl Document for MissionDocument {
     fn delete(conn: &mut PgConnection, current: &MissionEditor) -> Result<(), ApiError> {
         diesel::delete(missions::table.find(current.id)).execute(conn)?;
         Ok(())
+    }
+}
+
+impl NamedByPath for MissionDocument {
+    const PATH_DESCRIPTION: &'static str = "The mission's UUID or slug";
+    const PATH_EXAMPLE: &'static str = "ukraine";
+}
+
+impl Readable for MissionDocument {
+    type Public = Mission;
+    const MISSING: &'static str = "no such mission";
+
+    fn find_public(
+        conn: &mut PgConnection,
+        key: &ItemKey,
+        locale: &RequestLocale,
+    ) -> Result<Option<Mission>, ApiError> {
+        Ok(queries::find(conn, key)?.map(|doc| Mission::new(doc, locale)))
+    }
+
+    fn find_editor(
+        conn: &mut PgConnection,
+        key: &ItemKey,
+    ) -> Result<Option<MissionEditor>, ApiError> {
+        Ok(queries::find(conn, key)?.map(MissionEditor::new))
     }
 }

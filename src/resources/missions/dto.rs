@@ -139,6 +139,12 @@ fn plain_number<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::E
     }
 }
 
+impl crate::http::viewer::Shown for MissionSummary {
+    fn shown_locale(&self) -> &str {
+        &self.locale
+    }
+}
+
 impl MissionSummary {
     pub fn new(row: &MissionRow, locale: &RequestLocale) -> Self {
         let (shown, available) = item_locale(&row.name, locale);
@@ -178,6 +184,12 @@ impl MilestoneKind {
             "membership" => Self::Membership,
             _ => Self::Other,
         }
+    }
+}
+
+impl crate::http::viewer::Shown for Mission {
+    fn shown_locale(&self) -> &str {
+        &self.summary.locale
     }
 }
 

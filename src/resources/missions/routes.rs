@@ -1,23 +1,17 @@
-use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::document::MissionDocument;
-use super::dto::{
-    Mission, MissionEditor, MissionInput, MissionListItem, MissionSummary, MissionView,
-};
+use super::dto::{MissionEditor, MissionInput, MissionListItem, MissionSummary, MissionView};
 use super::queries::{self, MissionFilter, MissionOrder};
-use crate::accounts::auth::extractor::MaybeEditor;
-use crate::content::locale::{Locales, RequestLocale};
-use crate::content::writes::{self, run_write, BodilessWriteRequest, WriteRequest};
-use crate::db::{self, DbPool};
-use crate::http::caching::{Audience, CachePolicy};
+use crate::app::state::State;
+use crate::content::routes::document_routes;
+use crate::db;
 use crate::http::error::ApiError;
-use crate::http::pagination::{ListResponse, PageParams, Paging};
-use crate::http::params::{ItemKey, ListQuery, LocaleParams, Query};
-use crate::http::responses::{
-    editor_item_response, editor_list_response, item_response, list_response,
-};
+use crate::http::pagination::{ListResponse, PageParams};
+use crate::http::params::{ItemKey, ListQuery};
+use crate::http::viewer::{Presented, Viewer};
 use crate::resources::changes::queries::content_last_modified;
 
 /// Orders of the mission list; a leading `-` means descending.
@@ -86,29 +80,26 @@ impl MissionsQuery {
 /// Summaries in the reader's locale; with a valid token, the editor view with all parts.
 #[utoipa::path(
     tag = "missions",
-    operation_id = "list_missions",
     params(MissionsQuery, PageParams),
     responses((status = 200, description = "A page of missions", body = ListResponse<MissionListItem>)),
 )]
 #[get("/missions")]
 pub async fn list_missions(
-    req: HttpRequest,
-    editor: MaybeEditor,
+    viewer: Viewer,
     query: ListQuery<MissionsQuery>,
-    locale: RequestLocale,
-    pool: web::Data<DbPool>,
-    policy: web::Data<CachePolicy>,
+    state: State,
 ) -> Result<HttpResponse, ApiError> {
     let filter = query.filter.filter()?;
     let order = filter.order;
-    let paging = Paging::new(&query.paging, req.path(), req.query_string(), true)?;
-    let is_editor = editor.0.is_some();
+    let paging = query.paging(viewer.request(), true)?;
+    let is_editor = viewer.is_editor();
     let page = paging.clone();
-    let (rows, documents, total, modified) = db::run(&pool, move |conn| {
+    let (rows, documents, total, modified) = db::run(&state.pool, move |conn| {
         let (rows, total) = queries::list(conn, &filter, &page)?;
         let mut documents = Vec::new();
         if is_editor {
-            // The extra row that tells whether a next page exists is not shown.
+            // Editors see every part. The extra row that tells whether a next page exists is
+            // not shown.
             for row in rows.iter().take(page.per_page as usize) {
                 documents.extend(queries::find(conn, &ItemKey::Id(row.id))?);
             }
@@ -118,177 +109,54 @@ pub async fn list_missions(
     })
     .await?;
     let (rows, meta) = paging.finish(rows, total, queries::key_of(order));
-    if is_editor {
-        let data: Vec<MissionListItem> = documents
-            .into_iter()
-            .map(|d| MissionListItem::Editor(MissionEditor::new(d)))
-            .collect();
-        return editor_list_response(&req, data, meta);
+    // Editors' items are the documents loaded above, not the page's rows.
+    let page = match viewer.present(rows, |row, locale| MissionSummary::new(&row, locale), drop) {
+        Presented::Editor(_) => {
+            Presented::Editor(documents.into_iter().map(MissionEditor::new).collect())
+        }
+        Presented::Public(summaries) => Presented::Public(summaries),
+    };
+    viewer.list(page, meta, modified)
+}
+
+document_routes! {
+    document: MissionDocument, input: MissionInput, tag: "missions",
+    collection: "/missions", item: "/missions/{id_or_slug}";
+
+    /// Get one country mission
+    ///
+    /// By id or slug, with its milestones, focus areas, key figures and assistance types; the
+    /// editor view with a valid token.
+    get get_mission {
+        responses((status = 200, description = "The mission", body = MissionView))
     }
-    let data = rows
-        .iter()
-        .map(|row| MissionListItem::Public(MissionSummary::new(row, &locale)))
-        .collect();
-    list_response(
-        &req,
-        Audience::Public(**policy),
-        &locale,
-        data,
-        meta,
-        modified,
-        |m| match m {
-            MissionListItem::Public(m) => &m.locale,
-            MissionListItem::Editor(_) => "",
-        },
-    )
-}
 
-/// Get one country mission
-///
-/// By id or slug, with its milestones, focus areas, key figures and assistance types; the
-/// editor view with a valid token.
-#[utoipa::path(
-    tag = "missions",
-    operation_id = "get_mission",
-    params(("id_or_slug" = String, Path, description = "The mission's UUID or slug", example = "ukraine"), LocaleParams),
-    responses((status = 200, description = "The mission", body = MissionView)),
-)]
-#[get("/missions/{id_or_slug}")]
-pub async fn get_mission(
-    req: HttpRequest,
-    editor: MaybeEditor,
-    path: web::Path<String>,
-    _query: Query<LocaleParams>,
-    locale: RequestLocale,
-    pool: web::Data<DbPool>,
-    policy: web::Data<CachePolicy>,
-) -> Result<HttpResponse, ApiError> {
-    let key = ItemKey::parse(&path)?;
-    let doc = db::run(&pool, move |conn| Ok(queries::find(conn, &key)?)).await?;
-    let doc = doc.ok_or_else(|| ApiError::not_found("no such mission"))?;
-    if editor.0.is_some() {
-        return editor_item_response(&req, &MissionView::Editor(MissionEditor::new(doc)));
+    /// Create a country mission
+    ///
+    /// With all its parts, every locale at once.
+    create create_mission {
+        responses((status = 201, description = "Created; `Location` names the new mission", body = MissionEditor))
     }
-    let body = Mission::new(doc, &locale);
-    let shown = body.summary.locale.clone();
-    item_response(
-        &req,
-        Audience::Public(**policy),
-        &MissionView::Public(body),
-        &shown,
-    )
-}
 
-/// Create a country mission
-///
-/// With all its parts, every locale at once.
-#[utoipa::path(
-    tag = "missions",
-    operation_id = "create_mission",
-    request_body = MissionInput,
-    responses((status = 201, description = "Created; `Location` names the new mission", body = MissionEditor)),
-    security(("bearer" = [])),
-)]
-#[post("/missions")]
-pub async fn create_mission(
-    write: WriteRequest,
-    pool: web::Data<DbPool>,
-    locales: web::Data<Locales>,
-) -> Result<HttpResponse, ApiError> {
-    run_write(
-        &pool,
-        write.editor,
-        write.headers,
-        &locales,
-        move |conn, ctx| writes::create::<MissionDocument>(conn, ctx, write.body),
-    )
-    .await
-}
+    /// Replace a country mission
+    ///
+    /// The body replaces every field and all parts; a missing `slug` keeps the current one.
+    replace replace_mission {
+        responses((status = 200, description = "The mission as written", body = MissionEditor))
+    }
 
-/// Replace a country mission
-///
-/// The body replaces every field and all parts; a missing `slug` keeps the current one.
-#[utoipa::path(
-    tag = "missions",
-    operation_id = "replace_mission",
-    params(("id_or_slug" = String, Path, description = "The mission's UUID or slug", example = "ukraine")),
-    request_body = MissionInput,
-    responses((status = 200, description = "The mission as written", body = MissionEditor)),
-    security(("bearer" = [])),
-)]
-#[put("/missions/{id_or_slug}")]
-pub async fn replace_mission(
-    write: WriteRequest,
-    path: web::Path<String>,
-    pool: web::Data<DbPool>,
-    locales: web::Data<Locales>,
-) -> Result<HttpResponse, ApiError> {
-    let key = ItemKey::parse(&path)?;
-    run_write(
-        &pool,
-        write.editor,
-        write.headers,
-        &locales,
-        move |conn, ctx| writes::replace::<MissionDocument>(conn, ctx, &key, write.body, false),
-    )
-    .await
-}
+    /// Change a country mission
+    ///
+    /// A JSON merge patch (RFC 7396) of `MissionInput`; a list of parts in the patch replaces that
+    /// whole list.
+    update update_mission {
+        request_body(content = crate::http::params::MergePatch, content_type = "application/merge-patch+json",
+            description = "Fields of `MissionInput` to change", example = json!({"office_city": {"uk": "Київ"}})),
+        responses((status = 200, description = "The mission as written", body = MissionEditor))
+    }
 
-/// Change a country mission
-///
-/// A JSON merge patch (RFC 7396) of `MissionInput`; a list of parts in the patch replaces that
-/// whole list.
-#[utoipa::path(
-    tag = "missions",
-    operation_id = "update_mission",
-    params(("id_or_slug" = String, Path, description = "The mission's UUID or slug", example = "ukraine")),
-    request_body(content = crate::http::params::MergePatch, content_type = "application/merge-patch+json",
-        description = "Fields of `MissionInput` to change", example = json!({"office_city": {"uk": "Київ"}})),
-    responses((status = 200, description = "The mission as written", body = MissionEditor)),
-    security(("bearer" = [])),
-)]
-#[patch("/missions/{id_or_slug}")]
-pub async fn update_mission(
-    write: WriteRequest,
-    path: web::Path<String>,
-    pool: web::Data<DbPool>,
-    locales: web::Data<Locales>,
-) -> Result<HttpResponse, ApiError> {
-    let key = ItemKey::parse(&path)?;
-    run_write(
-        &pool,
-        write.editor,
-        write.headers,
-        &locales,
-        move |conn, ctx| writes::patch::<MissionDocument>(conn, ctx, &key, write.body),
-    )
-    .await
-}
-
-/// Delete a country mission
-///
-/// Its parts go with it; its news items stay, without a mission.
-#[utoipa::path(
-    tag = "missions",
-    operation_id = "delete_mission",
-    params(("id_or_slug" = String, Path, description = "The mission's UUID or slug", example = "ukraine")),
-    responses((status = 204, description = "Deleted")),
-    security(("bearer" = [])),
-)]
-#[delete("/missions/{id_or_slug}")]
-pub async fn delete_mission(
-    write: BodilessWriteRequest,
-    path: web::Path<String>,
-    pool: web::Data<DbPool>,
-    locales: web::Data<Locales>,
-) -> Result<HttpResponse, ApiError> {
-    let key = ItemKey::parse(&path)?;
-    run_write(
-        &pool,
-        write.editor,
-        write.headers,
-        &locales,
-        move |conn, ctx| writes::delete::<MissionDocument>(conn, ctx, &key),
-    )
-    .await
+    /// Delete a country mission
+    ///
+    /// Its parts go with it; its news items stay, without a mission.
+    delete delete_mission {}
 }

@@ -4,13 +4,19 @@ use chrono::{DateTime, Datelike, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::dto::{NewsEditor, NewsInput, NewsStatus};
+use super::dto::{News, NewsEditor, NewsInput, NewsStatus};
+use super::queries;
 use super::queries::NewsRow;
+use crate::content::document::Document;
 use crate::content::locale::Localized;
+use crate::content::locale::RequestLocale;
+use crate::content::routes::Readable;
+use crate::content::slugs::free_slug;
 use crate::content::validation::{slug_base, Checker};
-use crate::content::writes::{free_slug, Document};
 use crate::db::schema::{missions, news};
 use crate::http::error::ApiError;
+use crate::http::item_path::NamedByPath;
+use crate::http::params::ItemKey;
 
 pub struct NewsDocument;
 
@@ -114,7 +120,7 @@ impl Document for NewsDocument {
         }
     }
 
-    crate::content::writes::id_or_slug_lookups!(news);
+    crate::content::document::id_or_slug_lookups!(news);
 
     fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<NewsEditor>, ApiError> {
         let row: Option<NewsRow> = news::table
@@ -123,6 +129,10 @@ impl Document for NewsDocument {
             .first(conn)
             .optional()?;
         Ok(row.map(NewsEditor::new))
+    }
+
+    fn id(editor: &NewsEditor) -> Uuid {
+        editor.id
     }
 
     fn input_of(editor: &NewsEditor) -> NewsInput {
@@ -161,5 +171,37 @@ impl Document for NewsDocument {
     fn delete(conn: &mut PgConnection, current: &NewsEditor) -> Result<(), ApiError> {
         diesel::delete(news::table.find(current.id)).execute(conn)?;
         Ok(())
+    }
+}
+
+impl NamedByPath for NewsDocument {
+    const PATH_DESCRIPTION: &'static str = "The item's UUID or slug";
+    const PATH_EXAMPLE: &'static str =
+        "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv";
+}
+
+impl Readable for NewsDocument {
+    type Public = News;
+    const MISSING: &'static str = "no such news item";
+
+    /// Published, with its publication time come.
+    fn find_public(
+        conn: &mut PgConnection,
+        key: &ItemKey,
+        locale: &RequestLocale,
+    ) -> Result<Option<News>, ApiError> {
+        let found = queries::find_public(conn, key, Utc::now())?;
+        Ok(found.map(|item| News::new(&item, locale)))
+    }
+
+    fn find_editor(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<NewsEditor>, ApiError> {
+        let id = match key {
+            ItemKey::Id(id) => Some(*id),
+            ItemKey::Slug(_) => queries::id_of(conn, key)?,
+        };
+        match id {
+            Some(id) => Self::load(conn, id),
+            None => Ok(None),
+        }
     }
 }

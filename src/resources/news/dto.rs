@@ -80,6 +80,12 @@ pub struct News {
     pub body_html: Option<String>,
 }
 
+impl crate::http::viewer::Shown for NewsSummary {
+    fn shown_locale(&self) -> &str {
+        &self.locale
+    }
+}
+
 impl NewsSummary {
     pub fn new(item: &NewsWithMission, locale: &RequestLocale) -> Self {
         let row = &item.news;
@@ -107,6 +113,12 @@ impl NewsSummary {
             version: row.head.version,
             snippet: None,
         }
+    }
+}
+
+impl crate::http::viewer::Shown for News {
+    fn shown_locale(&self) -> &str {
+        &self.summary.locale
     }
 }
 

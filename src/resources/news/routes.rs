@@ -1,24 +1,21 @@
-use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::Utc;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::document::NewsDocument;
-use super::dto::{
-    highlighted_html, News, NewsEditor, NewsInput, NewsListItem, NewsSummary, NewsView,
-};
+use super::dto::{highlighted_html, NewsEditor, NewsInput, NewsListItem, NewsSummary, NewsView};
 use super::queries::{self, EditorState, NewsFilter, NewsOrder, TagCount, Visibility};
-use crate::accounts::auth::extractor::MaybeEditor;
-use crate::content::locale::{item_locale, Locales, RequestLocale};
-use crate::content::writes::{self, run_write, BodilessWriteRequest, WriteRequest};
-use crate::db::{self, DbPool};
-use crate::http::caching::{Audience, CachePolicy};
+use crate::app::state::State;
+use crate::content::locale::{content_language, item_locale};
+use crate::content::routes::document_routes;
+use crate::db;
+use crate::http::caching::{json_read, Representation};
 use crate::http::error::ApiError;
-use crate::http::pagination::{ListResponse, PageParams, Paging};
-use crate::http::params::{is_slug, Instant, ItemKey, ListQuery, LocaleParams, NoParams, Query};
-use crate::http::responses::{
-    editor_item_response, editor_list_response, item_response, list_response,
-};
+use crate::http::item_path::ItemPath;
+use crate::http::pagination::{ListResponse, PageParams};
+use crate::http::params::{is_slug, Instant, ItemKey, ListQuery, NoParams, Query};
+use crate::http::viewer::Viewer;
 use crate::resources::changes::queries::content_last_modified;
 
 /// Orders of the news list; a leading `-` means descending.
@@ -165,241 +162,94 @@ impl NewsQuery {
 /// With an editor's token the list holds every item (or those of `status`) in the editor view.
 #[utoipa::path(
     tag = "news",
-    operation_id = "list_news",
     params(NewsQuery, PageParams),
     responses((status = 200, description = "A page of news", body = ListResponse<NewsListItem>)),
 )]
 #[get("/news")]
 pub async fn list_news(
-    req: HttpRequest,
-    editor: MaybeEditor,
+    viewer: Viewer,
     query: ListQuery<NewsQuery>,
-    locale: RequestLocale,
-    pool: web::Data<DbPool>,
-    policy: web::Data<CachePolicy>,
+    state: State,
 ) -> Result<HttpResponse, ApiError> {
-    let is_editor = editor.0.is_some();
+    let is_editor = viewer.is_editor();
     let filter = query.filter.filter(is_editor)?;
     let order = filter.order;
-    let paging = Paging::new(&query.paging, req.path(), req.query_string(), false)?;
-    let (rows, total, mut snippets, modified) = {
-        let paging = paging.clone();
-        let locale = locale.clone();
-        db::run(&pool, move |conn| {
-            let (rows, total) = queries::list(conn, &filter, &paging)?;
-            // Readers see each hit's matching passage, in the locale the item is shown in.
-            let snippets = match (&filter.search, is_editor) {
-                (Some(q), false) => {
-                    let shown: Vec<_> = rows
-                        .iter()
-                        .take(paging.per_page as usize)
-                        .map(|r| (r.news.head.id, item_locale(&r.news.head.title, &locale).0))
-                        .collect();
-                    queries::snippets(conn, q, &shown)?
-                }
-                _ => Default::default(),
-            };
-            let modified = content_last_modified(conn, filter.now)?;
-            Ok((rows, total, snippets, modified))
-        })
-        .await?
-    };
+    let paging = query.paging(viewer.request(), false)?;
+    let page = paging.clone();
+    let locale = viewer.locale.clone();
+    let (rows, total, mut snippets, modified) = db::run(&state.pool, move |conn| {
+        let (rows, total) = queries::list(conn, &filter, &page)?;
+        // Readers see each hit's matching passage, in the locale the item is shown in.
+        let snippets = match (&filter.search, is_editor) {
+            (Some(q), false) => {
+                let shown: Vec<_> = rows
+                    .iter()
+                    .take(page.per_page as usize)
+                    .map(|r| (r.news.head.id, item_locale(&r.news.head.title, &locale).0))
+                    .collect();
+                queries::snippets(conn, q, &shown)?
+            }
+            _ => Default::default(),
+        };
+        let modified = content_last_modified(conn, filter.now)?;
+        Ok((rows, total, snippets, modified))
+    })
+    .await?;
     let (rows, meta) = paging.finish(rows, total, queries::key_of(order));
-    if is_editor {
-        let data: Vec<NewsListItem> = rows
-            .into_iter()
-            .map(|r| NewsListItem::Editor(NewsEditor::new(r.news)))
-            .collect();
-        return editor_list_response(&req, data, meta);
-    }
-    let data = rows
-        .iter()
-        .map(|row| {
-            let mut summary = NewsSummary::new(row, &locale);
+    let page = viewer.present(
+        rows,
+        |row, locale| {
+            let mut summary = NewsSummary::new(&row, locale);
             summary.snippet = snippets
                 .remove(&row.news.head.id)
                 .map(|s| highlighted_html(&s, queries::HIGHLIGHT_START, queries::HIGHLIGHT_END));
-            NewsListItem::Public(summary)
-        })
-        .collect();
-    list_response(
-        &req,
-        Audience::Public(**policy),
-        &locale,
-        data,
-        meta,
-        modified,
-        |n| match n {
-            NewsListItem::Public(s) => &s.locale,
-            NewsListItem::Editor(_) => "",
+            summary
         },
-    )
+        |row| NewsEditor::new(row.news),
+    );
+    viewer.list(page, meta, modified)
 }
 
-/// Get one news item
-///
-/// By id or slug. Readers get a published item in their locale (drafts, scheduled and archived
-/// items are not found); editors get any item in the editor view.
-#[utoipa::path(
-    tag = "news",
-    operation_id = "get_news",
-    params(("id_or_slug" = String, Path, description = "The item's UUID or slug", example = "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv"), LocaleParams),
-    responses((status = 200, description = "The news item", body = NewsView)),
-)]
-#[get("/news/{id_or_slug}")]
-pub async fn get_news(
-    req: HttpRequest,
-    editor: MaybeEditor,
-    path: web::Path<String>,
-    _query: Query<LocaleParams>,
-    locale: RequestLocale,
-    pool: web::Data<DbPool>,
-    policy: web::Data<CachePolicy>,
-) -> Result<HttpResponse, ApiError> {
-    let key = ItemKey::parse(&path)?;
-    let not_found = || ApiError::not_found("no such news item");
-    if editor.0.is_some() {
-        let item = db::run(&pool, move |conn| {
-            use crate::content::writes::Document;
-            let id = match key {
-                ItemKey::Id(id) => Some(id),
-                ItemKey::Slug(_) => queries::id_of(conn, &key)?,
-            };
-            match id {
-                Some(id) => NewsDocument::load(conn, id),
-                None => Ok(None),
-            }
-        })
-        .await?;
-        return editor_item_response(&req, &NewsView::Editor(item.ok_or_else(not_found)?));
+document_routes! {
+    document: NewsDocument, input: NewsInput, tag: "news",
+    collection: "/news", item: "/news/{id_or_slug}";
+
+    /// Get one news item
+    ///
+    /// By id or slug. Readers get a published item in their locale (drafts, scheduled and archived
+    /// items are not found); editors get any item in the editor view.
+    get get_news {
+        responses((status = 200, description = "The news item", body = NewsView))
     }
-    let now = Utc::now();
-    let row = db::run(&pool, move |conn| {
-        Ok(queries::find_public(conn, &key, now)?)
-    })
-    .await?;
-    let body = News::new(&row.ok_or_else(not_found)?, &locale);
-    let shown = body.summary.locale.clone();
-    item_response(
-        &req,
-        Audience::Public(**policy),
-        &NewsView::Public(body),
-        &shown,
-    )
-}
 
-/// Create a news item
-///
-/// Send every locale at once. Without `slug`, one is made from the default-locale title. An
-/// `Idempotency-Key` makes retries safe: the same key and body replay the first answer.
-#[utoipa::path(
-    tag = "news",
-    operation_id = "create_news",
-    request_body = NewsInput,
-    responses((status = 201, description = "Created; `Location` names the new item", body = NewsEditor)),
-    security(("bearer" = [])),
-)]
-#[post("/news")]
-pub async fn create_news(
-    write: WriteRequest,
-    pool: web::Data<DbPool>,
-    locales: web::Data<Locales>,
-) -> Result<HttpResponse, ApiError> {
-    run_write(
-        &pool,
-        write.editor,
-        write.headers,
-        &locales,
-        move |conn, ctx| writes::create::<NewsDocument>(conn, ctx, write.body),
-    )
-    .await
-}
+    /// Create a news item
+    ///
+    /// Send every locale at once. Without `slug`, one is made from the default-locale title. An
+    /// `Idempotency-Key` makes retries safe: the same key and body replay the first answer.
+    create create_news {
+        responses((status = 201, description = "Created; `Location` names the new item", body = NewsEditor))
+    }
 
-/// Replace a news item
-///
-/// The body replaces every field; a missing `slug` keeps the current one.
-#[utoipa::path(
-    tag = "news",
-    operation_id = "replace_news",
-    params(("id_or_slug" = String, Path, description = "The item's UUID or slug", example = "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv")),
-    request_body = NewsInput,
-    responses((status = 200, description = "The item as written", body = NewsEditor)),
-    security(("bearer" = [])),
-)]
-#[put("/news/{id_or_slug}")]
-pub async fn replace_news(
-    write: WriteRequest,
-    path: web::Path<String>,
-    pool: web::Data<DbPool>,
-    locales: web::Data<Locales>,
-) -> Result<HttpResponse, ApiError> {
-    let key = ItemKey::parse(&path)?;
-    run_write(
-        &pool,
-        write.editor,
-        write.headers,
-        &locales,
-        move |conn, ctx| writes::replace::<NewsDocument>(conn, ctx, &key, write.body, false),
-    )
-    .await
-}
+    /// Replace a news item
+    ///
+    /// The body replaces every field; a missing `slug` keeps the current one.
+    replace replace_news {
+        responses((status = 200, description = "The item as written", body = NewsEditor))
+    }
 
-/// Change a news item
-///
-/// A JSON merge patch (RFC 7396): fields present replace, `null` clears, objects (such as a
-/// text's locales) merge.
-#[utoipa::path(
-    tag = "news",
-    operation_id = "update_news",
-    params(("id_or_slug" = String, Path, description = "The item's UUID or slug", example = "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv")),
-    request_body(content = crate::http::params::MergePatch, content_type = "application/merge-patch+json",
-        description = "Fields of `NewsInput` to change",
-        example = json!({"status": "published", "title": {"uk": "Новий заголовок"}})),
-    responses((status = 200, description = "The item as written", body = NewsEditor)),
-    security(("bearer" = [])),
-)]
-#[patch("/news/{id_or_slug}")]
-pub async fn update_news(
-    write: WriteRequest,
-    path: web::Path<String>,
-    pool: web::Data<DbPool>,
-    locales: web::Data<Locales>,
-) -> Result<HttpResponse, ApiError> {
-    let key = ItemKey::parse(&path)?;
-    run_write(
-        &pool,
-        write.editor,
-        write.headers,
-        &locales,
-        move |conn, ctx| writes::patch::<NewsDocument>(conn, ctx, &key, write.body),
-    )
-    .await
-}
+    /// Change a news item
+    ///
+    /// A JSON merge patch (RFC 7396): fields present replace, `null` clears, objects (such as a
+    /// text's locales) merge.
+    update update_news {
+        request_body(content = crate::http::params::MergePatch, content_type = "application/merge-patch+json",
+            description = "Fields of `NewsInput` to change",
+            example = json!({"status": "published", "title": {"uk": "Новий заголовок"}})),
+        responses((status = 200, description = "The item as written", body = NewsEditor))
+    }
 
-/// Delete a news item
-#[utoipa::path(
-    tag = "news",
-    operation_id = "delete_news",
-    params(("id_or_slug" = String, Path, description = "The item's UUID or slug", example = "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv")),
-    responses((status = 204, description = "Deleted")),
-    security(("bearer" = [])),
-)]
-#[delete("/news/{id_or_slug}")]
-pub async fn delete_news(
-    write: BodilessWriteRequest,
-    path: web::Path<String>,
-    pool: web::Data<DbPool>,
-    locales: web::Data<Locales>,
-) -> Result<HttpResponse, ApiError> {
-    let key = ItemKey::parse(&path)?;
-    run_write(
-        &pool,
-        write.editor,
-        write.headers,
-        &locales,
-        move |conn, ctx| writes::delete::<NewsDocument>(conn, ctx, &key),
-    )
-    .await
+    /// Delete a news item
+    delete delete_news {}
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -419,21 +269,17 @@ pub struct RelatedQuery {
 /// item itself, it exists only while the item is public.
 #[utoipa::path(
     tag = "news",
-    operation_id = "list_news_related",
-    params(("id_or_slug" = String, Path, description = "The item's UUID or slug", example = "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv"), RelatedQuery),
+    params(ItemPath<NewsDocument>, RelatedQuery),
     responses((status = 200, description = "Related news", body = RelatedNews)),
 )]
 #[get("/news/{id_or_slug}/related")]
 pub async fn list_news_related(
-    req: HttpRequest,
-    _editor: MaybeEditor,
-    path: web::Path<String>,
+    viewer: Viewer,
     query: Query<RelatedQuery>,
-    locale: RequestLocale,
-    pool: web::Data<DbPool>,
-    policy: web::Data<CachePolicy>,
+    path: ItemPath<NewsDocument>,
+    state: State,
 ) -> Result<HttpResponse, ApiError> {
-    let key = ItemKey::parse(&path)?;
+    let key = path.key()?;
     let limit = i64::from(query.0.per_page.unwrap_or(5));
     if !(1..=20).contains(&limit) {
         return Err(ApiError::invalid_parameter(
@@ -442,7 +288,7 @@ pub async fn list_news_related(
         ));
     }
     let now = Utc::now();
-    let related = db::run(&pool, move |conn| {
+    let related = db::run(&state.pool, move |conn| {
         let item = queries::find_public(conn, &key, now)?;
         item.map(|item| queries::related_public(conn, &item.news, now, limit))
             .transpose()
@@ -452,21 +298,18 @@ pub async fn list_news_related(
     let related = related.ok_or_else(|| ApiError::not_found("no such news item"))?;
     let data: Vec<NewsSummary> = related
         .iter()
-        .map(|row| NewsSummary::new(row, &locale))
+        .map(|row| NewsSummary::new(row, &viewer.locale))
         .collect();
-    let shown =
-        crate::content::locale::content_language(data.iter().map(|n| n.locale.as_str()), &locale);
-    let representation = crate::http::caching::Representation {
-        content_language: Some(shown),
+    let representation = Representation {
+        content_language: Some(content_language(
+            data.iter().map(|n| n.locale.as_str()),
+            &viewer.locale,
+        )),
         link: None,
         ..Default::default()
     };
-    crate::http::caching::json_read(
-        &req,
-        Audience::Public(**policy),
-        &RelatedNews { data },
-        representation,
-    )
+    let (req, audience) = viewer.public_response();
+    json_read(req, audience, &RelatedNews { data }, representation)
 }
 
 /// News related to an item.
@@ -481,38 +324,31 @@ pub struct RelatedNews {
 /// The tags of public news with how many public items carry each, most used first.
 #[utoipa::path(
     tag = "news",
-    operation_id = "list_tags",
     params(PageParams),
     responses((status = 200, description = "A page of tags", body = ListResponse<TagCount>)),
 )]
 #[get("/tags")]
 pub async fn list_tags(
-    req: HttpRequest,
-    _editor: MaybeEditor,
+    viewer: Viewer,
     query: ListQuery<NoParams>,
-    pool: web::Data<DbPool>,
-    policy: web::Data<CachePolicy>,
+    state: State,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::new(&query.paging, req.path(), req.query_string(), true)?;
+    let paging = query.paging(viewer.request(), true)?;
     let now = Utc::now();
-    let ((rows, total), modified) = {
-        let paging = paging.clone();
-        db::run(&pool, move |conn| {
-            let page = queries::public_tags(conn, now, &paging)?;
-            Ok((page, content_last_modified(conn, now)?))
-        })
-        .await?
-    };
+    let page = paging.clone();
+    let ((rows, total), modified) = db::run(&state.pool, move |conn| {
+        Ok((
+            queries::public_tags(conn, now, &page)?,
+            content_last_modified(conn, now)?,
+        ))
+    })
+    .await?;
     let (data, meta) = paging.finish(rows, total, queries::tag_key_of);
-    let representation = crate::http::caching::Representation {
+    let (req, audience) = viewer.public_response();
+    let representation = Representation {
         content_language: None,
         link: Some(meta.link_header(req.path(), req.query_string())),
         last_modified: modified,
     };
-    crate::http::caching::json_read(
-        &req,
-        Audience::Public(**policy),
-        &ListResponse { data, meta },
-        representation,
-    )
+    json_read(req, audience, &ListResponse { data, meta }, representation)
 }

@@ -3,13 +3,18 @@
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::dto::{ObjectiveEditor, ObjectiveInput};
-use super::queries::ObjectiveRow;
+use super::dto::{Objective, ObjectiveEditor, ObjectiveInput};
+use super::queries::{self, ObjectiveRow};
+use crate::content::document::Document;
 use crate::content::locale::Localized;
+use crate::content::locale::RequestLocale;
+use crate::content::routes::Readable;
+use crate::content::slugs::free_slug;
 use crate::content::validation::{slug_base, Checker};
-use crate::content::writes::{free_slug, Document};
 use crate::db::schema::objectives;
 use crate::http::error::ApiError;
+use crate::http::item_path::NamedByPath;
+use crate::http::params::ItemKey;
 
 pub struct ObjectiveDocument;
 
@@ -58,7 +63,7 @@ impl Document for ObjectiveDocument {
         c.localized("body", &input.body, 200_000, false);
     }
 
-    crate::content::writes::id_or_slug_lookups!(objectives);
+    crate::content::document::id_or_slug_lookups!(objectives);
 
     fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<ObjectiveEditor>, ApiError> {
         let row: Option<ObjectiveRow> = objectives::table
@@ -67,6 +72,10 @@ impl Document for ObjectiveDocument {
             .first(conn)
             .optional()?;
         Ok(row.map(ObjectiveEditor::new))
+    }
+
+    fn id(editor: &ObjectiveEditor) -> Uuid {
+        editor.id
     }
 
     fn input_of(editor: &ObjectiveEditor) -> ObjectiveInput {
@@ -117,5 +126,30 @@ impl Document for ObjectiveDocument {
     fn delete(conn: &mut PgConnection, current: &ObjectiveEditor) -> Result<(), ApiError> {
         diesel::delete(objectives::table.find(current.id)).execute(conn)?;
         Ok(())
+    }
+}
+
+impl NamedByPath for ObjectiveDocument {
+    const PATH_DESCRIPTION: &'static str = "The objective's UUID or slug";
+    const PATH_EXAMPLE: &'static str = "saving-lives-and-protecting-people-on-the-move";
+}
+
+impl Readable for ObjectiveDocument {
+    type Public = Objective;
+    const MISSING: &'static str = "no such objective";
+
+    fn find_public(
+        conn: &mut PgConnection,
+        key: &ItemKey,
+        locale: &RequestLocale,
+    ) -> Result<Option<Objective>, ApiError> {
+        Ok(queries::find(conn, key)?.map(|row| Objective::new(row, locale)))
+    }
+
+    fn find_editor(
+        conn: &mut PgConnection,
+        key: &ItemKey,
+    ) -> Result<Option<ObjectiveEditor>, ApiError> {
+        Ok(queries::find(conn, key)?.map(ObjectiveEditor::new))
     }
 }

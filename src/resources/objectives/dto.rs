@@ -40,6 +40,12 @@ pub struct Objective {
     pub version: i32,
 }
 
+impl crate::http::viewer::Shown for Objective {
+    fn shown_locale(&self) -> &str {
+        &self.locale
+    }
+}
+
 impl Objective {
     pub fn new(row: ObjectiveRow, locale: &RequestLocale) -> Self {
         let (shown, available) = item_locale(&row.title, locale);

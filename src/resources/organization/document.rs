@@ -6,14 +6,21 @@ use uuid::Uuid;
 
 use super::dto::{OrganizationEditor, OrganizationInput};
 use super::queries::{self, OrganizationRow};
+use crate::content::document::Document;
 use crate::content::locale::Localized;
 use crate::content::validation::Checker;
-use crate::content::writes::Document;
 use crate::db::schema::organization;
 use crate::http::error::ApiError;
 use crate::http::params::ItemKey;
 
 pub struct OrganizationDocument;
+
+impl OrganizationDocument {
+    /// The singleton has no key; the write engine is given this one.
+    pub fn key() -> ItemKey {
+        ItemKey::Slug("organization".into())
+    }
+}
 
 /// The columns a write sets: one list for insert and update.
 #[derive(Insertable, AsChangeset)]
@@ -95,6 +102,10 @@ impl Document for OrganizationDocument {
     fn load(conn: &mut PgConnection, _id: Uuid) -> Result<Option<OrganizationEditor>, ApiError> {
         let row: Option<OrganizationRow> = queries::find(conn)?;
         Ok(row.map(OrganizationEditor::new))
+    }
+
+    fn id(editor: &OrganizationEditor) -> Uuid {
+        editor.id
     }
 
     fn input_of(editor: &OrganizationEditor) -> OrganizationInput {

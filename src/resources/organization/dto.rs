@@ -54,6 +54,12 @@ pub struct Organization {
     pub version: i32,
 }
 
+impl crate::http::viewer::Shown for Organization {
+    fn shown_locale(&self) -> &str {
+        &self.locale
+    }
+}
+
 impl Organization {
     pub fn new(row: OrganizationRow, locale: &RequestLocale) -> Self {
         let (shown, available) = item_locale(&row.name, locale);

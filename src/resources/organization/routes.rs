@@ -1,21 +1,14 @@
-use actix_web::{get, patch, put, web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 
 use super::document::OrganizationDocument;
 use super::dto::{Organization, OrganizationEditor, OrganizationInput, OrganizationView};
 use super::queries;
-use crate::accounts::auth::extractor::MaybeEditor;
-use crate::content::locale::{Locales, RequestLocale};
-use crate::content::writes::{self, run_write, WriteRequest};
-use crate::db::{self, DbPool};
-use crate::http::caching::{Audience, CachePolicy};
+use crate::app::state::State;
+use crate::content::routes::document_routes;
+use crate::db;
 use crate::http::error::ApiError;
-use crate::http::params::{ItemKey, LocaleParams, Query};
-use crate::http::responses::{editor_item_response, item_response};
-
-/// The singleton has no key; the write mechanism is given this one.
-fn singleton() -> ItemKey {
-    ItemKey::Slug("organization".into())
-}
+use crate::http::params::{LocaleParams, Query};
+use crate::http::viewer::Viewer;
 
 /// The organization profile
 ///
@@ -24,97 +17,46 @@ fn singleton() -> ItemKey {
 /// with a valid token.
 #[utoipa::path(
     tag = "organization",
-    operation_id = "get_organization",
     params(LocaleParams),
     responses((status = 200, description = "The profile", body = OrganizationView), (status = 404, description = "The profile is not set up yet", body = crate::http::error::Problem, content_type = "application/problem+json")),
 )]
 #[get("/organization")]
 pub async fn get_organization(
-    req: HttpRequest,
-    editor: MaybeEditor,
+    viewer: Viewer,
     _query: Query<LocaleParams>,
-    locale: RequestLocale,
-    pool: web::Data<DbPool>,
-    policy: web::Data<CachePolicy>,
+    state: State,
 ) -> Result<HttpResponse, ApiError> {
-    let row = db::run(&pool, |conn| Ok(queries::find(conn)?)).await?;
+    let row = db::run(&state.pool, |conn| Ok(queries::find(conn)?)).await?;
     let row =
         row.ok_or_else(|| ApiError::not_found("the organization profile is not set up yet"))?;
-    if editor.0.is_some() {
-        return editor_item_response(
-            &req,
-            &OrganizationView::Editor(OrganizationEditor::new(row)),
-        );
+    viewer.item(row, Organization::new, OrganizationEditor::new)
+}
+
+document_routes! {
+    document: OrganizationDocument, input: OrganizationInput, tag: "organization",
+    collection: "/organization", item: "/organization";
+
+    /// Replace the organization profile
+    ///
+    /// Creates it (201) when it does not exist yet.
+    replace_singleton replace_organization {
+        responses(
+            (status = 200, description = "The profile as written", body = OrganizationEditor),
+            (status = 201, description = "The profile was created", body = OrganizationEditor),
+            (status = 412, description = "`If-Match` does not match the profile's current `ETag`", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        )
     }
-    let body = Organization::new(row, &locale);
-    let shown = body.locale.clone();
-    item_response(
-        &req,
-        Audience::Public(**policy),
-        &OrganizationView::Public(body),
-        &shown,
-    )
-}
 
-/// Replace the organization profile
-///
-/// Creates it (201) when it does not exist yet.
-#[utoipa::path(
-    tag = "organization",
-    operation_id = "replace_organization",
-    request_body = OrganizationInput,
-    responses(
-        (status = 200, description = "The profile as written", body = OrganizationEditor),
-        (status = 201, description = "The profile was created", body = OrganizationEditor),
-        (status = 412, description = "`If-Match` does not match the profile's current `ETag`", body = crate::http::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = [])),
-)]
-#[put("/organization")]
-pub async fn replace_organization(
-    write: WriteRequest,
-    pool: web::Data<DbPool>,
-    locales: web::Data<Locales>,
-) -> Result<HttpResponse, ApiError> {
-    run_write(
-        &pool,
-        write.editor,
-        write.headers,
-        &locales,
-        move |conn, ctx| {
-            writes::replace::<OrganizationDocument>(conn, ctx, &singleton(), write.body, true)
-        },
-    )
-    .await
-}
-
-/// Change the organization profile
-///
-/// A JSON merge patch (RFC 7396) of `OrganizationInput`.
-#[utoipa::path(
-    tag = "organization",
-    operation_id = "update_organization",
-    request_body(content = crate::http::params::MergePatch, content_type = "application/merge-patch+json",
-        description = "Fields of `OrganizationInput` to change", example = json!({"member_states": 176})),
-    responses(
-        (status = 200, description = "The profile as written", body = OrganizationEditor),
-        (status = 404, description = "The profile is not set up yet", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` does not match the profile's current `ETag`", body = crate::http::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = [])),
-)]
-#[patch("/organization")]
-pub async fn update_organization(
-    write: WriteRequest,
-    pool: web::Data<DbPool>,
-    locales: web::Data<Locales>,
-) -> Result<HttpResponse, ApiError> {
-    run_write(
-        &pool,
-        write.editor,
-        write.headers,
-        &locales,
-        move |conn, ctx| writes::patch::<OrganizationDocument>(conn, ctx, &singleton(), write.body),
-    )
-    .await
+    /// Change the organization profile
+    ///
+    /// A JSON merge patch (RFC 7396) of `OrganizationInput`.
+    update_singleton update_organization {
+        request_body(content = crate::http::params::MergePatch, content_type = "application/merge-patch+json",
+            description = "Fields of `OrganizationInput` to change", example = json!({"member_states": 176})),
+        responses(
+            (status = 200, description = "The profile as written", body = OrganizationEditor),
+            (status = 404, description = "The profile is not set up yet", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 412, description = "`If-Match` does not match the profile's current `ETag`", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        )
+    }
 }

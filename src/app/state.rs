@@ -1,0 +1,54 @@
+//! The one application state every handler, extractor and middleware reads: made once at
+//! start-up from the settings, shared by every worker.
+
+use std::sync::Arc;
+
+use actix_web::{web, HttpRequest};
+
+use crate::accounts::auth::jwt::JwtKeys;
+use crate::accounts::auth::routes::LoginLimits;
+use crate::app::settings::PublicUrls;
+use crate::content::idempotency::IdempotencyTtl;
+use crate::content::locale::Locales;
+use crate::db::DbPool;
+use crate::http::caching::CachePolicy;
+use crate::http::error::ApiError;
+use crate::http::middleware::rate_limit::RateLimits;
+use crate::http::middleware::response_cache::ResponseCache;
+use crate::http::routing::RouteTable;
+use crate::resources::health::routes::Readiness;
+
+pub struct AppState {
+    pub pool: DbPool,
+    pub locales: Locales,
+    /// How long readers' caches may keep a public response.
+    pub cache_policy: CachePolicy,
+    pub jwt: JwtKeys,
+    pub login_limits: LoginLimits,
+    /// The largest JSON body accepted, in bytes.
+    pub body_limit: usize,
+    /// How long a client may take to send its body.
+    pub body_timeout: std::time::Duration,
+    pub idempotency_ttl: IdempotencyTtl,
+    pub public_urls: PublicUrls,
+    /// The documented routes, for the 404/405 fallback.
+    pub route_table: RouteTable,
+    pub readiness: Readiness,
+    pub rate_limits: RateLimits,
+    /// None when the response cache is off (`ORGCMS_RESPONSE_CACHE_MIB=0`).
+    pub response_cache: Option<Arc<ResponseCache>>,
+    /// The OpenAPI document's bytes, as `/openapi.json` serves them.
+    pub openapi_json: web::Bytes,
+}
+
+/// What handlers take: `state: State`.
+pub type State = web::Data<AppState>;
+
+impl AppState {
+    /// The state of the application serving `req` (for extractors).
+    pub fn of(req: &HttpRequest) -> Result<&Self, ApiError> {
+        req.app_data::<State>()
+            .map(|state| state.get_ref())
+            .ok_or_else(|| ApiError::Internal("the application state is not configured".into()))
+    }
+}

@@ -1,0 +1,83 @@
+//! What a resource tells the write engine (`crate::content::engine`): how to validate, find,
+//! lock, load, insert, update and delete its items.
+
+use diesel::PgConnection;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::content::validation::Checker;
+use crate::http::error::ApiError;
+use crate::http::params::ItemKey;
+
+/// A resource that editors write as one document.
+pub trait Document: 'static {
+    /// The resource's name in the audit log.
+    const RESOURCE: &'static str;
+    /// The collection's path; a created item lives at `{COLLECTION}/{id}`.
+    const COLLECTION: &'static str;
+    /// The body of POST and PUT (and what a PATCH must produce).
+    type Input: DeserializeOwned + Serialize + PartialEq + Send + 'static;
+    /// What editors read: the input's fields plus `id`, `created_at`, `updated_at`, `version`.
+    type Editor: Serialize + Send + 'static;
+
+    fn validate(input: &Self::Input, checker: &mut Checker);
+    /// Where a created item lives.
+    fn location(id: Uuid) -> String {
+        format!("{}/{id}", Self::COLLECTION)
+    }
+    /// The id of the item `key` names, or None when it does not exist.
+    fn id_of(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError>;
+    /// Locks the item's row for the rest of the transaction; false when it no longer exists.
+    fn lock(conn: &mut PgConnection, id: Uuid) -> Result<bool, ApiError>;
+    fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<Self::Editor>, ApiError>;
+    /// The item's id.
+    fn id(editor: &Self::Editor) -> Uuid;
+    /// The input that would write the item as it is now.
+    fn input_of(editor: &Self::Editor) -> Self::Input;
+    fn insert(conn: &mut PgConnection, input: Self::Input) -> Result<Uuid, ApiError>;
+    fn update(
+        conn: &mut PgConnection,
+        current: &Self::Editor,
+        input: Self::Input,
+    ) -> Result<(), ApiError>;
+    fn delete(conn: &mut PgConnection, current: &Self::Editor) -> Result<(), ApiError>;
+}
+
+/// `Document::id_of` and `Document::lock` for a table whose rows have an `id` and a unique
+/// `slug`; expands inside the `impl Document` of such a resource.
+macro_rules! id_or_slug_lookups {
+    ($table:ident) => {
+        fn id_of(
+            conn: &mut diesel::PgConnection,
+            key: &$crate::http::params::ItemKey,
+        ) -> Result<Option<uuid::Uuid>, $crate::http::error::ApiError> {
+            use diesel::prelude::*;
+            let query = $table::table.select($table::id);
+            let id = match key {
+                $crate::http::params::ItemKey::Id(id) => {
+                    query.filter($table::id.eq(*id)).first(conn)
+                }
+                $crate::http::params::ItemKey::Slug(slug) => {
+                    query.filter($table::slug.eq(slug)).first(conn)
+                }
+            };
+            Ok(id.optional()?)
+        }
+
+        fn lock(
+            conn: &mut diesel::PgConnection,
+            id: uuid::Uuid,
+        ) -> Result<bool, $crate::http::error::ApiError> {
+            use diesel::prelude::*;
+            let locked: Option<uuid::Uuid> = $table::table
+                .find(id)
+                .select($table::id)
+                .for_update()
+                .first(conn)
+                .optional()?;
+            Ok(locked.is_some())
+        }
+    };
+}
+pub(crate) use id_or_slug_lookups;

@@ -1,0 +1,277 @@
+//! The one mechanism of every content write: a transaction that takes the content lock, locks
+//! the item, checks `If-Match`, validates, writes, records the audit entry and (for POST)
+//! honours `Idempotency-Key`. Each resource only says how to store itself (`Document`).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::HttpResponse;
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::accounts::auth::extractor::Editor;
+use crate::content::document::Document;
+use crate::content::locale::Locales;
+use crate::content::request::WriteHeaders;
+use crate::content::validation::Checker;
+use crate::content::{audit, idempotency, preconditions};
+use crate::http::body::{merge_patch, parse_input, READ_ONLY_FIELDS};
+use crate::http::caching::strong_etag;
+use crate::http::error::ApiError;
+use crate::http::params::ItemKey;
+
+/// Everything a write needs besides its body.
+pub struct WriteContext {
+    pub editor: Editor,
+    pub headers: WriteHeaders,
+    pub locales: Locales,
+}
+
+/// The answer of a successful write.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub status: StatusCode,
+    pub body: Option<Vec<u8>>,
+    pub etag: Option<String>,
+    pub location: Option<String>,
+}
+
+impl Written {
+    fn of<T: Serialize>(
+        status: StatusCode,
+        editor: &T,
+        location: Option<String>,
+    ) -> Result<Self, ApiError> {
+        let body = serde_json::to_vec(editor)
+            .map_err(|e| ApiError::Internal(format!("serialize: {e}")))?;
+        Ok(Self {
+            status,
+            etag: Some(strong_etag(&body)),
+            body: Some(body),
+            location,
+        })
+    }
+
+    fn deleted() -> Self {
+        Self {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            etag: None,
+            location: None,
+        }
+    }
+
+    pub fn response(self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+        if let Some(etag) = self.etag {
+            response.insert_header((header::ETAG, etag));
+        }
+        if let Some(location) = self.location {
+            response.insert_header((header::LOCATION, location));
+        }
+        match self.body {
+            Some(body) => response.content_type("application/json").body(body),
+            None => response.finish(),
+        }
+    }
+}
+
+fn validated<D: Document>(ctx: &WriteContext, raw: Value) -> Result<D::Input, ApiError> {
+    let input: D::Input = parse_input(raw)?;
+    let mut checker = Checker::new(&ctx.locales);
+    D::validate(&input, &mut checker);
+    checker.finish()?;
+    Ok(input)
+}
+
+fn to_value<T: Serialize>(value: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| ApiError::Internal(format!("serialize: {e}")))
+}
+
+/// The transaction of a content write. It takes the lock that orders content writes (and so the
+/// change feed) before anything else: taken after a row lock, it could deadlock with a write
+/// whose foreign-key actions lock rows after taking it.
+fn content_transaction<T, F>(conn: &mut PgConnection, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, ApiError>,
+{
+    conn.transaction(|conn| {
+        crate::resources::changes::queries::lock_content(conn)?;
+        work(conn)
+    })
+}
+
+fn loaded<D: Document>(conn: &mut PgConnection, id: Uuid) -> Result<D::Editor, ApiError> {
+    D::load(conn, id)?.ok_or_else(|| ApiError::Internal(format!("{} {id} vanished", D::RESOURCE)))
+}
+
+fn insert_new<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    input: D::Input,
+) -> Result<Written, ApiError> {
+    let id = D::insert(conn, input)?;
+    let created = loaded::<D>(conn, id)?;
+    audit::record(
+        conn,
+        &ctx.editor,
+        "create",
+        D::RESOURCE,
+        id,
+        audit::changes(&Value::Null, &to_value(&created)?),
+    )?;
+    Written::of(StatusCode::CREATED, &created, Some(D::location(id)))
+}
+
+/// POST: creates an item (once per `Idempotency-Key`).
+pub fn create<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    raw: Value,
+) -> Result<Written, ApiError> {
+    content_transaction(conn, |conn| {
+        let idempotency = match &ctx.headers.idempotency_key {
+            Some(key) => {
+                // The key stands for one request: the same body sent elsewhere is another one.
+                let request = format!("POST {}\n{raw}", D::COLLECTION);
+                let hash: String = Sha256::digest(request.as_bytes())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                if let Some(replay) =
+                    idempotency::claim(conn, &ctx.editor, key, &hash, ctx.headers.idempotency_ttl)?
+                {
+                    return Ok(replay);
+                }
+                Some(key)
+            }
+            None => None,
+        };
+        let input = validated::<D>(ctx, raw)?;
+        let written = insert_new::<D>(conn, ctx, input)?;
+        if let Some(key) = idempotency {
+            idempotency::store(conn, &ctx.editor, key, &written)?;
+        }
+        Ok(written)
+    })
+}
+
+fn write_over<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    current: D::Editor,
+    input: D::Input,
+) -> Result<Written, ApiError> {
+    let id = D::id(&current);
+    if input == D::input_of(&current) {
+        // Nothing changes: no new version, no audit entry.
+        return Written::of(StatusCode::OK, &current, None);
+    }
+    let before = to_value(&current)?;
+    D::update(conn, &current, input)?;
+    let updated = loaded::<D>(conn, id)?;
+    let changed = audit::changes(&before, &to_value(&updated)?);
+    if changed.as_object().is_some_and(|c| !c.is_empty()) {
+        audit::record(conn, &ctx.editor, "update", D::RESOURCE, id, changed)?;
+    }
+    Written::of(StatusCode::OK, &updated, None)
+}
+
+/// The item, locked for the rest of the transaction. A slug is resolved to an id first and the
+/// row is locked by id, so that a concurrent change of the slug cannot turn a 412 into a 404.
+fn locked<D: Document>(
+    conn: &mut PgConnection,
+    key: &ItemKey,
+) -> Result<Option<D::Editor>, ApiError> {
+    let Some(id) = D::id_of(conn, key)? else {
+        return Ok(None);
+    };
+    if !D::lock(conn, id)? {
+        return Ok(None);
+    }
+    Ok(Some(loaded::<D>(conn, id)?))
+}
+
+fn not_found<D: Document>() -> ApiError {
+    ApiError::not_found(format!("no such {} item", D::RESOURCE))
+}
+
+/// PUT: replaces the item with the body. With `create_missing`, a missing item is created.
+pub fn replace<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    key: &ItemKey,
+    raw: Value,
+    create_missing: bool,
+) -> Result<Written, ApiError> {
+    // A request that fails anyway gets that answer, not 412 (RFC 9110 13.2.1).
+    let input = validated::<D>(ctx, raw)?;
+    content_transaction(conn, |conn| match locked::<D>(conn, key)? {
+        Some(current) => {
+            preconditions::check(ctx.headers.if_match.as_ref(), &current)?;
+            write_over::<D>(conn, ctx, current, input)
+        }
+        None if create_missing => {
+            // Even `If-Match: *` is false for an item that does not exist (RFC 9110 13.1.1).
+            if ctx.headers.if_match.is_some() {
+                return Err(ApiError::PreconditionFailed(
+                    "the item does not exist".into(),
+                ));
+            }
+            insert_new::<D>(conn, ctx, input)
+        }
+        None => Err(not_found::<D>()),
+    })
+}
+
+/// PATCH: applies a JSON merge patch (RFC 7396) to the item's current input.
+pub fn patch<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    key: &ItemKey,
+    patch: Value,
+) -> Result<Written, ApiError> {
+    if !patch.is_object() {
+        return Err(ApiError::validation(
+            "body",
+            "a merge patch must be a JSON object",
+        ));
+    }
+    if let Some(field) = READ_ONLY_FIELDS.iter().find(|f| patch.get(**f).is_some()) {
+        return Err(ApiError::validation(field, "is read-only"));
+    }
+    content_transaction(conn, |conn| {
+        let current = locked::<D>(conn, key)?.ok_or_else(not_found::<D>)?;
+        let mut document = to_value(&D::input_of(&current))?;
+        merge_patch(&mut document, &patch);
+        let input = validated::<D>(ctx, document)?;
+        preconditions::check(ctx.headers.if_match.as_ref(), &current)?;
+        write_over::<D>(conn, ctx, current, input)
+    })
+}
+
+/// DELETE: removes the item.
+pub fn delete<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    key: &ItemKey,
+) -> Result<Written, ApiError> {
+    content_transaction(conn, |conn| {
+        let current = locked::<D>(conn, key)?.ok_or_else(not_found::<D>)?;
+        preconditions::check(ctx.headers.if_match.as_ref(), &current)?;
+        let id = D::id(&current);
+        let before = to_value(&current)?;
+        D::delete(conn, &current)?;
+        audit::record(
+            conn,
+            &ctx.editor,
+            "delete",
+            D::RESOURCE,
+            id,
+            audit::changes(&before, &Value::Null),
+        )?;
+        Ok(Written::deleted())
+    })
+}
