@@ -35,8 +35,8 @@ enum Command {
     CreateUser {
         #[arg(long)]
         email: String,
-        #[arg(long, value_parser = ["admin", "editor"])]
-        role: String,
+        #[arg(long, value_enum)]
+        role: orgcms::accounts::role::Role,
         #[arg(long, default_value = "Editor")]
         display_name: String,
     },
@@ -95,10 +95,15 @@ fn execute(command: Command) -> anyhow::Result<()> {
                 &mut conn,
                 &email,
                 &display_name,
-                &role,
+                role,
                 &hash,
             )?;
-            eprintln!("orgcms: created {role} {} ({})", user.email, user.id);
+            eprintln!(
+                "orgcms: created {} {} ({})",
+                role.as_str(),
+                user.email,
+                user.id
+            );
             Ok(())
         }
         Command::Openapi => Ok(()),

@@ -1,4 +1,5 @@
 //! Who may write: user accounts, passwords, sessions and their tokens.
 
 pub mod auth;
+pub mod role;
 pub mod users;

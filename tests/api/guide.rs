@@ -43,7 +43,7 @@ async fn every_example_of_the_api_guide_holds() {
         &mut app.conn(),
         "guide@example.org",
         "Guide",
-        "editor",
+        orgcms::accounts::role::Role::Editor,
         &hash,
     )
     .unwrap();

@@ -65,7 +65,8 @@ pub struct User {
     pub email: String,
     pub display_name: String,
     /// `admin` or `editor`.
-    pub role: String,
+    #[schema(value_type = String)]
+    pub role: crate::accounts::role::Role,
     /// A deactivated account cannot log in, and its tokens stop working.
     pub active: bool,
     pub last_login_at: Option<DateTime<Utc>>,

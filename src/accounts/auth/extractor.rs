@@ -16,7 +16,7 @@ use crate::http::error::ApiError;
 pub struct Editor {
     pub id: Uuid,
     pub email: String,
-    pub role: String,
+    pub role: crate::accounts::role::Role,
 }
 
 /// An `Editor` whose role is `admin`; any other role gets 403.
@@ -105,7 +105,7 @@ impl FromRequest for Admin {
         let editor = Editor::from_request(req, payload);
         Box::pin(async move {
             let editor = editor.await?;
-            if editor.role == "admin" {
+            if editor.role == crate::accounts::role::Role::Admin {
                 Ok(Admin(editor))
             } else {
                 Err(ApiError::Forbidden(
@@ -195,7 +195,7 @@ mod proptests {
             junk in hostile_text(30),
         ) {
             let keys = JwtKeys::new(&Secret::from("0123456789abcdef0123456789abcdef")).unwrap();
-            let (token, _) = keys.issue(Uuid::new_v4(), "editor", Uuid::new_v4(), chrono::Utc::now()).unwrap();
+            let (token, _) = keys.issue(Uuid::new_v4(), crate::accounts::role::Role::Editor, Uuid::new_v4(), chrono::Utc::now()).unwrap();
             let mut bytes = token.clone().into_bytes();
             let i = at.index(bytes.len());
             prop_assume!(bytes[i] != replacement);
@@ -206,5 +206,29 @@ mod proptests {
             prop_assert_eq!(result.map_err(|e| status(&e)).err(), Some(401));
             prop_assert_eq!(keys.verify(&junk).map_err(|e| status(&e)).err(), Some(401));
         }
+    }
+}
+
+/// A write of an administrator (accounts): the token and role are checked before the body is
+/// read, so that a bad token is a 401 and another role a 403 whatever the body says.
+pub struct AdminWrite {
+    pub admin: Editor,
+    pub body: serde_json::Value,
+}
+
+impl FromRequest for AdminWrite {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let admin = Admin::from_request(req, payload);
+        let body = crate::http::body::JsonValue::from_request(req, payload);
+        Box::pin(async move {
+            let Admin(admin) = admin.await?;
+            Ok(Self {
+                admin,
+                body: body.await?.0,
+            })
+        })
     }
 }

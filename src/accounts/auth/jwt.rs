@@ -20,7 +20,7 @@ const LEEWAY_SECONDS: u64 = 5;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
     pub sub: String,
-    pub role: String,
+    pub role: crate::accounts::role::Role,
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
@@ -57,14 +57,14 @@ impl JwtKeys {
     pub fn issue(
         &self,
         user_id: Uuid,
-        role: &str,
+        role: crate::accounts::role::Role,
         session_id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<(String, i64), ApiError> {
         let iat = now.timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
-            role: role.to_owned(),
+            role,
             iat,
             nbf: iat,
             exp: iat + ACCESS_TOKEN_SECONDS,
@@ -101,7 +101,9 @@ mod tests {
     fn issued_tokens_verify() {
         let k = keys();
         let (id, session) = (Uuid::new_v4(), Uuid::new_v4());
-        let (token, ttl) = k.issue(id, "editor", session, Utc::now()).unwrap();
+        let (token, ttl) = k
+            .issue(id, crate::accounts::role::Role::Editor, session, Utc::now())
+            .unwrap();
         assert_eq!(ttl, ACCESS_TOKEN_SECONDS);
         let claims = k.verify(&token).unwrap();
         assert_eq!(claims.sub, id.to_string());
@@ -115,12 +117,22 @@ mod tests {
         let k = keys();
         let old = Utc::now() - chrono::Duration::hours(1);
         let (token, _) = k
-            .issue(Uuid::new_v4(), "editor", Uuid::new_v4(), old)
+            .issue(
+                Uuid::new_v4(),
+                crate::accounts::role::Role::Editor,
+                Uuid::new_v4(),
+                old,
+            )
             .unwrap();
         assert!(k.verify(&token).is_err());
         let other = JwtKeys::new(&Secret::from("another-secret-another-secret-xx")).unwrap();
         let (token, _) = other
-            .issue(Uuid::new_v4(), "editor", Uuid::new_v4(), Utc::now())
+            .issue(
+                Uuid::new_v4(),
+                crate::accounts::role::Role::Editor,
+                Uuid::new_v4(),
+                Utc::now(),
+            )
             .unwrap();
         assert!(k.verify(&token).is_err());
         assert!(k.verify("not.a.token").is_err());

@@ -12,7 +12,7 @@ pub struct UserRow {
     pub id: Uuid,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    pub role: crate::accounts::role::Role,
     pub active: bool,
     pub password_hash: String,
     pub last_login_at: Option<DateTime<Utc>>,

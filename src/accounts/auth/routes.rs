@@ -63,7 +63,7 @@ fn issue_tokens(
     family_id: Uuid,
 ) -> Result<TokenResponse, ApiError> {
     let now = Utc::now();
-    let (access_token, expires_in) = keys.issue(user.id, &user.role, family_id, now)?;
+    let (access_token, expires_in) = keys.issue(user.id, user.role, family_id, now)?;
     let refresh_token = new_refresh_token()?;
     queries::store_refresh_token(
         conn,

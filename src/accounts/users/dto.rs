@@ -1,22 +1,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-/// `admin` (everything, accounts included) or `editor` (all content).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Editor,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Editor => "editor",
-        }
-    }
-}
+pub use crate::accounts::role::Role;
 
 /// A new account.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -11,7 +11,7 @@ pub fn insert(
     conn: &mut PgConnection,
     email: &str,
     display_name: &str,
-    role: &str,
+    role: crate::accounts::role::Role,
     password_hash: &str,
 ) -> QueryResult<UserRow> {
     diesel::insert_into(users::table)
@@ -32,13 +32,13 @@ pub fn upsert_admin(conn: &mut PgConnection, email: &str, password_hash: &str) -
         .values((
             users::email.eq(email),
             users::display_name.eq("Administrator"),
-            users::role.eq("admin"),
+            users::role.eq(crate::accounts::role::Role::Admin),
             users::password_hash.eq(password_hash),
         ))
         .on_conflict(users::email)
         .do_update()
         .set((
-            users::role.eq("admin"),
+            users::role.eq(crate::accounts::role::Role::Admin),
             users::active.eq(true),
             users::password_hash.eq(password_hash),
         ))
@@ -81,7 +81,7 @@ pub fn list(
 
 pub struct UserChanges<'a> {
     pub display_name: Option<&'a str>,
-    pub role: Option<&'a str>,
+    pub role: Option<crate::accounts::role::Role>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
 }
@@ -105,7 +105,7 @@ pub fn update(
         let updated = diesel::update(users::table.find(id))
             .set((
                 users::display_name.eq(changes.display_name.unwrap_or(&current.display_name)),
-                users::role.eq(changes.role.unwrap_or(&current.role)),
+                users::role.eq(changes.role.unwrap_or(current.role)),
                 users::active.eq(changes.active.unwrap_or(current.active)),
                 users::password_hash.eq(changes
                     .password_hash

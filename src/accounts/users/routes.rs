@@ -4,13 +4,13 @@ use uuid::Uuid;
 use super::dto::{CreateUser, UpdateUser};
 use super::queries::{self, UserChanges};
 use crate::accounts::auth::dto::User;
-use crate::accounts::auth::extractor::{Admin, Editor};
+use crate::accounts::auth::extractor::{Admin, AdminWrite};
 use crate::accounts::auth::{password, queries as auth_queries};
 use crate::app::state::State;
 use crate::content::audit;
-use crate::content::request::WriteRequest;
+
 use crate::content::validation::Checker;
-use crate::db::{self};
+use crate::db;
 use crate::http::body::parse_input;
 use crate::http::error::ApiError;
 use crate::http::pagination::{ListResponse, PageParams, Paging};
@@ -23,17 +23,6 @@ fn no_store(status: actix_web::http::StatusCode, body: &impl serde::Serialize) -
     HttpResponse::build(status)
         .insert_header(("Cache-Control", "no-store"))
         .json(body)
-}
-
-/// Account changes are for administrators (the token is checked before the body is read).
-fn require_admin(editor: Editor) -> Result<Editor, ApiError> {
-    if editor.role == "admin" {
-        Ok(editor)
-    } else {
-        Err(ApiError::Forbidden(
-            "this operation is for administrators".into(),
-        ))
-    }
 }
 
 fn check_email(checker: &mut Checker, email: &str) {
@@ -88,8 +77,8 @@ pub async fn list_users(
     security(("bearer" = [])),
 )]
 #[post("/users")]
-pub async fn create_user(write: WriteRequest, state: State) -> Result<HttpResponse, ApiError> {
-    let actor = require_admin(write.editor)?;
+pub async fn create_user(write: AdminWrite, state: State) -> Result<HttpResponse, ApiError> {
+    let actor = write.admin;
     let input: CreateUser = parse_input(write.body)?;
     let email = input.email.trim().to_lowercase();
     let mut checker = Checker::new(&state.locales);
@@ -102,8 +91,7 @@ pub async fn create_user(write: WriteRequest, state: State) -> Result<HttpRespon
     let hash = password::hash(&input.password)?;
     let user = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
-            let role = input.role.as_str();
-            let user = queries::insert(conn, &email, &input.display_name, role, &hash)?;
+            let user = queries::insert(conn, &email, &input.display_name, input.role, &hash)?;
             let created = serde_json::to_value(User::from(user.clone()))
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
             let changes = audit::changes(&serde_json::Value::Null, &created);
@@ -173,12 +161,12 @@ pub async fn get_user(
 )]
 #[patch("/users/{id}")]
 pub async fn update_user(
-    write: WriteRequest,
+    write: AdminWrite,
     path: web::Path<String>,
     state: State,
 ) -> Result<HttpResponse, ApiError> {
     let id = Uuid::parse_str(&path).map_err(|_| ApiError::not_found("no such account"))?;
-    let actor = require_admin(write.editor)?;
+    let actor = write.admin;
     let input: UpdateUser = parse_input(write.body)?;
     let mut checker = Checker::new(&state.locales);
     if let Some(name) = &input.display_name {
@@ -202,7 +190,7 @@ pub async fn update_user(
             let password_changed = password_hash.is_some();
             let changes = UserChanges {
                 display_name: input.display_name.as_deref(),
-                role: input.role.map(|r| r.as_str()),
+                role: input.role,
                 active: input.active,
                 password_hash,
             };

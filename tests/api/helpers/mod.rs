@@ -260,6 +260,7 @@ impl TestApp {
     /// Creates an account straight in the database; returns its id.
     pub fn create_user(&self, email: &str, role: &str) -> uuid::Uuid {
         let hash = orgcms::accounts::auth::password::hash(TEST_PASSWORD).unwrap();
+        let role = serde_json::from_value(serde_json::json!(role)).expect("a role");
         orgcms::accounts::users::queries::insert(&mut self.conn(), email, "Test User", role, &hash)
             .unwrap()
             .id
