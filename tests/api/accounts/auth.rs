@@ -333,17 +333,13 @@ async fn login_me_refresh_rotation_and_logout() {
     let text = me.to_string();
     assert!(!text.contains("argon2"), "no hash anywhere");
 
-    let refresh = |token: String| {
-        app.anon()
-            .post("/api/v1/auth/refresh", json!({"refresh_token": token}))
-    };
     let first = tokens["refresh_token"].as_str().unwrap().to_owned();
-    let rotated = refresh(first.clone()).await.json().await;
+    let rotated = refresh_with(&app, &first).await.json().await;
     let second = rotated["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(first, second);
     // Reusing the rotated token revokes the whole login, the newest token included.
-    refresh(first).problem(401).await;
-    refresh(second).problem(401).await;
+    refresh_with(&app, &first).problem(401).await;
+    refresh_with(&app, &second).problem(401).await;
 
     // A fresh login, then logout revokes its refresh token.
     let tokens = app
@@ -357,8 +353,8 @@ async fn login_me_refresh_rotation_and_logout() {
         .post("/api/v1/auth/logout", json!({"refresh_token": token}))
         .await;
     assert_eq!(logout.status(), 204);
-    refresh(token).problem(401).await;
-    refresh("made-up".into()).problem(401).await;
+    refresh_with(&app, &token).problem(401).await;
+    refresh_with(&app, "made-up").problem(401).await;
 }
 
 #[tokio::test]
@@ -507,12 +503,8 @@ async fn concurrent_use_of_one_refresh_token_leaves_no_valid_login() {
         .json()
         .await;
     let token = tokens["refresh_token"].as_str().unwrap().to_owned();
-    let refresh = |token: String| {
-        app.anon()
-            .post("/api/v1/auth/refresh", json!({"refresh_token": token}))
-    };
     let responses =
-        futures_util::future::join_all((0..5).map(|_| refresh(token.clone()).send())).await;
+        futures_util::future::join_all((0..5).map(|_| refresh_with(&app, &token).send())).await;
     let mut issued = Vec::new();
     for response in responses {
         if response.status() == 200 {
@@ -524,7 +516,7 @@ async fn concurrent_use_of_one_refresh_token_leaves_no_valid_login() {
     }
     assert!(issued.len() <= 1, "one rotation at most");
     for token in issued {
-        refresh(token).problem(401).await;
+        refresh_with(&app, &token).problem(401).await;
     }
 }
 

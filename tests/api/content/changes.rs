@@ -6,11 +6,10 @@ use chrono::{Duration, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use orgcms::changes::cursor::{Cursor, NewsKey};
-use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{error_fields, Client, NewsFactory, Response, TestApp};
+use crate::helpers::{error_fields, NewsFactory, Response, TestApp};
 
 /// What an app keeps: the public items by resource and id.
 #[derive(Debug, Default, PartialEq)]
@@ -154,22 +153,6 @@ impl Lcg {
     }
 }
 
-/// A write that must succeed.
-async fn write(editor: &Client, method: Method, path: &str, body: Option<Value>) -> Value {
-    let mut request = editor.request(method.clone(), path);
-    if let Some(body) = body.clone() {
-        request = request.json(body);
-    }
-    let response = request.await;
-    let status = response.status().as_u16();
-    let text = response.text().await;
-    assert!(
-        (200..300).contains(&status),
-        "{method} {path} {body:?}: {status} {text}"
-    );
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
 #[tokio::test]
 async fn random_writes_then_replay_and_incremental_sync_both_equal_the_public_content() {
     let app = TestApp::seeded().await;
@@ -216,7 +199,7 @@ async fn random_writes_then_replay_and_incremental_sync_both_equal_the_public_co
                     "mission_id": mission,
                     "tags": [format!("tag-{}", rng.below(3))],
                 });
-                let created = write(&editor, Method::POST, "/api/v1/news", Some(body)).await;
+                let created = editor.post("/api/v1/news", body).success().await;
                 news.push(created["id"].as_str().unwrap().to_owned());
             }
             4 | 5 if !news.is_empty() => {
@@ -227,18 +210,15 @@ async fn random_writes_then_replay_and_incremental_sync_both_equal_the_public_co
                     json!({"uk": format!("Змінено {step}")})
                 };
                 let path = format!("/api/v1/news/{id}");
-                write(&editor, Method::PATCH, &path, Some(json!({"title": title}))).await;
+                editor.patch(&path, json!({"title": title})).success().await;
             }
             6 if !news.is_empty() => {
                 let id = pick(&mut rng, &news);
                 let path = format!("/api/v1/news/{id}");
-                write(
-                    &editor,
-                    Method::PATCH,
-                    &path,
-                    Some(json!({"status": "published"})),
-                )
-                .await;
+                editor
+                    .patch(&path, json!({"status": "published"}))
+                    .success()
+                    .await;
             }
             7 if !news.is_empty() => {
                 let id = pick(&mut rng, &news);
@@ -248,13 +228,10 @@ async fn random_writes_then_replay_and_incremental_sync_both_equal_the_public_co
                     "archived"
                 };
                 let path = format!("/api/v1/news/{id}");
-                write(
-                    &editor,
-                    Method::PATCH,
-                    &path,
-                    Some(json!({"status": status})),
-                )
-                .await;
+                editor
+                    .patch(&path, json!({"status": status}))
+                    .success()
+                    .await;
             }
             8 | 9 if !news.is_empty() => {
                 let id = pick(&mut rng, &news);
@@ -265,11 +242,11 @@ async fn random_writes_then_replay_and_incremental_sync_both_equal_the_public_co
                 };
                 let path = format!("/api/v1/news/{id}");
                 let patch = json!({"status": "published", "published_at": at});
-                write(&editor, Method::PATCH, &path, Some(patch)).await;
+                editor.patch(&path, patch).success().await;
             }
             10 if !news.is_empty() => {
                 let id = news.remove(rng.below(news.len() as u64) as usize);
-                write(&editor, Method::DELETE, &format!("/api/v1/news/{id}"), None).await;
+                editor.delete(&format!("/api/v1/news/{id}")).success().await;
             }
             11 => {
                 // The mission, its parts, and now and then its slug (which its news items show).
@@ -281,24 +258,23 @@ async fn random_writes_then_replay_and_incremental_sync_both_equal_the_public_co
                     _ => json!({"slug": format!("ukraine-{step}")}),
                 };
                 let path = format!("/api/v1/missions/{ukraine}");
-                write(&editor, Method::PATCH, &path, Some(patch)).await;
+                editor.patch(&path, patch).success().await;
             }
             12 => {
                 let id = pick(&mut rng, &objectives);
                 let path = format!("/api/v1/objectives/{id}");
                 let patch = json!({"title": {"uk": format!("Ціль {step}")}});
-                write(&editor, Method::PATCH, &path, Some(patch)).await;
+                editor.patch(&path, patch).success().await;
             }
             13 => {
                 if rng.below(2) == 0 || objectives.len() < 2 {
                     let body = json!({"title": {"en": format!("Objective {step}")}});
-                    let created =
-                        write(&editor, Method::POST, "/api/v1/objectives", Some(body)).await;
+                    let created = editor.post("/api/v1/objectives", body).success().await;
                     objectives.push(created["id"].as_str().unwrap().to_owned());
                 } else {
                     let id = objectives.remove(rng.below(objectives.len() as u64) as usize);
                     let path = format!("/api/v1/objectives/{id}");
-                    write(&editor, Method::DELETE, &path, None).await;
+                    editor.delete(&path).success().await;
                 }
             }
             14 => {
@@ -307,19 +283,18 @@ async fn random_writes_then_replay_and_incremental_sync_both_equal_the_public_co
                     None => {
                         let body = json!({"country_code": "MD", "name": {"en": "IOM Mission in Moldova"},
                             "milestones": [{"kind": "office_opened", "year": 2001, "title": {"en": "Opened"}}]});
-                        let created =
-                            write(&editor, Method::POST, "/api/v1/missions", Some(body)).await;
+                        let created = editor.post("/api/v1/missions", body).success().await;
                         moldova = Some(created["id"].as_str().unwrap().to_owned());
                     }
                     Some(id) => {
                         let path = format!("/api/v1/missions/{id}");
-                        write(&editor, Method::DELETE, &path, None).await;
+                        editor.delete(&path).success().await;
                     }
                 }
             }
             _ => {
                 let patch = json!({"member_states": 175 + step});
-                write(&editor, Method::PATCH, "/api/v1/organization", Some(patch)).await;
+                editor.patch("/api/v1/organization", patch).success().await;
             }
         }
         if step % 7 == 6 {
@@ -468,13 +443,10 @@ async fn unpublishing_and_deleting_are_tombstones_and_a_mission_slug_reaches_its
         .1
         .clone();
     let news_path = format!("/api/v1/news/{seeded_news}");
-    write(
-        &editor,
-        Method::PATCH,
-        "/api/v1/missions/ukraine",
-        Some(json!({"slug": "ua"})),
-    )
-    .await;
+    editor
+        .patch("/api/v1/missions/ukraine", json!({"slug": "ua"}))
+        .success()
+        .await;
     let renamed = changes(&app, Some(&cursor), 100, "en").await;
     let kinds: Vec<(&str, &str)> = renamed["data"]
         .as_array()
@@ -485,15 +457,12 @@ async fn unpublishing_and_deleting_are_tombstones_and_a_mission_slug_reaches_its
     assert_eq!(kinds, [("mission", "upsert"), ("news", "upsert")]);
     assert_eq!(renamed["data"][1]["item"]["mission"]["slug"], "ua");
 
-    write(
-        &editor,
-        Method::PATCH,
-        &news_path,
-        Some(json!({"status": "archived"})),
-    )
-    .await;
+    editor
+        .patch(&news_path, json!({"status": "archived"}))
+        .success()
+        .await;
     let objective_path = format!("/api/v1/objectives/{objective}");
-    write(&editor, Method::DELETE, &objective_path, None).await;
+    editor.delete(&objective_path).success().await;
     let gone = changes(&app, Some(&next_cursor(&renamed)), 100, "en").await;
     assert_eq!(
         gone["data"],
@@ -603,45 +572,36 @@ async fn unpublished_items_never_reach_the_public_feed_or_validators() {
         before.push(validators(&app.get(path).await));
     }
 
-    let draft = write(
-        &editor,
-        Method::POST,
-        "/api/v1/news",
-        Some(json!({"title": {"en": "Secret draft"}, "tags": ["secret"]})),
-    )
-    .await;
+    let draft = editor
+        .post(
+            "/api/v1/news",
+            json!({"title": {"en": "Secret draft"}, "tags": ["secret"]}),
+        )
+        .success()
+        .await;
     let draft_path = format!("/api/v1/news/{}", draft["id"].as_str().unwrap());
-    write(
-        &editor,
-        Method::PATCH,
-        &draft_path,
-        Some(json!({"title": {"en": "Still secret"}})),
-    )
-    .await;
+    editor
+        .patch(&draft_path, json!({"title": {"en": "Still secret"}}))
+        .success()
+        .await;
     let later = (Utc::now() + Duration::days(7)).to_rfc3339();
-    let scheduled = write(
-        &editor,
-        Method::POST,
-        "/api/v1/news",
-        Some(json!({"title": {"en": "Next week"}, "status": "published", "published_at": later})),
-    )
-    .await;
+    let scheduled = editor
+        .post(
+            "/api/v1/news",
+            json!({"title": {"en": "Next week"}, "status": "published", "published_at": later}),
+        )
+        .success()
+        .await;
     let scheduled_path = format!("/api/v1/news/{}", scheduled["id"].as_str().unwrap());
-    write(
-        &editor,
-        Method::PATCH,
-        &scheduled_path,
-        Some(json!({"summary": {"en": "Soon"}})),
-    )
-    .await;
-    write(
-        &editor,
-        Method::PATCH,
-        &draft_path,
-        Some(json!({"status": "archived"})),
-    )
-    .await;
-    write(&editor, Method::DELETE, &scheduled_path, None).await;
+    editor
+        .patch(&scheduled_path, json!({"summary": {"en": "Soon"}}))
+        .success()
+        .await;
+    editor
+        .patch(&draft_path, json!({"status": "archived"}))
+        .success()
+        .await;
+    editor.delete(&scheduled_path).success().await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
     assert_eq!(
@@ -654,38 +614,29 @@ async fn unpublished_items_never_reach_the_public_feed_or_validators() {
 
     // Once public, the item is in the feed; unpublished again, it is a tombstone; edits of it
     // after that are unseen again.
-    write(
-        &editor,
-        Method::PATCH,
-        &draft_path,
-        Some(json!({"status": "published"})),
-    )
-    .await;
+    editor
+        .patch(&draft_path, json!({"status": "published"}))
+        .success()
+        .await;
     let published = changes(&app, Some(&cursor), 100, "en").await;
     assert_eq!(published["data"].as_array().unwrap().len(), 1);
     assert_eq!(published["data"][0]["op"], "upsert");
     assert_eq!(published["data"][0]["id"], draft["id"]);
     let cursor = next_cursor(&published);
-    write(
-        &editor,
-        Method::PATCH,
-        &draft_path,
-        Some(json!({"status": "draft"})),
-    )
-    .await;
+    editor
+        .patch(&draft_path, json!({"status": "draft"}))
+        .success()
+        .await;
     let unpublished = changes(&app, Some(&cursor), 100, "en").await;
     assert_eq!(
         unpublished["data"],
         json!([{"resource": "news", "id": draft["id"], "op": "delete"}])
     );
     let cursor = next_cursor(&unpublished);
-    write(
-        &editor,
-        Method::PATCH,
-        &draft_path,
-        Some(json!({"title": {"en": "Reworked"}})),
-    )
-    .await;
+    editor
+        .patch(&draft_path, json!({"title": {"en": "Reworked"}}))
+        .success()
+        .await;
     assert_eq!(
         changes(&app, Some(&cursor), 100, "en").await["data"],
         json!([])

@@ -181,6 +181,20 @@ impl Request {
         self.send().await.good().await
     }
 
+    /// Sends the request and asserts a 2xx: the JSON body, or null when there is none.
+    pub async fn success(self) -> Value {
+        let sent = match &self.body {
+            Some(Body::Json(body)) => format!(" {body}"),
+            _ => String::new(),
+        };
+        let what = self.what.clone();
+        let response = self.send().await;
+        let status = response.status();
+        let text = response.text().await;
+        assert!(status.is_success(), "{what}{sent}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
     /// Sends the request and asserts a problem of `status` (`Response::problem`).
     pub async fn problem(self, status: u16) -> Value {
         self.send().await.problem(status).await
