@@ -1,32 +1,12 @@
 //! One integration-test binary: HTTP against a real server on a real PostgreSQL.
+//!
+//! The tests are grouped by concern: `content/` (what the CMS serves and edits), `accounts/`
+//! (logins, tokens, administrators, request budgets), `http/` (what every endpoint owes HTTP),
+//! `operations/` (the binary, migrations, seed, the API guide). `helpers/` has the harness.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod auth;
-mod changes;
-mod cli;
-mod content_writes;
-mod errors;
-mod feeds;
-mod guide;
-mod hardening;
-mod health;
+mod accounts;
+mod content;
 mod helpers;
-mod hostile;
-mod limits;
-mod locales;
-mod migrations;
-mod missions;
-mod news;
-mod news_writes;
-mod objectives;
-mod openapi;
-mod organization;
-mod paging;
-mod rate_limits;
-mod response_cache;
-mod routes;
-mod search;
-mod search_limits;
-mod seed;
-mod superlinear;
-mod users;
+mod http;
+mod operations;

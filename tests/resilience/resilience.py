@@ -68,7 +68,7 @@ class Server:
                            ORGCMS_RATE_LIMIT_PER_MINUTE="0", ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE="0",
                            # The slow requests here wait for row locks psql holds for 3-5 s, on
                            # purpose: lock and statement timeouts have tests of their own
-                           # (tests/api/search_limits.rs) and would cut these short.
+                           # (tests/api/content/search_limits.rs) and would cut these short.
                            ORGCMS_DB_LOCK_TIMEOUT_MS="20000", ORGCMS_DB_STATEMENT_TIMEOUT_MS="30000")
         environment.update({k: str(v) for k, v in env.items()})
         self.log = open(self.log_path, "w")

@@ -1,6 +1,7 @@
 //! The test harness: every test gets its own database, cloned from a migrated template, and its
 //! own server on a free port, so tests run in parallel and never see each other's rows.
 
+mod client;
 pub mod factories;
 
 use std::sync::OnceLock;
@@ -12,6 +13,7 @@ use orgcms::app::settings::Settings;
 use orgcms::app::startup::Application;
 use sha2::{Digest, Sha256};
 
+pub use client::{Client, Request, Response};
 pub use factories::NewsFactory;
 
 /// The server that holds the test databases (`DATABASE_URL`, set by scripts/test).
@@ -234,25 +236,6 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.unwrap()
-    }
-
-    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
-        let mut request = self.client.get(self.url(path));
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        request.send().await.unwrap()
-    }
-
-    /// GET that must answer 200 with JSON; returns the body.
-    pub async fn get_json(&self, path: &str) -> serde_json::Value {
-        let response = self.get(path).await;
-        assert_eq!(response.status(), 200, "GET {path}");
-        response.json().await.unwrap()
-    }
-
     pub fn conn(&self) -> PgConnection {
         self.db.connect()
     }
@@ -266,13 +249,12 @@ impl TestApp {
             .id
     }
 
-    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        self.client
-            .post(self.url("/api/v1/auth/login"))
-            .json(&serde_json::json!({"email": email, "password": password}))
-            .send()
-            .await
-            .unwrap()
+    /// An anonymous login request (sent when awaited).
+    pub fn login(&self, email: &str, password: &str) -> Request {
+        self.anon().post(
+            "/api/v1/auth/login",
+            serde_json::json!({"email": email, "password": password}),
+        )
     }
 
     /// A new account of `role` and its access token.
@@ -281,39 +263,21 @@ impl TestApp {
         self.create_user(&email, role);
         let response = self.login(&email, TEST_PASSWORD).await;
         assert_eq!(response.status(), 200);
-        let body: serde_json::Value = response.json().await.unwrap();
+        let body = response.json().await;
         body["access_token"].as_str().unwrap().to_owned()
     }
 
     pub async fn editor_token(&self) -> String {
         self.token_for("editor").await
     }
-
-    /// A request with a bearer token and a JSON body.
-    pub async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: &str,
-        body: Option<serde_json::Value>,
-        headers: &[(&str, &str)],
-    ) -> reqwest::Response {
-        let mut request = self
-            .client
-            .request(method, self.url(path))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        request.send().await.unwrap()
-    }
 }
 
 /// Asserts an RFC 9457 problem response and returns its body.
-pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
+pub async fn assert_problem(
+    response: impl Into<reqwest::Response>,
+    status: u16,
+) -> serde_json::Value {
+    let response: reqwest::Response = response.into();
     assert_eq!(response.status(), status, "status of {}", response.url());
     let content_type = response.headers()["content-type"]
         .to_str()

@@ -2,7 +2,7 @@
 
 use reqwest::Method;
 
-use crate::helpers::{assert_problem, TestApp};
+use crate::helpers::TestApp;
 
 const METHODS: [&str; 5] = ["get", "put", "post", "patch", "delete"];
 
@@ -24,7 +24,7 @@ fn concrete(template: &str) -> String {
 #[tokio::test]
 async fn every_documented_operation_is_answered_and_every_other_method_is_405() {
     let app = TestApp::seeded().await;
-    let spec = app.get_json("/openapi.json").await;
+    let spec = app.get("/openapi.json").good().await;
     let paths = spec["paths"].as_object().unwrap();
     assert!(paths.len() >= 15);
     for (template, item) in paths {
@@ -36,13 +36,13 @@ async fn every_documented_operation_is_answered_and_every_other_method_is_405() 
             .collect();
         for method in METHODS {
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let response = app.client.request(m, app.url(&path)).send().await.unwrap();
+            let response = app.anon().request(m, &path).await;
             let status = response.status().as_u16();
             if documented.contains(&method) {
                 // A mounted handler answers: anything but "no such route".
                 assert_ne!(status, 405, "{method} {template}");
                 if status == 404 {
-                    let body: serde_json::Value = response.json().await.unwrap();
+                    let body = response.json().await;
                     assert!(
                         !body["detail"]
                             .as_str()
@@ -52,7 +52,7 @@ async fn every_documented_operation_is_answered_and_every_other_method_is_405() 
                     );
                 }
             } else {
-                let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+                let allow = response.header("allow").to_owned();
                 let mut allowed: Vec<String> = allow.split(", ").map(str::to_lowercase).collect();
                 allowed.sort();
                 let mut expected: Vec<String> =
@@ -62,7 +62,7 @@ async fn every_documented_operation_is_answered_and_every_other_method_is_405() 
                 }
                 expected.sort();
                 assert_eq!(allowed, expected, "{method} {template}");
-                assert_problem(response, 405).await;
+                response.problem(405).await;
             }
         }
     }
@@ -82,17 +82,12 @@ async fn nothing_undocumented_is_mounted() {
         "/api/v1/news/x/related/more",
         "/metrics",
     ] {
-        assert_problem(app.get(path).await, 404).await;
+        app.get(path).problem(404).await;
     }
-    assert_problem(
-        app.client
-            .request(Method::TRACE, app.url("/api/v1/news"))
-            .send()
-            .await
-            .unwrap(),
-        405,
-    )
-    .await;
+    app.anon()
+        .request(Method::TRACE, "/api/v1/news")
+        .problem(405)
+        .await;
 }
 
 #[tokio::test]
@@ -108,19 +103,15 @@ async fn head_is_get_without_the_body_and_every_get_has_a_validator() {
     ] {
         let get = app.get(path).await;
         assert_eq!(get.status(), 200, "{path}");
-        let etag = get.headers()["etag"].to_str().unwrap().to_owned();
-        let length = get.bytes().await.unwrap().len();
+        let etag = get.etag();
+        let length = get.bytes().await.len();
         assert!(length > 0);
-        let head = app.client.head(app.url(path)).send().await.unwrap();
+        let head = app.anon().request(Method::HEAD, path).await;
         assert_eq!(head.status(), 200, "HEAD {path}");
-        assert_eq!(head.headers()["etag"].to_str().unwrap(), etag, "{path}");
-        assert_eq!(
-            head.headers()["content-length"].to_str().unwrap(),
-            length.to_string(),
-            "{path}"
-        );
-        assert!(head.bytes().await.unwrap().is_empty(), "{path}");
-        let revalidated = app.get_with(path, &[("If-None-Match", &etag)]).await;
+        assert_eq!(head.header("etag"), etag, "{path}");
+        assert_eq!(head.header("content-length"), length.to_string(), "{path}");
+        assert!(head.bytes().await.is_empty(), "{path}");
+        let revalidated = app.get(path).if_none_match(&etag).await;
         assert_eq!(revalidated.status(), 304, "{path}");
     }
 }

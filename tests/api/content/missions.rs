@@ -1,10 +1,10 @@
 use crate::helpers::factories::insert_mission;
-use crate::helpers::{assert_problem, error_fields, slugs, TestApp};
+use crate::helpers::{error_fields, slugs, TestApp};
 
 #[tokio::test]
 async fn ukraine_mission_has_its_history_work_and_figures() {
     let app = TestApp::seeded().await;
-    let m = app.get_json("/api/v1/missions/ukraine").await;
+    let m = app.get("/api/v1/missions/ukraine").good().await;
     assert_eq!(m["country_code"], "UA");
     assert_eq!(m["office_city"], "Kyiv");
     assert_eq!(m["started_year"], 1996);
@@ -56,12 +56,13 @@ async fn ukraine_mission_has_its_history_work_and_figures() {
 #[tokio::test]
 async fn mission_by_id_equals_mission_by_slug() {
     let app = TestApp::seeded().await;
-    let by_slug = app.get_json("/api/v1/missions/ukraine").await;
+    let by_slug = app.get("/api/v1/missions/ukraine").good().await;
     let by_id = app
-        .get_json(&format!(
+        .get(&format!(
             "/api/v1/missions/{}",
             by_slug["id"].as_str().unwrap()
         ))
+        .good()
         .await;
     assert_eq!(by_id, by_slug);
 }
@@ -73,7 +74,7 @@ async fn lists_filters_and_sorts_missions() {
     insert_mission(&mut conn, "moldova", "MD", Some(2001));
     insert_mission(&mut conn, "armenia", "AM", None);
 
-    let all = app.get_json("/api/v1/missions").await;
+    let all = app.get("/api/v1/missions").good().await;
     assert_eq!(slugs(&all), ["armenia", "moldova", "ukraine"]);
     assert!(
         all["data"][0].get("milestones").is_none(),
@@ -81,26 +82,26 @@ async fn lists_filters_and_sorts_missions() {
     );
     assert_eq!(all["meta"]["total"], 3);
 
-    let desc = app.get_json("/api/v1/missions?sort=-slug").await;
+    let desc = app.get("/api/v1/missions?sort=-slug").good().await;
     assert_eq!(slugs(&desc), ["ukraine", "moldova", "armenia"]);
-    let by_year = app.get_json("/api/v1/missions?sort=started_year").await;
+    let by_year = app.get("/api/v1/missions?sort=started_year").good().await;
     assert_eq!(
         slugs(&by_year),
         ["ukraine", "moldova", "armenia"],
         "no year sorts last"
     );
-    let by_country = app.get_json("/api/v1/missions?sort=-country_code").await;
+    let by_country = app.get("/api/v1/missions?sort=-country_code").good().await;
     assert_eq!(slugs(&by_country), ["ukraine", "moldova", "armenia"]);
 
     assert_eq!(
-        slugs(&app.get_json("/api/v1/missions?country=UA").await),
+        slugs(&app.get("/api/v1/missions?country=UA").good().await),
         ["ukraine"]
     );
     assert_eq!(
-        slugs(&app.get_json("/api/v1/missions?country=md").await),
+        slugs(&app.get("/api/v1/missions?country=md").good().await),
         ["moldova"]
     );
-    let none = app.get_json("/api/v1/missions?country=FR").await;
+    let none = app.get("/api/v1/missions?country=FR").good().await;
     assert_eq!(slugs(&none).len(), 0);
     assert_eq!(none["meta"]["total"], 0);
 }
@@ -116,8 +117,10 @@ async fn bad_mission_parameters_are_400() {
         ("status=draft", "status"),
         ("per_page=101", "per_page"),
     ] {
-        let problem =
-            assert_problem(app.get(&format!("/api/v1/missions?{query}")).await, 400).await;
+        let problem = app
+            .get(&format!("/api/v1/missions?{query}"))
+            .problem(400)
+            .await;
         assert_eq!(error_fields(&problem), [field], "{query}");
     }
 }
@@ -125,5 +128,5 @@ async fn bad_mission_parameters_are_400() {
 #[tokio::test]
 async fn unknown_mission_is_404() {
     let app = TestApp::seeded().await;
-    assert_problem(app.get("/api/v1/missions/atlantis").await, 404).await;
+    app.get("/api/v1/missions/atlantis").problem(404).await;
 }

@@ -6,23 +6,19 @@ use std::io::{Read, Write};
 
 use orgcms::http::middleware::security::{API_CSP, DOCS_CSP, MAX_REQUEST_HEADER_BYTES};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::helpers::{assert_problem, error_fields, NewsFactory, TestApp};
+use crate::helpers::{error_fields, NewsFactory, Request, Response, TestApp};
 
-fn header<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a str> {
-    response.headers().get(name).map(|v| v.to_str().unwrap())
-}
-
-fn assert_hardened(response: &reqwest::Response, csp: &str) {
+fn assert_hardened(response: &Response, csp: &str) {
     let what = format!("{} {}", response.status(), response.url());
     assert_eq!(
-        header(response, "x-content-type-options"),
+        response.maybe_header("x-content-type-options"),
         Some("nosniff"),
         "{what}"
     );
     assert_eq!(
-        header(response, "content-security-policy"),
+        response.maybe_header("content-security-policy"),
         Some(csp),
         "{what}"
     );
@@ -33,40 +29,28 @@ fn assert_hardened(response: &reqwest::Response, csp: &str) {
 #[tokio::test]
 async fn every_response_carries_nosniff_and_a_content_security_policy() {
     let app = TestApp::seeded().await;
-    let etag = app
-        .get("/api/v1/news")
-        .await
-        .headers()
-        .get("etag")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let etag = app.get("/api/v1/news").await.etag();
     let responses = [
         app.get("/api/v1/news").await,
         app.get("/api/v1/missions/ukraine").await,
-        app.get_with("/api/v1/news", &[("If-None-Match", etag.as_str())])
-            .await,
+        app.get("/api/v1/news").if_none_match(etag.as_str()).await,
         app.get("/api/v1/feeds/news.rss").await,
         app.get("/api/v1/news/nothing-here").await,
         app.get("/api/v1/news?per_page=500").await,
-        app.get_with("/api/v1/news", &[("Authorization", "Bearer nonsense")])
+        app.get("/api/v1/news")
+            .header("Authorization", "Bearer nonsense")
             .await,
         app.get("/nowhere").await,
         app.get("/openapi.json").await,
         app.get("/healthz").await,
-        app.client
-            .delete(app.url("/api/v1/news"))
-            .send()
-            .await
-            .unwrap(),
-        app.client
-            .post(app.url("/api/v1/auth/login"))
-            .header("Content-Type", "application/json")
-            .body("x".repeat(2 << 20))
-            .send()
-            .await
-            .unwrap(),
+        app.anon().delete("/api/v1/news").await,
+        app.anon()
+            .post_raw(
+                "/api/v1/auth/login",
+                "application/json",
+                "x".repeat(2 << 20),
+            )
+            .await,
     ];
     let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
     assert_eq!(
@@ -87,7 +71,7 @@ async fn the_docs_page_needs_nothing_its_policy_forbids() {
     let app = TestApp::new().await;
     let page = app.get("/docs/").await;
     assert_eq!(page.status(), 200);
-    let html = page.text().await.unwrap();
+    let html = page.text().await;
     assert!(!html.contains("<style"), "inline style sheet");
     assert!(!html.contains(" style="), "inline style attribute");
     let mut loaded = Vec::new();
@@ -111,7 +95,7 @@ async fn the_docs_page_needs_nothing_its_policy_forbids() {
     for file in loaded {
         let response = app.get(&format!("/docs/{file}")).await;
         assert_eq!(response.status(), 200, "{file}");
-        let content_type = header(&response, "content-type").unwrap().to_owned();
+        let content_type = response.header("content-type").to_owned();
         let expected = match file.rsplit('.').next().unwrap() {
             "js" => "javascript",
             "css" => "text/css",
@@ -122,12 +106,7 @@ async fn the_docs_page_needs_nothing_its_policy_forbids() {
         assert_hardened(&response, DOCS_CSP);
     }
     // Its one request goes to this origin.
-    let init = app
-        .get("/docs/swagger-initializer.js")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let init = app.get("/docs/swagger-initializer.js").await.text().await;
     assert!(init.contains("\"/openapi.json\""), "{init}");
 }
 
@@ -136,20 +115,17 @@ async fn trace_is_405_and_echoes_nothing() {
     let app = TestApp::seeded().await;
     for path in ["/api/v1/news", "/api/v1/missions/ukraine", "/healthz"] {
         let response = app
-            .client
-            .request(Method::TRACE, app.url(path))
-            .header("Authorization", "Bearer secret-token-value")
+            .with_token("secret-token-value")
+            .request(Method::TRACE, path)
             .header("Cookie", "session=secret-cookie-value")
-            .send()
-            .await
-            .unwrap();
-        let allow = header(&response, "allow").unwrap().to_owned();
+            .await;
+        let allow = response.header("allow").to_owned();
         assert!(
             allow.contains("GET") && !allow.contains("TRACE"),
             "{path}: {allow}"
         );
         assert_hardened(&response, API_CSP);
-        let problem = assert_problem(response, 405).await.to_string();
+        let problem = response.problem(405).await.to_string();
         assert!(!problem.contains("secret"), "{path}: {problem}");
     }
 }
@@ -159,30 +135,20 @@ async fn trace_is_405_and_echoes_nothing() {
 async fn method_override_headers_are_ignored() {
     let app = TestApp::seeded().await;
     NewsFactory::new("stays").insert(&mut app.conn());
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     for name in [
         "X-HTTP-Method-Override",
         "X-HTTP-Method",
         "X-Method-Override",
     ] {
-        let response = app
-            .send(
-                Method::POST,
-                "/api/v1/news/stays",
-                &token,
-                None,
-                &[(name, "DELETE")],
-            )
+        let response = editor
+            .request(Method::POST, "/api/v1/news/stays")
+            .header(name, "DELETE")
             .await;
-        assert_problem(response, 405).await;
-        let response = app
-            .send(
-                Method::GET,
-                "/api/v1/news/stays",
-                &token,
-                None,
-                &[(name, "DELETE")],
-            )
+        response.problem(405).await;
+        let response = editor
+            .get("/api/v1/news/stays")
+            .header(name, "DELETE")
             .await;
         assert_eq!(response.status(), 200, "{name}");
     }
@@ -192,9 +158,9 @@ async fn method_override_headers_are_ignored() {
 const ALLOWED: &str = "https://www.example.org";
 const FOREIGN: &str = "https://evil.example";
 
-fn preflight(app: &TestApp, origin: &str, method: &str, headers: &str) -> reqwest::RequestBuilder {
-    app.client
-        .request(Method::OPTIONS, app.url("/api/v1/news/some-item"))
+fn preflight(app: &TestApp, origin: &str, method: &str, headers: &str) -> Request {
+    app.anon()
+        .request(Method::OPTIONS, "/api/v1/news/some-item")
         .header("Origin", origin)
         .header("Access-Control-Request-Method", method)
         .header("Access-Control-Request-Headers", headers)
@@ -214,7 +180,7 @@ fn names(value: Option<&str>) -> Vec<String> {
 #[tokio::test]
 async fn without_configured_origins_there_is_no_cors() {
     let app = TestApp::seeded().await;
-    let response = app.get_with("/api/v1/news", &[("Origin", ALLOWED)]).await;
+    let response = app.get("/api/v1/news").header("Origin", ALLOWED).await;
     assert_eq!(response.status(), 200);
     assert!(
         !response
@@ -224,17 +190,14 @@ async fn without_configured_origins_there_is_no_cors() {
         "{:?}",
         response.headers()
     );
-    let vary = names(header(&response, "vary"));
+    let vary = names(response.maybe_header("vary"));
     assert!(!vary.contains(&"origin".to_owned()), "{vary:?}");
-    let response = preflight(&app, ALLOWED, "PATCH", "authorization")
-        .send()
-        .await
-        .unwrap();
+    let response = preflight(&app, ALLOWED, "PATCH", "authorization").await;
     assert!(response
         .headers()
         .get("access-control-allow-origin")
         .is_none());
-    assert_problem(response, 405).await;
+    response.problem(405).await;
 }
 
 #[tokio::test]
@@ -248,10 +211,10 @@ async fn configured_origins_get_cors_and_others_do_not() {
         .spawn()
         .await;
     for origin in [ALLOWED, "http://localhost:3000"] {
-        let response = app.get_with("/api/v1/news", &[("Origin", origin)]).await;
+        let response = app.get("/api/v1/news").header("Origin", origin).await;
         assert_eq!(response.status(), 200);
         assert_eq!(
-            header(&response, "access-control-allow-origin"),
+            response.maybe_header("access-control-allow-origin"),
             Some(origin)
         );
         assert!(response
@@ -259,12 +222,12 @@ async fn configured_origins_get_cors_and_others_do_not() {
             .get("access-control-allow-credentials")
             .is_none());
         assert_eq!(
-            names(header(&response, "access-control-expose-headers")),
+            names(response.maybe_header("access-control-expose-headers")),
             names(Some(
                 "ETag, Link, Location, Retry-After, X-Request-Id, Content-Language, Last-Modified"
             ))
         );
-        let vary = names(header(&response, "vary"));
+        let vary = names(response.maybe_header("vary"));
         assert!(
             vary.contains(&"origin".to_owned()) && vary.contains(&"accept-language".to_owned()),
             "{vary:?}"
@@ -272,17 +235,18 @@ async fn configured_origins_get_cors_and_others_do_not() {
     }
     // Errors too, so that a page can read the problem.
     let response = app
-        .get_with("/api/v1/news/nothing-here", &[("Origin", ALLOWED)])
+        .get("/api/v1/news/nothing-here")
+        .header("Origin", ALLOWED)
         .await;
     assert_eq!(
-        header(&response, "access-control-allow-origin"),
+        response.maybe_header("access-control-allow-origin"),
         Some(ALLOWED)
     );
-    assert_problem(response, 404).await;
+    response.problem(404).await;
 
     // A foreign origin is served as if there were no CORS: the browser keeps the response.
     for origin in [FOREIGN, "https://www.example.org.evil.example", "null"] {
-        let response = app.get_with("/api/v1/news", &[("Origin", origin)]).await;
+        let response = app.get("/api/v1/news").header("Origin", origin).await;
         assert_eq!(response.status(), 200);
         assert!(
             response
@@ -300,20 +264,18 @@ async fn configured_origins_get_cors_and_others_do_not() {
         "PATCH",
         "authorization, content-type, if-match, if-none-match, if-modified-since, idempotency-key",
     )
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(response.status(), 200);
     assert_eq!(
-        header(&response, "access-control-allow-origin"),
+        response.maybe_header("access-control-allow-origin"),
         Some(ALLOWED)
     );
     assert_eq!(
-        names(header(&response, "access-control-allow-methods")),
+        names(response.maybe_header("access-control-allow-methods")),
         ["delete", "get", "patch", "post", "put"]
     );
     assert_eq!(
-        names(header(&response, "access-control-allow-headers")),
+        names(response.maybe_header("access-control-allow-headers")),
         [
             "authorization",
             "content-type",
@@ -323,7 +285,7 @@ async fn configured_origins_get_cors_and_others_do_not() {
             "if-none-match"
         ]
     );
-    assert_eq!(header(&response, "access-control-max-age"), Some("600"));
+    assert_eq!(response.maybe_header("access-control-max-age"), Some("600"));
     assert_hardened(&response, API_CSP);
 
     for (origin, method, headers) in [
@@ -332,10 +294,7 @@ async fn configured_origins_get_cors_and_others_do_not() {
         (ALLOWED, "PATCH", "x-custom"),
         (ALLOWED, "PATCH", "cookie"),
     ] {
-        let response = preflight(&app, origin, method, headers)
-            .send()
-            .await
-            .unwrap();
+        let response = preflight(&app, origin, method, headers).await;
         assert!(
             response
                 .headers()
@@ -343,7 +302,7 @@ async fn configured_origins_get_cors_and_others_do_not() {
                 .is_none(),
             "{origin} {method} {headers}"
         );
-        let problem = assert_problem(response, 400).await;
+        let problem = response.problem(400).await;
         assert_eq!(problem["type"], "urn:orgcms:problem:cors-refused");
     }
 }
@@ -354,23 +313,21 @@ async fn configured_origins_get_cors_and_others_do_not() {
 async fn oversized_request_headers_get_431() {
     let app = TestApp::seeded().await;
     let response = app
-        .get_with(
-            "/api/v1/news",
-            &[("X-Padding", "a".repeat(MAX_REQUEST_HEADER_BYTES).as_str())],
-        )
+        .get("/api/v1/news")
+        .header("X-Padding", "a".repeat(MAX_REQUEST_HEADER_BYTES).as_str())
         .await;
     assert_hardened(&response, API_CSP);
-    let problem = assert_problem(response, 431).await;
+    let problem = response.problem(431).await;
     assert_eq!(
         problem["type"],
         "urn:orgcms:problem:request-header-fields-too-large"
     );
     // Many headers that fit together are fine.
-    let mut request = app.client.get(app.url("/api/v1/news"));
+    let mut request = app.get("/api/v1/news");
     for i in 0..80 {
-        request = request.header(format!("x-h{i}"), "a".repeat(100));
+        request = request.header(&format!("x-h{i}"), "a".repeat(100));
     }
-    assert_eq!(request.send().await.unwrap().status(), 200);
+    assert_eq!(request.await.status(), 200);
 
     let head: String = (0..100)
         .map(|i| format!("x-h{i}: a\r\n"))
@@ -407,15 +364,12 @@ async fn raw_request(address: &str, request: &str) -> String {
 async fn json_nested_too_deep_is_a_400_that_says_so() {
     let app = TestApp::seeded().await;
     let login = |body: String| {
-        app.client
-            .post(app.url("/api/v1/auth/login"))
-            .header("Content-Type", "application/json")
-            .body(body)
-            .send()
+        app.anon()
+            .post_raw("/api/v1/auth/login", "application/json", body)
     };
     let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
     for depth in [33, 129, 100_000] {
-        let problem = assert_problem(login(nested(depth)).await.unwrap(), 400).await;
+        let problem = login(nested(depth)).problem(400).await;
         assert_eq!(
             problem["type"], "urn:orgcms:problem:json-too-deep",
             "{depth}"
@@ -424,24 +378,16 @@ async fn json_nested_too_deep_is_a_400_that_says_so() {
         assert_eq!(error_fields(&problem), ["body"]);
     }
     // 32 levels are parsed (and then refused as no login).
-    let problem = assert_problem(login(nested(32)).await.unwrap(), 422).await;
+    let problem = login(nested(32)).problem(422).await;
     assert_eq!(error_fields(&problem), ["body"]);
     // The same for writes.
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     let mut deep = json!("x");
     for _ in 0..40 {
         deep = json!({ "en": deep });
     }
-    let response = app
-        .send(
-            Method::POST,
-            "/api/v1/news",
-            &token,
-            Some(json!({ "title": deep })),
-            &[],
-        )
-        .await;
-    let problem = assert_problem(response, 400).await;
+    let response = editor.post("/api/v1/news", json!({ "title": deep })).await;
+    let problem = response.problem(400).await;
     assert_eq!(problem["type"], "urn:orgcms:problem:json-too-deep");
 }
 
@@ -450,15 +396,8 @@ async fn json_nested_too_deep_is_a_400_that_says_so() {
 #[tokio::test]
 async fn json_that_repeats_a_name_is_a_400() {
     let app = TestApp::seeded().await;
-    let token = app.editor_token().await;
-    let post = |path: &str, body: &str| {
-        app.client
-            .post(app.url(path))
-            .bearer_auth(&token)
-            .header("Content-Type", "application/json")
-            .body(body.to_owned())
-            .send()
-    };
+    let editor = app.as_editor().await;
+    let post = |path: &str, body: &str| editor.post_raw(path, "application/json", body);
     for (path, body) in [
         (
             "/api/v1/news",
@@ -470,7 +409,7 @@ async fn json_that_repeats_a_name_is_a_400() {
             r#"{"email": "a@b.c", "password": "x", "password": "y"}"#,
         ),
     ] {
-        let problem = assert_problem(post(path, body).await.unwrap(), 400).await;
+        let problem = post(path, body).problem(400).await;
         assert_eq!(
             problem["type"], "urn:orgcms:problem:duplicate-member",
             "{body}"
@@ -480,26 +419,22 @@ async fn json_that_repeats_a_name_is_a_400() {
             "{problem}"
         );
     }
-    let patch = app
-        .client
-        .patch(app.url("/api/v1/organization"))
-        .bearer_auth(&token)
-        .header("Content-Type", "application/merge-patch+json")
-        .body(r#"{"member_states": 1, "member_states": 2}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        assert_problem(patch, 400).await["type"],
-        "urn:orgcms:problem:duplicate-member"
-    );
+    let patch = editor
+        .request(Method::PATCH, "/api/v1/organization")
+        .raw(
+            "application/merge-patch+json",
+            r#"{"member_states": 1, "member_states": 2}"#,
+        )
+        .problem(400)
+        .await;
+    assert_eq!(patch["type"], "urn:orgcms:problem:duplicate-member");
     // Nothing was written.
     assert_eq!(
-        app.get_json("/api/v1/organization").await["member_states"],
+        app.get("/api/v1/organization").good().await["member_states"],
         175
     );
     assert_eq!(
-        app.get_json("/api/v1/news?per_page=100").await["data"]
+        app.get("/api/v1/news?per_page=100").good().await["data"]
             .as_array()
             .unwrap()
             .len(),
@@ -512,7 +447,7 @@ async fn json_that_repeats_a_name_is_a_400() {
 #[tokio::test]
 async fn texts_with_characters_no_output_can_carry_are_refused() {
     let app = TestApp::seeded().await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     for (body, field) in [
         (json!({"title": {"en": "Vertical\u{b}tab"}}), "title.en"),
         (
@@ -529,47 +464,33 @@ async fn texts_with_characters_no_output_can_carry_are_refused() {
         ),
         (json!({"title": {"en": "ok", "uk": "nul\u{0}"}}), "title.uk"),
     ] {
-        let response = app
-            .send(
-                Method::POST,
-                "/api/v1/news",
-                &token,
-                Some(body.clone()),
-                &[],
-            )
-            .await;
-        let problem = assert_problem(response, 422).await;
+        let response = editor.post("/api/v1/news", body.clone()).await;
+        let problem = response.problem(422).await;
         assert_eq!(error_fields(&problem), [field], "{body}");
     }
     let fine = "Tab\there,\r\nnew line, emoji \u{1f600}, \u{fffd}";
-    let response = app
-        .send(
-            Method::POST,
+    let response = editor
+        .post(
             "/api/v1/news",
-            &token,
-            Some(json!({"title": {"en": fine}, "status": "published"})),
-            &[],
+            json!({"title": {"en": fine}, "status": "published"}),
         )
         .await;
     assert_eq!(response.status(), 201);
-    let created: Value = response.json().await.unwrap();
+    let created = response.json().await;
     assert_eq!(created["title"]["en"], fine);
-    let mission = app
-        .send(
-            Method::PATCH,
+    let mission = editor
+        .merge_patch(
             "/api/v1/missions/ukraine",
-            &token,
-            Some(json!({"office_city": {"en": "Kyiv\u{7}"}})),
-            &[("Content-Type", "application/merge-patch+json")],
+            json!({"office_city": {"en": "Kyiv\u{7}"}}),
         )
         .await;
     assert_eq!(
-        error_fields(&assert_problem(mission, 422).await),
+        error_fields(&mission.problem(422).await),
         ["office_city.en"]
     );
     // Every feed of what was accepted is well-formed XML.
     for path in ["/api/v1/feeds/news.rss", "/api/v1/feeds/news.atom"] {
-        let bytes = app.get(path).await.bytes().await.unwrap();
+        let bytes = app.get(path).await.bytes().await;
         let feed = feed_rs::parser::parse(&bytes[..]).unwrap();
         assert!(feed
             .entries
@@ -582,36 +503,30 @@ async fn texts_with_characters_no_output_can_carry_are_refused() {
 #[tokio::test]
 async fn cover_image_urls_must_be_urls() {
     let app = TestApp::seeded().await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     for url in [
         "http://a.b/\"><script>alert(1)</script>",
         "https://example.org/a b.jpg",
         "javascript:alert(1)",
         "https://example.org/%zz.jpg",
     ] {
-        let response = app
-            .send(
-                Method::POST,
+        let response = editor
+            .post(
                 "/api/v1/news",
-                &token,
-                Some(json!({"title": {"en": "x"}, "cover_image_url": url})),
-                &[],
+                json!({"title": {"en": "x"}, "cover_image_url": url}),
             )
             .await;
         assert_eq!(
-            error_fields(&assert_problem(response, 422).await),
+            error_fields(&response.problem(422).await),
             ["cover_image_url"],
             "{url}"
         );
     }
     let good = "https://example.org/photos/%D1%84%D0%BE%D1%82%D0%BE.jpg?w=800";
-    let response = app
-        .send(
-            Method::POST,
+    let response = editor
+        .post(
             "/api/v1/news",
-            &token,
-            Some(json!({"title": {"en": "x"}, "cover_image_url": good})),
-            &[],
+            json!({"title": {"en": "x"}, "cover_image_url": good}),
         )
         .await;
     assert_eq!(response.status(), 201);

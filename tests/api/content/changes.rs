@@ -6,11 +6,10 @@ use chrono::{Duration, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use orgcms::resources::changes::cursor::{Cursor, NewsKey};
-use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{assert_problem, error_fields, NewsFactory, TestApp};
+use crate::helpers::{error_fields, NewsFactory, Response, TestApp};
 
 /// What an app keeps: the public items by resource and id.
 #[derive(Debug, Default, PartialEq)]
@@ -52,7 +51,7 @@ async fn changes(app: &TestApp, since: Option<&str>, limit: u32, locale: &str) -
     if let Some(since) = since {
         path.push_str(&format!("&since={since}"));
     }
-    app.get_json(&path).await
+    app.get(&path).good().await
 }
 
 fn next_cursor(response: &Value) -> String {
@@ -87,7 +86,7 @@ async fn public_content(app: &TestApp, locale: &str) -> Store {
         .get(&format!("/api/v1/organization?locale={locale}"))
         .await;
     if organization.status() == 200 {
-        let item: Value = organization.json().await.unwrap();
+        let item = organization.json().await;
         let id = item["id"].as_str().unwrap().to_owned();
         store.0.insert(("organization".into(), id), item);
     }
@@ -97,15 +96,17 @@ async fn public_content(app: &TestApp, locale: &str) -> Store {
         ("news", "news"),
     ] {
         let list = app
-            .get_json(&format!(
+            .get(&format!(
                 "/api/v1/{collection}?per_page=100&total=true&locale={locale}"
             ))
+            .good()
             .await;
         assert!(list["meta"]["total"].as_i64().unwrap() < 100);
         for summary in list["data"].as_array().unwrap() {
             let id = summary["id"].as_str().unwrap().to_owned();
             let item = app
-                .get_json(&format!("/api/v1/{collection}/{id}?locale={locale}"))
+                .get(&format!("/api/v1/{collection}/{id}?locale={locale}"))
+                .good()
                 .await;
             store.0.insert((resource.into(), id), item);
         }
@@ -152,31 +153,11 @@ impl Lcg {
     }
 }
 
-/// A write that must succeed.
-async fn write(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> Value {
-    let response = app
-        .send(method.clone(), path, token, body.clone(), &[])
-        .await;
-    let status = response.status().as_u16();
-    assert!(
-        (200..300).contains(&status),
-        "{method} {path} {body:?}: {status} {}",
-        response.text().await.unwrap()
-    );
-    response.json().await.unwrap_or(Value::Null)
-}
-
 #[tokio::test]
 async fn random_writes_then_replay_and_incremental_sync_both_equal_the_public_content() {
     let app = TestApp::seeded().await;
-    let token = app.editor_token().await;
-    let ukraine = app.get_json("/api/v1/missions/ukraine").await["id"]
+    let editor = app.as_editor().await;
+    let ukraine = app.get("/api/v1/missions/ukraine").good().await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -184,7 +165,7 @@ async fn random_writes_then_replay_and_incremental_sync_both_equal_the_public_co
     let mut incremental = Store::default();
     let mut cursor = Some(sync(&app, &mut incremental, None, 4, "en").await);
     let mut news: Vec<String> = Vec::new();
-    let mut objectives: Vec<String> = app.get_json("/api/v1/objectives").await["data"]
+    let mut objectives: Vec<String> = app.get("/api/v1/objectives").good().await["data"]
         .as_array()
         .unwrap()
         .iter()
@@ -218,7 +199,7 @@ async fn random_writes_then_replay_and_incremental_sync_both_equal_the_public_co
                     "mission_id": mission,
                     "tags": [format!("tag-{}", rng.below(3))],
                 });
-                let created = write(&app, &token, Method::POST, "/api/v1/news", Some(body)).await;
+                let created = editor.post("/api/v1/news", body).success().await;
                 news.push(created["id"].as_str().unwrap().to_owned());
             }
             4 | 5 if !news.is_empty() => {
@@ -229,26 +210,15 @@ async fn random_writes_then_replay_and_incremental_sync_both_equal_the_public_co
                     json!({"uk": format!("Змінено {step}")})
                 };
                 let path = format!("/api/v1/news/{id}");
-                write(
-                    &app,
-                    &token,
-                    Method::PATCH,
-                    &path,
-                    Some(json!({"title": title})),
-                )
-                .await;
+                editor.patch(&path, json!({"title": title})).success().await;
             }
             6 if !news.is_empty() => {
                 let id = pick(&mut rng, &news);
                 let path = format!("/api/v1/news/{id}");
-                write(
-                    &app,
-                    &token,
-                    Method::PATCH,
-                    &path,
-                    Some(json!({"status": "published"})),
-                )
-                .await;
+                editor
+                    .patch(&path, json!({"status": "published"}))
+                    .success()
+                    .await;
             }
             7 if !news.is_empty() => {
                 let id = pick(&mut rng, &news);
@@ -258,14 +228,10 @@ async fn random_writes_then_replay_and_incremental_sync_both_equal_the_public_co
                     "archived"
                 };
                 let path = format!("/api/v1/news/{id}");
-                write(
-                    &app,
-                    &token,
-                    Method::PATCH,
-                    &path,
-                    Some(json!({"status": status})),
-                )
-                .await;
+                editor
+                    .patch(&path, json!({"status": status}))
+                    .success()
+                    .await;
             }
             8 | 9 if !news.is_empty() => {
                 let id = pick(&mut rng, &news);
@@ -276,18 +242,11 @@ async fn random_writes_then_replay_and_incremental_sync_both_equal_the_public_co
                 };
                 let path = format!("/api/v1/news/{id}");
                 let patch = json!({"status": "published", "published_at": at});
-                write(&app, &token, Method::PATCH, &path, Some(patch)).await;
+                editor.patch(&path, patch).success().await;
             }
             10 if !news.is_empty() => {
                 let id = news.remove(rng.below(news.len() as u64) as usize);
-                write(
-                    &app,
-                    &token,
-                    Method::DELETE,
-                    &format!("/api/v1/news/{id}"),
-                    None,
-                )
-                .await;
+                editor.delete(&format!("/api/v1/news/{id}")).success().await;
             }
             11 => {
                 // The mission, its parts, and now and then its slug (which its news items show).
@@ -299,24 +258,23 @@ async fn random_writes_then_replay_and_incremental_sync_both_equal_the_public_co
                     _ => json!({"slug": format!("ukraine-{step}")}),
                 };
                 let path = format!("/api/v1/missions/{ukraine}");
-                write(&app, &token, Method::PATCH, &path, Some(patch)).await;
+                editor.patch(&path, patch).success().await;
             }
             12 => {
                 let id = pick(&mut rng, &objectives);
                 let path = format!("/api/v1/objectives/{id}");
                 let patch = json!({"title": {"uk": format!("Ціль {step}")}});
-                write(&app, &token, Method::PATCH, &path, Some(patch)).await;
+                editor.patch(&path, patch).success().await;
             }
             13 => {
                 if rng.below(2) == 0 || objectives.len() < 2 {
                     let body = json!({"title": {"en": format!("Objective {step}")}});
-                    let created =
-                        write(&app, &token, Method::POST, "/api/v1/objectives", Some(body)).await;
+                    let created = editor.post("/api/v1/objectives", body).success().await;
                     objectives.push(created["id"].as_str().unwrap().to_owned());
                 } else {
                     let id = objectives.remove(rng.below(objectives.len() as u64) as usize);
                     let path = format!("/api/v1/objectives/{id}");
-                    write(&app, &token, Method::DELETE, &path, None).await;
+                    editor.delete(&path).success().await;
                 }
             }
             14 => {
@@ -325,26 +283,18 @@ async fn random_writes_then_replay_and_incremental_sync_both_equal_the_public_co
                     None => {
                         let body = json!({"country_code": "MD", "name": {"en": "IOM Mission in Moldova"},
                             "milestones": [{"kind": "office_opened", "year": 2001, "title": {"en": "Opened"}}]});
-                        let created =
-                            write(&app, &token, Method::POST, "/api/v1/missions", Some(body)).await;
+                        let created = editor.post("/api/v1/missions", body).success().await;
                         moldova = Some(created["id"].as_str().unwrap().to_owned());
                     }
                     Some(id) => {
                         let path = format!("/api/v1/missions/{id}");
-                        write(&app, &token, Method::DELETE, &path, None).await;
+                        editor.delete(&path).success().await;
                     }
                 }
             }
             _ => {
                 let patch = json!({"member_states": 175 + step});
-                write(
-                    &app,
-                    &token,
-                    Method::PATCH,
-                    "/api/v1/organization",
-                    Some(patch),
-                )
-                .await;
+                editor.patch("/api/v1/organization", patch).success().await;
             }
         }
         if step % 7 == 6 {
@@ -414,7 +364,7 @@ struct Waiting {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_that_commits_late_is_not_skipped() {
     let app = TestApp::seeded().await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     let first = NewsFactory::new("first").insert(&mut app.conn());
     let second = NewsFactory::new("second").insert(&mut app.conn());
     let mut store = Store::default();
@@ -427,18 +377,13 @@ async fn a_write_that_commits_late_is_not_skipped() {
     ))
     .unwrap();
     // Meanwhile an editor changes `second`; the write has to wait for the first to commit.
-    let client = app.client.clone();
-    let url = app.url(&format!("/api/v1/news/{second}"));
-    let late = tokio::spawn(async move {
-        client
-            .patch(url)
-            .bearer_auth(token)
-            .json(&json!({"title": {"en": "Over HTTP"}}))
-            .send()
-            .await
-            .unwrap()
-            .status()
-    });
+    let late = editor
+        .patch(
+            &format!("/api/v1/news/{second}"),
+            json!({"title": {"en": "Over HTTP"}}),
+        )
+        .send();
+    let late = tokio::spawn(async move { late.await.status() });
     let mut observer = app.conn();
     let mut waited = 0;
     loop {
@@ -486,7 +431,7 @@ async fn a_write_that_commits_late_is_not_skipped() {
 #[tokio::test]
 async fn unpublishing_and_deleting_are_tombstones_and_a_mission_slug_reaches_its_news() {
     let app = TestApp::seeded().await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     let mut store = Store::default();
     let cursor = sync(&app, &mut store, None, 100, "en").await;
     let seeded_news = store.0.keys().find(|(r, _)| r == "news").unwrap().1.clone();
@@ -498,14 +443,10 @@ async fn unpublishing_and_deleting_are_tombstones_and_a_mission_slug_reaches_its
         .1
         .clone();
     let news_path = format!("/api/v1/news/{seeded_news}");
-    write(
-        &app,
-        &token,
-        Method::PATCH,
-        "/api/v1/missions/ukraine",
-        Some(json!({"slug": "ua"})),
-    )
-    .await;
+    editor
+        .patch("/api/v1/missions/ukraine", json!({"slug": "ua"}))
+        .success()
+        .await;
     let renamed = changes(&app, Some(&cursor), 100, "en").await;
     let kinds: Vec<(&str, &str)> = renamed["data"]
         .as_array()
@@ -516,16 +457,12 @@ async fn unpublishing_and_deleting_are_tombstones_and_a_mission_slug_reaches_its
     assert_eq!(kinds, [("mission", "upsert"), ("news", "upsert")]);
     assert_eq!(renamed["data"][1]["item"]["mission"]["slug"], "ua");
 
-    write(
-        &app,
-        &token,
-        Method::PATCH,
-        &news_path,
-        Some(json!({"status": "archived"})),
-    )
-    .await;
+    editor
+        .patch(&news_path, json!({"status": "archived"}))
+        .success()
+        .await;
     let objective_path = format!("/api/v1/objectives/{objective}");
-    write(&app, &token, Method::DELETE, &objective_path, None).await;
+    editor.delete(&objective_path).success().await;
     let gone = changes(&app, Some(&next_cursor(&renamed)), 100, "en").await;
     assert_eq!(
         gone["data"],
@@ -559,7 +496,7 @@ async fn bad_parameters_are_problems_naming_them() {
         "since=".to_owned(),
     ] {
         let response = app.get(&format!("/api/v1/changes?{query}")).await;
-        let problem = assert_problem(response, 422).await;
+        let problem = response.problem(422).await;
         assert_eq!(error_fields(&problem), ["since"], "{query}");
     }
     for (query, field) in [
@@ -571,13 +508,14 @@ async fn bad_parameters_are_problems_naming_them() {
         ("locale=fr".to_owned(), "locale"),
     ] {
         let response = app.get(&format!("/api/v1/changes?{query}")).await;
-        let problem = assert_problem(response, 400).await;
+        let problem = response.problem(400).await;
         assert_eq!(error_fields(&problem), [field], "{query}");
     }
     let response = app
-        .get_with("/api/v1/changes", &[("Authorization", "Bearer nope")])
+        .get("/api/v1/changes")
+        .header("Authorization", "Bearer nope")
         .await;
-    assert_problem(response, 401).await;
+    response.problem(401).await;
 }
 
 #[tokio::test]
@@ -587,30 +525,22 @@ async fn conditional_reads_and_the_editor_view_is_the_public_one() {
     let path = format!("/api/v1/changes?since={cursor}");
     let response = app.get(&path).await;
     assert_eq!(response.status(), 200);
-    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
-    assert!(response.headers()["cache-control"]
-        .to_str()
-        .unwrap()
+    let etag = response.etag();
+    assert!(response
+        .header("cache-control")
         .starts_with("public, max-age="));
-    assert_eq!(
-        app.get_with(&path, &[("If-None-Match", &etag)])
-            .await
-            .status(),
-        304
-    );
+    assert_eq!(app.get(&path).if_none_match(&etag).await.status(), 304);
 
     // An editor's token changes nothing (drafts stay out, items stay public views).
     NewsFactory::new("a-draft")
         .status("draft")
         .published_at(None)
         .insert(&mut app.conn());
-    let token = app.editor_token().await;
-    let anonymous = app.get("/api/v1/changes").await.text().await.unwrap();
-    let as_editor = app
-        .send(Method::GET, "/api/v1/changes", &token, None, &[])
-        .await;
+    let editor = app.as_editor().await;
+    let anonymous = app.get("/api/v1/changes").await.text().await;
+    let as_editor = editor.get("/api/v1/changes").await;
     assert_eq!(as_editor.status(), 200);
-    let as_editor: Value = as_editor.json().await.unwrap();
+    let as_editor = as_editor.json().await;
     let anonymous: Value = serde_json::from_str(&anonymous).unwrap();
     assert_eq!(as_editor["data"], anonymous["data"]);
     assert!(
@@ -628,17 +558,12 @@ async fn conditional_reads_and_the_editor_view_is_the_public_one() {
 #[tokio::test]
 async fn unpublished_items_never_reach_the_public_feed_or_validators() {
     let app = TestApp::seeded().await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     let cursor = next_cursor(&changes(&app, None, 100, "en").await);
     // The date of the last change has whole seconds and the current one is never announced.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let validators = |response: &reqwest::Response| {
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .map(|v| v.to_str().unwrap().to_owned())
-        };
+    let validators = |response: &Response| {
+        let header = |name: &str| response.maybe_header(name).map(str::to_owned);
         (header("last-modified"), header("etag"))
     };
     let lists = ["/api/v1/news", "/api/v1/feeds/news.atom", "/api/v1/tags"];
@@ -647,50 +572,36 @@ async fn unpublished_items_never_reach_the_public_feed_or_validators() {
         before.push(validators(&app.get(path).await));
     }
 
-    let draft = write(
-        &app,
-        &token,
-        Method::POST,
-        "/api/v1/news",
-        Some(json!({"title": {"en": "Secret draft"}, "tags": ["secret"]})),
-    )
-    .await;
+    let draft = editor
+        .post(
+            "/api/v1/news",
+            json!({"title": {"en": "Secret draft"}, "tags": ["secret"]}),
+        )
+        .success()
+        .await;
     let draft_path = format!("/api/v1/news/{}", draft["id"].as_str().unwrap());
-    write(
-        &app,
-        &token,
-        Method::PATCH,
-        &draft_path,
-        Some(json!({"title": {"en": "Still secret"}})),
-    )
-    .await;
+    editor
+        .patch(&draft_path, json!({"title": {"en": "Still secret"}}))
+        .success()
+        .await;
     let later = (Utc::now() + Duration::days(7)).to_rfc3339();
-    let scheduled = write(
-        &app,
-        &token,
-        Method::POST,
-        "/api/v1/news",
-        Some(json!({"title": {"en": "Next week"}, "status": "published", "published_at": later})),
-    )
-    .await;
+    let scheduled = editor
+        .post(
+            "/api/v1/news",
+            json!({"title": {"en": "Next week"}, "status": "published", "published_at": later}),
+        )
+        .success()
+        .await;
     let scheduled_path = format!("/api/v1/news/{}", scheduled["id"].as_str().unwrap());
-    write(
-        &app,
-        &token,
-        Method::PATCH,
-        &scheduled_path,
-        Some(json!({"summary": {"en": "Soon"}})),
-    )
-    .await;
-    write(
-        &app,
-        &token,
-        Method::PATCH,
-        &draft_path,
-        Some(json!({"status": "archived"})),
-    )
-    .await;
-    write(&app, &token, Method::DELETE, &scheduled_path, None).await;
+    editor
+        .patch(&scheduled_path, json!({"summary": {"en": "Soon"}}))
+        .success()
+        .await;
+    editor
+        .patch(&draft_path, json!({"status": "archived"}))
+        .success()
+        .await;
+    editor.delete(&scheduled_path).success().await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
     assert_eq!(
@@ -703,41 +614,29 @@ async fn unpublished_items_never_reach_the_public_feed_or_validators() {
 
     // Once public, the item is in the feed; unpublished again, it is a tombstone; edits of it
     // after that are unseen again.
-    write(
-        &app,
-        &token,
-        Method::PATCH,
-        &draft_path,
-        Some(json!({"status": "published"})),
-    )
-    .await;
+    editor
+        .patch(&draft_path, json!({"status": "published"}))
+        .success()
+        .await;
     let published = changes(&app, Some(&cursor), 100, "en").await;
     assert_eq!(published["data"].as_array().unwrap().len(), 1);
     assert_eq!(published["data"][0]["op"], "upsert");
     assert_eq!(published["data"][0]["id"], draft["id"]);
     let cursor = next_cursor(&published);
-    write(
-        &app,
-        &token,
-        Method::PATCH,
-        &draft_path,
-        Some(json!({"status": "draft"})),
-    )
-    .await;
+    editor
+        .patch(&draft_path, json!({"status": "draft"}))
+        .success()
+        .await;
     let unpublished = changes(&app, Some(&cursor), 100, "en").await;
     assert_eq!(
         unpublished["data"],
         json!([{"resource": "news", "id": draft["id"], "op": "delete"}])
     );
     let cursor = next_cursor(&unpublished);
-    write(
-        &app,
-        &token,
-        Method::PATCH,
-        &draft_path,
-        Some(json!({"title": {"en": "Reworked"}})),
-    )
-    .await;
+    editor
+        .patch(&draft_path, json!({"title": {"en": "Reworked"}}))
+        .success()
+        .await;
     assert_eq!(
         changes(&app, Some(&cursor), 100, "en").await["data"],
         json!([])

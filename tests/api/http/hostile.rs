@@ -11,7 +11,7 @@ use reqwest::header::HeaderValue;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
+use crate::helpers::{error_fields, Client, Response, TestApp};
 
 /// Values a hostile client sends, before percent-encoding.
 fn hostile_values() -> Vec<String> {
@@ -97,18 +97,16 @@ fn encode_segment(value: &str) -> String {
 }
 
 /// Asserts that a response is not a 5xx and that a 4xx is a problem document.
-async fn assert_handled(response: reqwest::Response, what: &str) -> u16 {
+async fn assert_handled(response: Response, what: &str) -> u16 {
     let status = response.status().as_u16();
     assert!(status < 500, "{what}: {status}");
     if status >= 400 {
         let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
+            .maybe_header("content-type")
             .unwrap_or("")
             .to_owned();
         assert_eq!(content_type, "application/problem+json", "{what}: {status}");
-        let body: Value = response.json().await.unwrap();
+        let body = response.json().await;
         assert_eq!(body["status"], status, "{what}");
     }
     status
@@ -154,13 +152,9 @@ fn operations() -> Vec<Operation> {
 }
 
 /// Real keys for the path templates of the seeded content.
-async fn real_keys(app: &TestApp, admin: &str) -> Vec<(&'static str, String)> {
+async fn real_keys(admin: &Client) -> Vec<(&'static str, String)> {
     let first = |list: Value, field: &str| list["data"][0][field].as_str().unwrap().to_owned();
-    let get = |path: &'static str| async move {
-        let response = app.send(Method::GET, path, admin, None, &[]).await;
-        assert_eq!(response.status(), 200, "{path}");
-        response.json::<Value>().await.unwrap()
-    };
+    let get = |path: &'static str| admin.get(path).good();
     vec![
         (
             "/api/v1/missions/",
@@ -191,8 +185,8 @@ fn fill_path(path: &str, keys: &[(&'static str, String)]) -> String {
 #[tokio::test]
 async fn hostile_query_parameters_never_get_a_5xx() {
     let app = TestApp::seeded().await;
-    let admin = app.token_for("admin").await;
-    let keys = real_keys(&app, &admin).await;
+    let admin = app.as_admin().await;
+    let keys = real_keys(&admin).await;
     let values = hostile_values();
     for operation in operations().iter().filter(|o| o.method == Method::GET) {
         let path = fill_path(&operation.path, &keys);
@@ -209,7 +203,7 @@ async fn hostile_query_parameters_never_get_a_5xx() {
                 let url = format!("{path}?{query}");
                 let anonymous = app.get(&url).await;
                 assert_handled(anonymous, &format!("GET {url}")).await;
-                let editor = app.send(Method::GET, &url, &admin, None, &[]).await;
+                let editor = admin.get(&url).await;
                 assert_handled(editor, &format!("GET {url} (admin)")).await;
             }
         }
@@ -226,7 +220,7 @@ async fn hostile_query_parameters_never_get_a_5xx() {
 #[tokio::test]
 async fn hostile_path_segments_never_get_a_5xx() {
     let app = TestApp::seeded().await;
-    let admin = app.token_for("admin").await;
+    let admin = app.as_admin().await;
     let mut values = hostile_values();
     values.retain(|v| !v.is_empty());
     values.extend([
@@ -243,19 +237,11 @@ async fn hostile_path_segments_never_get_a_5xx() {
                 encode_segment(value),
                 &operation.path[end + 1..]
             );
-            let body = match operation.method {
-                Method::PUT | Method::PATCH => Some(json!({})),
-                _ => None,
-            };
-            let response = app
-                .send(
-                    operation.method.clone(),
-                    &path,
-                    &admin,
-                    body,
-                    &[("If-Match", "*")],
-                )
-                .await;
+            let mut request = admin.request(operation.method.clone(), &path).if_match("*");
+            if matches!(operation.method, Method::PUT | Method::PATCH) {
+                request = request.json(json!({}));
+            }
+            let response = request.await;
             assert_handled(response, &format!("{} {path}", operation.method)).await;
         }
     }
@@ -298,8 +284,8 @@ fn header_values() -> Vec<HeaderValue> {
 #[tokio::test]
 async fn hostile_headers_never_get_a_5xx() {
     let app = TestApp::seeded().await;
-    let admin = app.token_for("admin").await;
-    let keys = real_keys(&app, &admin).await;
+    let admin = app.as_admin().await;
+    let keys = real_keys(&admin).await;
     let values = header_values();
     // Each header is read by one shared extractor: every value goes to one operation of each
     // kind, and a few values to every operation.
@@ -343,17 +329,18 @@ async fn hostile_headers_never_get_a_5xx() {
         };
         for name in names {
             for value in values {
-                let mut request = app
-                    .client
-                    .request(operation.method.clone(), app.url(&path))
-                    .header(*name, value.clone());
-                if *name != "authorization" {
-                    request = request.bearer_auth(&admin);
-                }
+                let client = if *name == "authorization" {
+                    app.anon()
+                } else {
+                    admin.clone()
+                };
+                let mut request = client
+                    .request(operation.method.clone(), &path)
+                    .header(name, value.clone());
                 if operation.method != Method::GET && operation.method != Method::DELETE {
-                    request = request.json(&json!({}));
+                    request = request.json(json!({}));
                 }
-                let response = request.send().await.unwrap();
+                let response = request.await;
                 let what = format!("{} {path} with {name}: {value:?}", operation.method);
                 let status = assert_handled(response, &what).await;
                 let public = [
@@ -421,9 +408,9 @@ fn top_field(path: &[Value]) -> String {
 #[tokio::test]
 async fn hostile_strings_in_write_bodies_never_get_a_5xx() {
     let app = TestApp::seeded().await;
-    let token = app.editor_token().await;
-    let admin = app.token_for("admin").await;
-    let keys = real_keys(&app, &admin).await;
+    let editor = app.as_editor().await;
+    let admin = app.as_admin().await;
+    let keys = real_keys(&admin).await;
     let mut values: Vec<String> = hostile_values();
     values.retain(|v| v.len() < 1000);
     values.push("x".repeat(300_000));
@@ -443,9 +430,9 @@ async fn hostile_strings_in_write_bodies_never_get_a_5xx() {
         ),
     ];
     for (path, collection) in documents {
-        let current = app.send(Method::GET, &path, &token, None, &[]).await;
+        let current = editor.get(&path).await;
         assert_eq!(current.status(), 200, "{path}");
-        let current: Value = current.json().await.unwrap();
+        let current = current.json().await;
         // By id: a hostile value may be a valid slug, and the PUT then renames the item.
         let path = match collection {
             Some(collection) => format!("{collection}/{}", current["id"].as_str().unwrap()),
@@ -453,15 +440,7 @@ async fn hostile_strings_in_write_bodies_never_get_a_5xx() {
         };
         let input = input_of(current);
         // The unchanged input writes: the mutations below test the values, not the shape.
-        let same = app
-            .send(
-                Method::PUT,
-                &path,
-                &token,
-                Some(input.clone()),
-                &[("If-Match", "*")],
-            )
-            .await;
+        let same = editor.put(&path, input.clone()).if_match("*").await;
         assert_eq!(same.status(), 200, "PUT {path} unchanged: {input}");
         let mut leaves = Vec::new();
         string_paths(&input, &mut Vec::new(), &mut leaves);
@@ -485,21 +464,13 @@ async fn hostile_strings_in_write_bodies_never_get_a_5xx() {
                 let what = format!("{path} {leaf:?} = {:?}", &value[..value.len().min(40)]);
                 let mut body = input.clone();
                 set_at(&mut body, leaf, json!(value));
-                let put = app
-                    .send(
-                        Method::PUT,
-                        &path,
-                        &token,
-                        Some(body.clone()),
-                        &[("If-Match", "*")],
-                    )
-                    .await;
+                let put = editor.put(&path, body.clone()).if_match("*").await;
                 let status = put.status().as_u16();
                 if value.contains('\0') {
                     // PostgreSQL text cannot hold NUL: refused, naming the field.
                     assert!((400..500).contains(&status), "PUT {what}: {status}");
-                    let problem = crate::helpers::assert_problem(put, status).await;
-                    let fields = crate::helpers::error_fields(&problem);
+                    let problem = put.problem(status).await;
+                    let fields = error_fields(&problem);
                     assert!(
                         fields.iter().any(|f| f.starts_with(&top_field(leaf))),
                         "PUT {what}: {problem}"
@@ -515,33 +486,15 @@ async fn hostile_strings_in_write_bodies_never_get_a_5xx() {
                 // The merge patch that changes this leaf alone.
                 let top = top_field(leaf);
                 let patch = json!({ top.clone(): body[top.as_str()].clone() });
-                let patched = app
-                    .send(
-                        Method::PATCH,
-                        &path,
-                        &token,
-                        Some(patch),
-                        &[("If-Match", "*")],
-                    )
-                    .await;
+                let patched = editor.patch(&path, patch).if_match("*").await;
                 assert_handled(patched, &format!("PATCH {what}")).await;
                 if let Some(collection) = collection {
-                    let created = app
-                        .send(Method::POST, collection, &token, Some(body), &[])
-                        .await;
+                    let created = editor.post(collection, body).await;
                     assert_handled(created, &format!("POST {collection} {what}")).await;
                 }
             }
             // Put the original back, so that the next leaf starts from a valid document.
-            let restored = app
-                .send(
-                    Method::PUT,
-                    &path,
-                    &token,
-                    Some(input.clone()),
-                    &[("If-Match", "*")],
-                )
-                .await;
+            let restored = editor.put(&path, input.clone()).if_match("*").await;
             assert_eq!(restored.status(), 200, "restore {path}");
         }
     }
@@ -550,25 +503,19 @@ async fn hostile_strings_in_write_bodies_never_get_a_5xx() {
 #[tokio::test]
 async fn nul_in_a_title_is_a_422_naming_the_field() {
     let app = TestApp::seeded().await;
-    let token = app.editor_token().await;
-    let response = app
-        .send(
-            Method::POST,
-            "/api/v1/news",
-            &token,
-            Some(json!({"title": {"en": "a\u{0}b"}})),
-            &[],
-        )
+    let editor = app.as_editor().await;
+    let response = editor
+        .post("/api/v1/news", json!({"title": {"en": "a\u{0}b"}}))
         .await;
-    let problem = crate::helpers::assert_problem(response, 422).await;
-    assert_eq!(crate::helpers::error_fields(&problem), ["title.en"]);
+    let problem = response.problem(422).await;
+    assert_eq!(error_fields(&problem), ["title.en"]);
 }
 
 #[tokio::test]
 async fn hostile_account_and_session_bodies_never_get_a_5xx() {
     let app = TestApp::seeded().await;
-    let admin = app.token_for("admin").await;
-    let keys = real_keys(&app, &admin).await;
+    let admin = app.as_admin().await;
+    let keys = real_keys(&admin).await;
     let user_path = fill_path("/api/v1/users/{id}", &keys);
     for value in hostile_values() {
         let what = |w: &str| format!("{w} with {:?}", &value[..value.len().min(40)]);
@@ -616,9 +563,7 @@ async fn hostile_account_and_session_bodies_never_get_a_5xx() {
             ),
         ];
         for (method, path, body) in bodies {
-            let response = app
-                .send(method.clone(), path, &admin, Some(body), &[])
-                .await;
+            let response = admin.request(method.clone(), path).json(body).await;
             assert_handled(response, &what(&format!("{method} {path}"))).await;
         }
     }
@@ -629,7 +574,7 @@ async fn hostile_account_and_session_bodies_never_get_a_5xx() {
 #[tokio::test]
 async fn forged_cursor_keys_never_get_a_5xx() {
     let app = TestApp::seeded().await;
-    let admin = app.token_for("admin").await;
+    let admin = app.as_admin().await;
     let lists = [
         "/api/v1/missions?per_page=1",
         "/api/v1/missions?per_page=1&sort=-started_year",
@@ -643,37 +588,20 @@ async fn forged_cursor_keys_never_get_a_5xx() {
     ];
     // A second mission, so that every list has a second page (and the audit log two entries).
     app.token_for("editor").await;
-    let mission = app
-        .send(Method::GET, "/api/v1/missions/ukraine", &admin, None, &[])
-        .await;
-    let mut second = input_of(mission.json().await.unwrap());
+    let mission = admin.get("/api/v1/missions/ukraine").await;
+    let mut second = input_of(mission.json().await);
     second["slug"] = json!("poland");
     second["country_code"] = json!("PL");
-    let created = app
-        .send(
-            Method::POST,
-            "/api/v1/missions",
-            &admin,
-            Some(second.clone()),
-            &[],
-        )
-        .await;
+    let created = admin.post("/api/v1/missions", second.clone()).await;
     assert_eq!(created.status(), 201, "{second}");
-    let again = app
-        .send(
-            Method::PUT,
-            "/api/v1/missions/poland",
-            &admin,
-            Some(second),
-            &[("If-Match", "*")],
-        )
+    let again = admin
+        .put("/api/v1/missions/poland", second)
+        .if_match("*")
         .await;
     assert_eq!(again.status(), 200);
     for title in ["Migration and return", "Migration data"] {
         let article = json!({"title": {"en": title}, "body": {"en": "migration"}, "status": "published", "tags": ["migration", "data"]});
-        let created = app
-            .send(Method::POST, "/api/v1/news", &admin, Some(article), &[])
-            .await;
+        let created = admin.post("/api/v1/news", article).await;
         assert_eq!(created.status(), 201);
     }
     let replacements = [
@@ -693,9 +621,9 @@ async fn forged_cursor_keys_never_get_a_5xx() {
         json!({}),
     ];
     for list in lists {
-        let page = app.send(Method::GET, list, &admin, None, &[]).await;
+        let page = admin.get(list).await;
         assert_eq!(page.status(), 200, "{list}");
-        let page: Value = page.json().await.unwrap();
+        let page = page.json().await;
         let Some(cursor) = page["meta"]["next_cursor"].as_str() else {
             panic!("{list} has one page only");
         };
@@ -710,7 +638,7 @@ async fn forged_cursor_keys_never_get_a_5xx() {
                 let (path, query) = list.split_once('?').unwrap();
                 let text = orgcms::http::pagination::cursor_after(path, query, &key);
                 let url = format!("{list}&cursor={text}");
-                let response = app.send(Method::GET, &url, &admin, None, &[]).await;
+                let response = admin.get(&url).await;
                 assert_handled(response, &format!("{list} k[{slot}] = {replacement}")).await;
             }
         }
@@ -728,8 +656,8 @@ async fn cursor_keys_with_nul_or_out_of_range_years_are_422() {
         json!(["a\u{0}b", "00000000-0000-0000-0000-000000000000"]),
     );
     let response = app.get(&format!("/api/v1/missions?cursor={nul}")).await;
-    let problem = crate::helpers::assert_problem(response, 422).await;
-    assert_eq!(crate::helpers::error_fields(&problem), ["cursor"]);
+    let problem = response.problem(422).await;
+    assert_eq!(error_fields(&problem), ["cursor"]);
     let year = orgcms::http::pagination::cursor_after(
         "/api/v1/news",
         "",
@@ -739,6 +667,6 @@ async fn cursor_keys_with_nul_or_out_of_range_years_are_422() {
         ]),
     );
     let response = app.get(&format!("/api/v1/news?cursor={year}")).await;
-    let problem = crate::helpers::assert_problem(response, 422).await;
-    assert_eq!(crate::helpers::error_fields(&problem), ["cursor"]);
+    let problem = response.problem(422).await;
+    assert_eq!(error_fields(&problem), ["cursor"]);
 }

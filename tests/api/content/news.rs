@@ -2,7 +2,7 @@ use chrono::{Duration, TimeZone, Utc};
 use serde_json::json;
 
 use crate::helpers::factories::insert_mission;
-use crate::helpers::{assert_problem, error_fields, slugs, NewsFactory, TestApp};
+use crate::helpers::{error_fields, slugs, NewsFactory, TestApp};
 
 const SEED_NEWS: &str =
     "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv";
@@ -14,7 +14,7 @@ fn day(y: i32, m: u32, d: u32) -> Option<chrono::DateTime<Utc>> {
 #[tokio::test]
 async fn seed_news_item_is_public_with_its_mission() {
     let app = TestApp::seeded().await;
-    let list = app.get_json("/api/v1/news").await;
+    let list = app.get("/api/v1/news").good().await;
     assert_eq!(slugs(&list), [SEED_NEWS]);
     let item = &list["data"][0];
     assert_eq!(
@@ -24,11 +24,12 @@ async fn seed_news_item_is_public_with_its_mission() {
     assert_eq!(item["published_at"], "2024-05-29T00:00:00Z");
     assert_eq!(item["mission"]["slug"], "ukraine");
     assert!(item.get("body").is_none(), "lists carry summaries");
-    let one = app.get_json(&format!("/api/v1/news/{SEED_NEWS}")).await;
+    let one = app.get(&format!("/api/v1/news/{SEED_NEWS}")).good().await;
     assert_eq!(one["slug"], SEED_NEWS);
     assert!(one.get("body").is_some());
     let by_id = app
-        .get_json(&format!("/api/v1/news/{}", one["id"].as_str().unwrap()))
+        .get(&format!("/api/v1/news/{}", one["id"].as_str().unwrap()))
+        .good()
         .await;
     assert_eq!(by_id, one);
 }
@@ -57,12 +58,12 @@ async fn drafts_scheduled_and_archived_news_are_invisible() {
     for (slug, factory) in hidden {
         ids.push((slug, factory.insert(&mut conn)));
     }
-    let list = app.get_json("/api/v1/news?total=true&per_page=100").await;
+    let list = app.get("/api/v1/news?total=true&per_page=100").good().await;
     assert_eq!(slugs(&list), ["public"]);
     assert_eq!(list["meta"]["total"], 1);
     for (slug, id) in ids {
-        assert_problem(app.get(&format!("/api/v1/news/{slug}")).await, 404).await;
-        assert_problem(app.get(&format!("/api/v1/news/{id}")).await, 404).await;
+        app.get(&format!("/api/v1/news/{slug}")).problem(404).await;
+        app.get(&format!("/api/v1/news/{id}")).problem(404).await;
     }
 }
 
@@ -73,9 +74,9 @@ async fn scheduled_news_turns_public_when_its_time_comes() {
     NewsFactory::new("soon")
         .published_at(Some(Utc::now() + Duration::seconds(2)))
         .insert(&mut conn);
-    assert_eq!(slugs(&app.get_json("/api/v1/news").await).len(), 0);
+    assert_eq!(slugs(&app.get("/api/v1/news").good().await).len(), 0);
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    assert_eq!(slugs(&app.get_json("/api/v1/news").await), ["soon"]);
+    assert_eq!(slugs(&app.get("/api/v1/news").good().await), ["soon"]);
     assert_eq!(app.get("/api/v1/news/soon").await.status(), 200);
 }
 
@@ -101,46 +102,53 @@ async fn filters_by_mission_tag_and_date_range() {
 
     let mission = |q: &str| format!("/api/v1/news?mission={q}");
     assert_eq!(
-        slugs(&app.get_json(&mission("moldova")).await),
+        slugs(&app.get(&mission("moldova")).good().await),
         ["md-other", "md-health"]
     );
     assert_eq!(
-        slugs(&app.get_json(&mission(&moldova.to_string())).await),
+        slugs(&app.get(&mission(&moldova.to_string())).good().await),
         ["md-other", "md-health"]
     );
-    assert_eq!(slugs(&app.get_json(&mission("ukraine")).await), [SEED_NEWS]);
-    assert_eq!(slugs(&app.get_json(&mission("atlantis")).await).len(), 0);
+    assert_eq!(
+        slugs(&app.get(&mission("ukraine")).good().await),
+        [SEED_NEWS]
+    );
+    assert_eq!(slugs(&app.get(&mission("atlantis")).good().await).len(), 0);
 
     assert_eq!(
-        slugs(&app.get_json("/api/v1/news?tag=health").await),
+        slugs(&app.get("/api/v1/news?tag=health").good().await),
         ["global-health", "md-health"]
     );
     assert_eq!(
         slugs(
-            &app.get_json("/api/v1/news?tag=health&mission=moldova")
+            &app.get("/api/v1/news?tag=health&mission=moldova")
+                .good()
                 .await
         ),
         ["md-health"]
     );
     assert_eq!(
-        slugs(&app.get_json("/api/v1/news?tag=unknown-tag").await).len(),
+        slugs(&app.get("/api/v1/news?tag=unknown-tag").good().await).len(),
         0
     );
 
     let range = app
-        .get_json("/api/v1/news?total=true&published_after=2024-02-01&published_before=2024-06-01")
+        .get("/api/v1/news?total=true&published_after=2024-02-01&published_before=2024-06-01")
+        .good()
         .await;
     assert_eq!(slugs(&range), [SEED_NEWS, "md-other"]);
     // The lower bound is inclusive, the upper exclusive.
-    let exact = app.get_json("/api/v1/news?total=true&published_after=2024-05-29T00:00:00Z&published_before=2024-05-29T00:00:01Z").await;
+    let exact = app.get("/api/v1/news?total=true&published_after=2024-05-29T00:00:00Z&published_before=2024-05-29T00:00:01Z").good().await;
     assert_eq!(slugs(&exact), [SEED_NEWS]);
     // A range that holds nothing is an empty list, not an error.
     let empty = app
-        .get_json("/api/v1/news?total=true&published_after=2024-06-01&published_before=2024-01-01")
+        .get("/api/v1/news?total=true&published_after=2024-06-01&published_before=2024-01-01")
+        .good()
         .await;
     assert_eq!(empty["meta"]["total"], 0);
     let after = app
-        .get_json("/api/v1/news?total=true&published_after=2024-07-01T12:00:00%2B00:00")
+        .get("/api/v1/news?total=true&published_after=2024-07-01T12:00:00%2B00:00")
+        .good()
         .await;
     assert_eq!(slugs(&after), ["global-health"]);
     assert_eq!(after["meta"]["total"], 1);
@@ -159,13 +167,16 @@ async fn sorts_by_publication_date() {
     NewsFactory::new("c")
         .published_at(day(2024, 3, 1))
         .insert(&mut conn);
-    assert_eq!(slugs(&app.get_json("/api/v1/news").await), ["c", "b", "a"]);
     assert_eq!(
-        slugs(&app.get_json("/api/v1/news?sort=-published_at").await),
+        slugs(&app.get("/api/v1/news").good().await),
         ["c", "b", "a"]
     );
     assert_eq!(
-        slugs(&app.get_json("/api/v1/news?sort=published_at").await),
+        slugs(&app.get("/api/v1/news?sort=-published_at").good().await),
+        ["c", "b", "a"]
+    );
+    assert_eq!(
+        slugs(&app.get("/api/v1/news?sort=published_at").good().await),
         ["a", "b", "c"]
     );
 }
@@ -183,7 +194,7 @@ async fn paging_edges_and_link_headers() {
     assert_eq!(first.status(), 400, "an empty tag is not a tag");
 
     let first = app.get("/api/v1/news?per_page=2&page=1").await;
-    let link = first.headers()["link"].to_str().unwrap().to_owned();
+    let link = first.header("link").to_owned();
     assert!(
         link.contains("</api/v1/news?per_page=2>; rel=\"first\""),
         "{link}"
@@ -197,7 +208,7 @@ async fn paging_edges_and_link_headers() {
         "{link}"
     );
     assert!(!link.contains("rel=\"prev\""));
-    let first: serde_json::Value = first.json().await.unwrap();
+    let first: serde_json::Value = first.json().await;
     assert_eq!(slugs(&first), ["n5", "n4"]);
     let meta = &first["meta"];
     assert_eq!(
@@ -217,26 +228,26 @@ async fn paging_edges_and_link_headers() {
     let last = app
         .get("/api/v1/news?per_page=2&page=3&sort=published_at")
         .await;
-    let link = last.headers()["link"].to_str().unwrap().to_owned();
+    let link = last.header("link").to_owned();
     assert!(!link.contains("rel=\"next\""), "{link}");
     assert!(
         link.contains("</api/v1/news?sort=published_at&page=2&per_page=2>; rel=\"prev\""),
         "{link}"
     );
-    assert_eq!(slugs(&last.json().await.unwrap()), ["n5"]);
+    assert_eq!(slugs(&last.json().await), ["n5"]);
 
-    let beyond = app.get_json("/api/v1/news?per_page=2&page=9").await;
+    let beyond = app.get("/api/v1/news?per_page=2&page=9").good().await;
     assert_eq!(slugs(&beyond).len(), 0);
     assert_eq!(beyond["meta"]["total"], 5);
     assert_eq!(beyond["meta"]["next_cursor"], json!(null));
 
     // Without `page`, a big list is not counted unless asked.
-    let uncounted = app.get_json("/api/v1/news?per_page=2").await;
+    let uncounted = app.get("/api/v1/news?per_page=2").good().await;
     assert!(uncounted["meta"].get("total").is_none(), "{uncounted}");
-    let counted = app.get_json("/api/v1/news?per_page=2&total=true").await;
+    let counted = app.get("/api/v1/news?per_page=2&total=true").good().await;
     assert_eq!(counted["meta"]["total"], 5);
 
-    let max = app.get_json("/api/v1/news?per_page=100").await;
+    let max = app.get("/api/v1/news?per_page=100").good().await;
     assert_eq!(slugs(&max).len(), 5);
     for query in [
         "per_page=101",
@@ -246,7 +257,7 @@ async fn paging_edges_and_link_headers() {
         "per_page=ten",
         "page=1.5",
     ] {
-        let problem = assert_problem(app.get(&format!("/api/v1/news?{query}")).await, 400).await;
+        let problem = app.get(&format!("/api/v1/news?{query}")).problem(400).await;
         let field = query.split('=').next().unwrap();
         assert_eq!(error_fields(&problem), [field], "{query}");
     }
@@ -268,7 +279,7 @@ async fn bad_news_parameters_are_400() {
         ("page=1&page=2", "page"),
         ("search=x", "search"),
     ] {
-        let problem = assert_problem(app.get(&format!("/api/v1/news?{query}")).await, 400).await;
+        let problem = app.get(&format!("/api/v1/news?{query}")).problem(400).await;
         assert_eq!(error_fields(&problem), [field], "{query}");
     }
 }
@@ -279,33 +290,26 @@ async fn etag_gives_304_and_changes_with_content() {
     let mut conn = app.conn();
     NewsFactory::new("one").insert(&mut conn);
     let first = app.get("/api/v1/news").await;
-    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let etag = first.etag();
     assert!(etag.starts_with('"'), "a strong ETag");
-    assert!(first.headers()["cache-control"]
-        .to_str()
-        .unwrap()
+    assert!(first
+        .header("cache-control")
         .starts_with("public, max-age="));
-    assert_eq!(first.headers()["vary"], "Accept-Language, Authorization");
+    assert_eq!(first.header("vary"), "Accept-Language, Authorization");
 
-    let again = app
-        .get_with("/api/v1/news", &[("If-None-Match", &etag)])
-        .await;
+    let again = app.get("/api/v1/news").if_none_match(&etag).await;
     assert_eq!(again.status(), 304);
-    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
-    assert!(again.bytes().await.unwrap().is_empty());
+    assert_eq!(again.header("etag"), etag);
+    assert!(again.bytes().await.is_empty());
 
     NewsFactory::new("two").insert(&mut conn);
-    let changed = app
-        .get_with("/api/v1/news", &[("If-None-Match", &etag)])
-        .await;
+    let changed = app.get("/api/v1/news").if_none_match(&etag).await;
     assert_eq!(changed.status(), 200);
-    assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
+    assert_ne!(changed.header("etag"), etag);
 
     let item = app.get("/api/v1/news/one").await;
-    let item_etag = item.headers()["etag"].to_str().unwrap().to_owned();
-    let not_modified = app
-        .get_with("/api/v1/news/one", &[("If-None-Match", &item_etag)])
-        .await;
+    let item_etag = item.etag();
+    let not_modified = app.get("/api/v1/news/one").if_none_match(&item_etag).await;
     assert_eq!(not_modified.status(), 304);
 }
 
@@ -325,15 +329,15 @@ async fn tags_count_public_items_only() {
         .tags(&["future"])
         .published_at(Some(Utc::now() + Duration::days(1)))
         .insert(&mut conn);
-    let tags = app.get_json("/api/v1/tags").await;
+    let tags = app.get("/api/v1/tags").good().await;
     assert_eq!(
         tags["data"],
         json!([{"slug": "health", "count": 2}, {"slug": "shelter", "count": 1}])
     );
     assert_eq!(tags["meta"]["total"], 2);
-    let second = app.get_json("/api/v1/tags?per_page=1&page=2").await;
+    let second = app.get("/api/v1/tags?per_page=1&page=2").good().await;
     assert_eq!(second["data"], json!([{"slug": "shelter", "count": 1}]));
-    assert_problem(app.get("/api/v1/tags?locale=uk").await, 400).await;
+    app.get("/api/v1/tags?locale=uk").problem(400).await;
 }
 
 #[tokio::test]
@@ -367,7 +371,7 @@ async fn related_news_share_the_mission_or_a_tag() {
         .mission(ukraine)
         .status("draft")
         .insert(&mut conn);
-    let related = app.get_json("/api/v1/news/source/related").await;
+    let related = app.get("/api/v1/news/source/related").good().await;
     let slugs: Vec<&str> = related["data"]
         .as_array()
         .unwrap()
@@ -375,14 +379,15 @@ async fn related_news_share_the_mission_or_a_tag() {
         .map(|i| i["slug"].as_str().unwrap())
         .collect();
     assert_eq!(slugs, ["tagged", "same-mission", SEED_NEWS]);
-    let one = app.get_json("/api/v1/news/source/related?per_page=1").await;
+    let one = app
+        .get("/api/v1/news/source/related?per_page=1")
+        .good()
+        .await;
     assert_eq!(one["data"].as_array().unwrap().len(), 1);
-    assert_problem(app.get("/api/v1/news/hidden/related").await, 404).await;
-    assert_problem(
-        app.get("/api/v1/news/source/related?per_page=21").await,
-        400,
-    )
-    .await;
+    app.get("/api/v1/news/hidden/related").problem(404).await;
+    app.get("/api/v1/news/source/related?per_page=21")
+        .problem(400)
+        .await;
 }
 
 /// Walks every page by cursor, returning the slugs in order; `between` runs before each next page.
@@ -396,8 +401,8 @@ where
     for page in 0.. {
         let response = app.get(&url).await;
         assert_eq!(response.status(), 200, "{url}");
-        let link = response.headers()["link"].to_str().unwrap().to_owned();
-        let body: serde_json::Value = response.json().await.unwrap();
+        let link = response.header("link").to_owned();
+        let body: serde_json::Value = response.json().await;
         seen.extend(slugs(&body));
         let Some(cursor) = body["meta"]["next_cursor"].as_str() else {
             assert!(!link.contains("rel=\"next\""), "{link}");
@@ -425,7 +430,7 @@ async fn a_cursor_walk_skips_and_repeats_nothing_while_items_come_and_go() {
         );
     }
     let before: Vec<String> = (1..=30).map(|i| format!("n{i:02}")).collect();
-    let mut expected_order = slugs(&app.get_json("/api/v1/news?per_page=100").await);
+    let mut expected_order = slugs(&app.get("/api/v1/news?per_page=100").good().await);
     assert_eq!(expected_order.len(), 30);
 
     // Between pages: a new newest item, a new oldest one, and a deletion of an item already
@@ -493,13 +498,14 @@ async fn cursors_belong_to_their_list_and_filters() {
             .tags(&["health"])
             .insert(&mut conn);
     }
-    let page = app.get_json("/api/v1/news?per_page=1&tag=health").await;
+    let page = app.get("/api/v1/news?per_page=1&tag=health").good().await;
     let cursor = page["meta"]["next_cursor"].as_str().unwrap().to_owned();
     // Same list with other position parameters: fine.
     let next = app
-        .get_json(&format!(
+        .get(&format!(
             "/api/v1/news?tag=health&cursor={cursor}&per_page=2&locale=uk"
         ))
+        .good()
         .await;
     assert_eq!(slugs(&next), ["n2", "n1"]);
     for query in [
@@ -510,11 +516,11 @@ async fn cursors_belong_to_their_list_and_filters() {
         "cursor=%27%20OR%201%3D1--".to_owned(),
         format!("cursor={}", "A".repeat(600)),
     ] {
-        let problem = assert_problem(app.get(&format!("/api/v1/news?{query}")).await, 422).await;
+        let problem = app.get(&format!("/api/v1/news?{query}")).problem(422).await;
         assert_eq!(error_fields(&problem), ["cursor"], "{query}");
     }
     let elsewhere = app.get(&format!("/api/v1/missions?cursor={cursor}")).await;
-    assert_problem(elsewhere, 422).await;
+    elsewhere.problem(422).await;
 }
 
 #[tokio::test]
@@ -543,72 +549,48 @@ async fn lists_and_feeds_say_when_they_last_changed_and_answer_if_modified_since
     let mut dates = Vec::new();
     for path in paths {
         let response = app.get(path).await;
-        let date = response.headers()["last-modified"]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        let unchanged = app.get_with(path, &[("If-Modified-Since", &date)]).await;
+        let date = response.header("last-modified").to_owned();
+        let unchanged = app.get(path).header("If-Modified-Since", &date).await;
         assert_eq!(unchanged.status(), 304, "{path}");
         let older = app
-            .get_with(
-                path,
-                &[("If-Modified-Since", "Mon, 01 Jan 2001 00:00:00 GMT")],
-            )
+            .get(path)
+            .header("If-Modified-Since", "Mon, 01 Jan 2001 00:00:00 GMT")
             .await;
         assert_eq!(older.status(), 200, "{path}");
         // If-None-Match decides when both are sent.
         let both = app
-            .get_with(
-                path,
-                &[("If-Modified-Since", &date), ("If-None-Match", "\"stale\"")],
-            )
+            .get(path)
+            .header("If-Modified-Since", &date)
+            .if_none_match("\"stale\"")
             .await;
         assert_eq!(both.status(), 200, "{path}");
         dates.push(date);
     }
 
     // Deleting an old item (one that sets no date of its own) moves the date on.
-    let token = app.editor_token().await;
-    let deleted = app
-        .send(
-            reqwest::Method::DELETE,
-            &format!("/api/v1/news/{doomed}"),
-            &token,
-            None,
-            &[],
-        )
-        .await;
+    let editor = app.as_editor().await;
+    let deleted = editor.delete(&format!("/api/v1/news/{doomed}")).await;
     assert_eq!(deleted.status(), 204);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let after = app
-        .get_with("/api/v1/news", &[("If-Modified-Since", &dates[0])])
+        .get("/api/v1/news")
+        .header("If-Modified-Since", &dates[0])
         .await;
     assert_eq!(after.status(), 200, "the list changed");
-    assert_ne!(after.headers()["last-modified"].to_str().unwrap(), dates[0]);
+    assert_ne!(after.header("last-modified"), dates[0]);
 
     // A scheduled item turning public, with no write, changes both validators.
     let before = app.get("/api/v1/news").await;
-    let (etag, date) = (
-        before.headers()["etag"].to_str().unwrap().to_owned(),
-        before.headers()["last-modified"]
-            .to_str()
-            .unwrap()
-            .to_owned(),
-    );
+    let (etag, date) = (before.etag(), before.header("last-modified").to_owned());
     NewsFactory::new("scheduled")
         .published_at(Some(Utc::now() + Duration::milliseconds(1500)))
         .insert(&mut conn);
     // Make the scheduled item's own insert older than its publication, then wait for it.
     tokio::time::sleep(std::time::Duration::from_millis(2700)).await;
-    let turned = app
-        .get_with("/api/v1/news", &[("If-None-Match", &etag)])
-        .await;
+    let turned = app.get("/api/v1/news").if_none_match(&etag).await;
     assert_eq!(turned.status(), 200);
-    let turned_date = turned.headers()["last-modified"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let turned_date = turned.header("last-modified").to_owned();
     assert_ne!(turned_date, date);
-    let turned: serde_json::Value = turned.json().await.unwrap();
+    let turned: serde_json::Value = turned.json().await;
     assert_eq!(slugs(&turned)[0], "scheduled");
 }

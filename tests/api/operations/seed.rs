@@ -87,7 +87,7 @@ async fn synthetic_news_is_deterministic_marked_and_public() {
     seed_synthetic_news(&mut other_conn, 60).unwrap();
     assert_eq!(snapshot(&mut conn), snapshot(&mut other_conn));
 
-    let list = app.get_json("/api/v1/news?total=true&per_page=5").await;
+    let list = app.get("/api/v1/news?total=true&per_page=5").good().await;
     assert_eq!(list["meta"]["total"], 61);
     let synthetic: i64 = orgcms::db::schema::news::table
         .filter(orgcms::db::schema::news::synthetic)
@@ -96,7 +96,8 @@ async fn synthetic_news_is_deterministic_marked_and_public() {
         .unwrap();
     assert_eq!(synthetic, 60);
     let tagged = app
-        .get_json("/api/v1/news?total=true&tag=health&mission=ukraine&per_page=100")
+        .get("/api/v1/news?total=true&tag=health&mission=ukraine&per_page=100")
+        .good()
         .await;
     assert_eq!(
         tagged["meta"]["total"], 6,

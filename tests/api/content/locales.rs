@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{assert_problem, NewsFactory, TestApp};
+use crate::helpers::{NewsFactory, TestApp};
 
 async fn news_with_translation(app: &TestApp) {
     let mut conn = app.conn();
@@ -17,9 +17,9 @@ async fn query_locale_chooses_the_translation() {
     let app = TestApp::new().await;
     news_with_translation(&app).await;
     let response = app.get("/api/v1/news/translated?locale=uk").await;
-    assert_eq!(response.headers()["content-language"], "uk");
-    assert_eq!(response.headers()["vary"], "Accept-Language, Authorization");
-    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(response.header("content-language"), "uk");
+    assert_eq!(response.header("vary"), "Accept-Language, Authorization");
+    let body: serde_json::Value = response.json().await;
     assert_eq!(body["title"], "Привіт");
     assert_eq!(body["locale"], "uk");
     assert_eq!(body["available_locales"], json!(["en", "uk"]));
@@ -32,8 +32,8 @@ async fn missing_translation_falls_back_to_the_default_locale() {
     let app = TestApp::new().await;
     news_with_translation(&app).await;
     let response = app.get("/api/v1/news/english-only?locale=uk").await;
-    assert_eq!(response.headers()["content-language"], "en");
-    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(response.header("content-language"), "en");
+    let body: serde_json::Value = response.json().await;
     assert_eq!(body["title"], "Only English");
     assert_eq!(body["locale"], "en");
     assert_eq!(body["available_locales"], json!(["en"]));
@@ -44,40 +44,25 @@ async fn accept_language_chooses_when_no_query_locale() {
     let app = TestApp::new().await;
     news_with_translation(&app).await;
     let uk = app
-        .get_with(
-            "/api/v1/news/translated",
-            &[("Accept-Language", "uk-UA,uk;q=0.9,en;q=0.5")],
-        )
+        .get("/api/v1/news/translated")
+        .header("Accept-Language", "uk-UA,uk;q=0.9,en;q=0.5")
         .await;
-    assert_eq!(
-        uk.json::<serde_json::Value>().await.unwrap()["title"],
-        "Привіт"
-    );
+    assert_eq!(uk.json().await["title"], "Привіт");
     let unknown = app
-        .get_with(
-            "/api/v1/news/translated",
-            &[("Accept-Language", "fr-CH, fr;q=0.9")],
-        )
+        .get("/api/v1/news/translated")
+        .header("Accept-Language", "fr-CH, fr;q=0.9")
         .await;
     assert_eq!(
         unknown.status(),
         200,
         "an unsatisfiable Accept-Language means the default"
     );
-    assert_eq!(
-        unknown.json::<serde_json::Value>().await.unwrap()["title"],
-        "Hello"
-    );
+    assert_eq!(unknown.json().await["title"], "Hello");
     let both = app
-        .get_with(
-            "/api/v1/news/translated?locale=en",
-            &[("Accept-Language", "uk")],
-        )
+        .get("/api/v1/news/translated?locale=en")
+        .header("Accept-Language", "uk")
         .await;
-    assert_eq!(
-        both.json::<serde_json::Value>().await.unwrap()["title"],
-        "Hello"
-    );
+    assert_eq!(both.json().await["title"], "Hello");
 }
 
 #[tokio::test]
@@ -85,16 +70,13 @@ async fn list_content_language_names_the_locales_shown() {
     let app = TestApp::new().await;
     news_with_translation(&app).await;
     let response = app.get("/api/v1/news?locale=uk").await;
-    let language = response.headers()["content-language"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let language = response.header("content-language").to_owned();
     let mut parts: Vec<&str> = language.split(", ").collect();
     parts.sort();
     assert_eq!(parts, ["en", "uk"]);
     let empty = TestApp::new().await;
     let response = empty.get("/api/v1/news?locale=uk").await;
-    assert_eq!(response.headers()["content-language"], "uk");
+    assert_eq!(response.header("content-language"), "uk");
 }
 
 #[tokio::test]
@@ -106,12 +88,12 @@ async fn locales_come_from_configuration() {
         .await;
     // `uk` is now the default, but the seed is English only: after the reader's locale and the
     // default, any configured locale that has the text is better than nothing.
-    let body = app.get_json("/api/v1/organization?locale=de").await;
+    let body = app.get("/api/v1/organization?locale=de").good().await;
     assert_eq!(body["locale"], "en");
     assert_eq!(body["name"], "International Organization for Migration");
-    let unset = app.get_json("/api/v1/organization").await;
+    let unset = app.get("/api/v1/organization").good().await;
     assert_eq!(unset["locale"], "en");
-    assert_problem(app.get("/api/v1/organization?locale=fr").await, 400).await;
+    app.get("/api/v1/organization?locale=fr").problem(400).await;
 }
 
 #[tokio::test]
@@ -127,7 +109,7 @@ async fn every_resource_honours_the_locale() {
         let response = app.get(&format!("{path}?locale=uk")).await;
         assert_eq!(response.status(), 200, "{path}");
         // The seed is English only, so everything falls back to it.
-        assert_eq!(response.headers()["content-language"], "en", "{path}");
-        assert_problem(app.get(&format!("{path}?locale=xx")).await, 400).await;
+        assert_eq!(response.header("content-language"), "en", "{path}");
+        app.get(&format!("{path}?locale=xx")).problem(400).await;
     }
 }

@@ -3,21 +3,18 @@
 //! more than their length once stored; no search text fails.
 
 use diesel::connection::SimpleConnection;
-use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::helpers::{assert_problem, error_fields, NewsFactory, TestApp};
+use crate::helpers::{error_fields, NewsFactory, Response, TestApp};
 
-async fn create_news(app: &TestApp, body: &str) -> reqwest::Response {
-    let token = app.editor_token().await;
-    app.send(
-        Method::POST,
-        "/api/v1/news",
-        &token,
-        Some(json!({"title": {"en": "Deep"}, "body": {"en": body}})),
-        &[],
-    )
-    .await
+async fn create_news(app: &TestApp, body: &str) -> Response {
+    app.as_editor()
+        .await
+        .post(
+            "/api/v1/news",
+            json!({"title": {"en": "Deep"}, "body": {"en": body}}),
+        )
+        .await
 }
 
 /// Markdown renders in time quadratic in the nesting depth of quotes and lists (fuzz target
@@ -39,7 +36,7 @@ async fn bodies_nested_a_thousand_deep_are_refused_when_written() {
                 .collect(),
         ),
     ] {
-        let problem = assert_problem(create_news(&app, &body).await, 422).await;
+        let problem = create_news(&app, &body).await.problem(422).await;
         assert_eq!(error_fields(&problem), ["body.en"], "{shape}");
     }
 }
@@ -61,7 +58,7 @@ async fn queries_of_many_operators_are_answered() {
         let encoded: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
         let response = app.get(&format!("/api/v1/news?q={encoded}")).await;
         assert_eq!(response.status(), 200, "q={q}");
-        let body: Value = response.json().await.unwrap();
+        let body = response.json().await;
         assert!(body["data"].is_array(), "q={q}");
     }
 }
@@ -123,7 +120,7 @@ async fn snippets_of_long_phrases_are_answered() {
     let q: String = form_urlencoded::byte_serialize(",11".repeat(30).as_bytes()).collect();
     let response = app.get(&format!("/api/v1/news?q={q}")).await;
     assert_eq!(response.status(), 200);
-    let found: Value = response.json().await.unwrap();
+    let found = response.json().await;
     assert_eq!(found["data"][0]["slug"], "numbers");
     assert!(found["data"][0]["snippet"]
         .as_str()
@@ -149,6 +146,6 @@ async fn long_phrases_rank_within_the_statement_timeout() {
     let q: String = form_urlencoded::byte_serialize(",2".repeat(66).as_bytes()).collect();
     let response = app.get(&format!("/api/v1/news?q={q}")).await;
     assert_eq!(response.status(), 200);
-    let found: Value = response.json().await.unwrap();
+    let found = response.json().await;
     assert_eq!(found["data"].as_array().unwrap().len(), 5);
 }

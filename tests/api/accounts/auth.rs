@@ -6,7 +6,7 @@ use orgcms::db::schema::{news, users};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, error_fields, TestApp, TEST_JWT_SECRET, TEST_PASSWORD};
+use crate::helpers::{error_fields, Request, Response, TestApp, TEST_JWT_SECRET, TEST_PASSWORD};
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
@@ -48,21 +48,25 @@ fn unsigned(alg: &str, claims: &Value) -> String {
 
 /// A write that must be refused with 401 and change nothing.
 async fn assert_rejected(app: &TestApp, authorization: Option<String>, label: &str) {
-    let mut request = app
-        .client
-        .post(app.url("/api/v1/news"))
-        .json(&json!({"title": {"en": format!("Should not exist {label}")}}));
+    let mut request = app.anon().post(
+        "/api/v1/news",
+        json!({"title": {"en": format!("Should not exist {label}")}}),
+    );
     if let Some(value) = authorization {
         request = request.header("Authorization", value);
     }
-    let response = request.send().await.unwrap();
+    assert_invalid_token(request.await, label).await;
+}
+
+/// A 401 problem that tells the client its token is no good.
+async fn assert_invalid_token(response: Response, label: &str) {
     assert_eq!(response.status(), 401, "{label}");
     assert_eq!(
-        response.headers()["www-authenticate"],
+        response.header("www-authenticate"),
         "Bearer error=\"invalid_token\"",
         "{label}"
     );
-    assert_problem(response, 401).await;
+    response.problem(401).await;
 }
 
 #[tokio::test]
@@ -83,6 +87,13 @@ async fn every_kind_of_bad_token_is_refused() {
         f(&mut c);
         sign(&c, Algorithm::HS256, TEST_JWT_SECRET)
     };
+    let without = |claim: &str| {
+        with(&|c| {
+            c.as_object_mut().unwrap().remove(claim);
+        })
+    };
+    let set = |claim: &str, value: Value| with(&|c| c[claim] = value.clone());
+    let bearer = |token: String| Some(format!("Bearer {token}"));
     let now = Utc::now().timestamp();
     let deleted_user = {
         let id = app.create_user("gone@example.org", "editor");
@@ -99,13 +110,7 @@ async fn every_kind_of_bad_token_is_refused() {
             .unwrap();
         sign(&claims(&id.to_string()), Algorithm::HS256, TEST_JWT_SECRET)
     };
-    let login: Value = app
-        .login("writer@example.org", TEST_PASSWORD)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let refresh_token = login["refresh_token"].as_str().unwrap().to_owned();
+    let (_, refresh_token) = tokens_of(&app, "writer@example.org").await;
 
     let cases: Vec<(&str, Option<String>)> = vec![
         ("no header", None),
@@ -115,22 +120,10 @@ async fn every_kind_of_bad_token_is_refused() {
         ("token without scheme", Some(valid.clone())),
         ("malformed", Some("Bearer not-a-jwt".into())),
         ("two parts", Some("Bearer abc.def".into())),
-        (
-            "alg none",
-            Some(format!("Bearer {}", unsigned("none", &good))),
-        ),
-        (
-            "alg None",
-            Some(format!("Bearer {}", unsigned("None", &good))),
-        ),
-        (
-            "alg NONE",
-            Some(format!("Bearer {}", unsigned("NONE", &good))),
-        ),
-        (
-            "alg RS256",
-            Some(format!("Bearer {}", unsigned("RS256", &good))),
-        ),
+        ("alg none", bearer(unsigned("none", &good))),
+        ("alg None", bearer(unsigned("None", &good))),
+        ("alg NONE", bearer(unsigned("NONE", &good))),
+        ("alg RS256", bearer(unsigned("RS256", &good))),
         (
             "alg ES256 with HMAC signature",
             Some(format!(
@@ -141,139 +134,54 @@ async fn every_kind_of_bad_token_is_refused() {
         ),
         (
             "wrong key",
-            Some(format!(
-                "Bearer {}",
-                sign(
-                    &good,
-                    Algorithm::HS256,
-                    "another-secret-another-secret-another"
-                )
+            bearer(sign(
+                &good,
+                Algorithm::HS256,
+                "another-secret-another-secret-another",
             )),
         ),
         ("flipped signature bit", Some(format!("Bearer {flipped}"))),
         (
             "HS384",
-            Some(format!(
-                "Bearer {}",
-                sign(&good, Algorithm::HS384, TEST_JWT_SECRET)
-            )),
+            bearer(sign(&good, Algorithm::HS384, TEST_JWT_SECRET)),
         ),
         (
             "HS512",
-            Some(format!(
-                "Bearer {}",
-                sign(&good, Algorithm::HS512, TEST_JWT_SECRET)
-            )),
+            bearer(sign(&good, Algorithm::HS512, TEST_JWT_SECRET)),
         ),
         (
             "expired",
-            Some(format!(
-                "Bearer {}",
-                with(&|c| {
-                    c["exp"] = json!(now - 120);
-                    c["iat"] = json!(now - 900);
-                    c["nbf"] = json!(now - 900);
-                })
-            )),
+            bearer(with(&|c| {
+                c["exp"] = json!(now - 120);
+                c["iat"] = json!(now - 900);
+                c["nbf"] = json!(now - 900);
+            })),
         ),
-        (
-            "not yet valid",
-            Some(format!("Bearer {}", with(&|c| c["nbf"] = json!(now + 600)))),
-        ),
+        ("not yet valid", bearer(set("nbf", json!(now + 600)))),
         (
             "exp as string",
-            Some(format!(
-                "Bearer {}",
-                with(&|c| c["exp"] = json!((now + 600).to_string()))
-            )),
+            bearer(set("exp", json!((now + 600).to_string()))),
         ),
-        (
-            "no exp",
-            Some(format!(
-                "Bearer {}",
-                with(&|c| {
-                    c.as_object_mut().unwrap().remove("exp");
-                })
-            )),
-        ),
-        (
-            "no iss",
-            Some(format!(
-                "Bearer {}",
-                with(&|c| {
-                    c.as_object_mut().unwrap().remove("iss");
-                })
-            )),
-        ),
-        (
-            "wrong iss",
-            Some(format!(
-                "Bearer {}",
-                with(&|c| c["iss"] = json!("someone-else"))
-            )),
-        ),
-        (
-            "no aud",
-            Some(format!(
-                "Bearer {}",
-                with(&|c| {
-                    c.as_object_mut().unwrap().remove("aud");
-                })
-            )),
-        ),
-        (
-            "wrong aud",
-            Some(format!(
-                "Bearer {}",
-                with(&|c| c["aud"] = json!("another-api"))
-            )),
-        ),
-        (
-            "no sub",
-            Some(format!(
-                "Bearer {}",
-                with(&|c| {
-                    c.as_object_mut().unwrap().remove("sub");
-                })
-            )),
-        ),
-        (
-            "sub not a uuid",
-            Some(format!("Bearer {}", with(&|c| c["sub"] = json!("admin")))),
-        ),
+        ("no exp", bearer(without("exp"))),
+        ("no iss", bearer(without("iss"))),
+        ("wrong iss", bearer(set("iss", json!("someone-else")))),
+        ("no aud", bearer(without("aud"))),
+        ("wrong aud", bearer(set("aud", json!("another-api")))),
+        ("no sub", bearer(without("sub"))),
+        ("sub not a uuid", bearer(set("sub", json!("admin")))),
         (
             "unknown sub",
-            Some(format!(
-                "Bearer {}",
-                with(&|c| c["sub"] = json!(uuid::Uuid::new_v4().to_string()))
-            )),
+            bearer(set("sub", json!(uuid::Uuid::new_v4().to_string()))),
         ),
-        (
-            "no sid",
-            Some(format!(
-                "Bearer {}",
-                with(&|c| {
-                    c.as_object_mut().unwrap().remove("sid");
-                })
-            )),
-        ),
-        (
-            "sid not a uuid",
-            Some(format!("Bearer {}", with(&|c| c["sid"] = json!("login")))),
-        ),
+        ("no sid", bearer(without("sid"))),
+        ("sid not a uuid", bearer(set("sid", json!("login")))),
         (
             "unknown sid",
-            Some(format!(
-                "Bearer {}",
-                with(&|c| c["sid"] = json!(uuid::Uuid::new_v4().to_string()))
-            )),
+            bearer(set("sid", json!(uuid::Uuid::new_v4().to_string()))),
         ),
         (
             "another account's login",
-            Some(format!(
-                "Bearer {}",
-                with(&|c| c["sid"] = json!(others_login))
-            )),
+            bearer(set("sid", json!(others_login))),
         ),
         (
             "refresh token as access token",
@@ -289,26 +197,20 @@ async fn every_kind_of_bad_token_is_refused() {
         assert_rejected(&app, header, label).await;
     }
     // A token in the query string is no token at all.
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/news?access_token={valid}")))
-        .json(&json!({"title": {"en": "Via query"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(response, 401).await;
+    app.anon()
+        .post(
+            &format!("/api/v1/news?access_token={valid}"),
+            json!({"title": {"en": "Via query"}}),
+        )
+        .problem(401)
+        .await;
     // Nothing was written by any of them.
     let count: i64 = news::table.count().get_result(&mut app.conn()).unwrap();
     assert_eq!(count, 1, "only the seed news item");
     // And the valid token works.
     let response = app
-        .send(
-            Method::POST,
-            "/api/v1/news",
-            &valid,
-            Some(json!({"title": {"en": "Valid"}})),
-            &[],
-        )
+        .with_token(&valid)
+        .post("/api/v1/news", json!({"title": {"en": "Valid"}}))
         .await;
     assert_eq!(response.status(), 201);
 }
@@ -323,17 +225,17 @@ async fn login_me_refresh_rotation_and_logout() {
         200,
         "email case and spaces do not matter"
     );
-    assert_eq!(response.headers()["cache-control"], "no-store");
-    let tokens: Value = response.json().await.unwrap();
+    assert_eq!(response.header("cache-control"), "no-store");
+    let tokens = response.json().await;
     assert_eq!(tokens["token_type"], "Bearer");
     assert_eq!(tokens["expires_in"], 900);
     let access = tokens["access_token"].as_str().unwrap();
-    let me: Value = app
-        .send(Method::GET, "/api/v1/auth/me", access, None, &[])
+    let me = app
+        .with_token(access)
+        .get("/api/v1/auth/me")
         .await
         .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(me["email"], "ed@example.org");
     assert_eq!(me["role"], "editor");
     assert!(me["last_login_at"].is_string());
@@ -341,84 +243,55 @@ async fn login_me_refresh_rotation_and_logout() {
     let text = me.to_string();
     assert!(!text.contains("argon2"), "no hash anywhere");
 
-    let refresh = |token: String| {
-        let app = &app;
-        async move {
-            app.client
-                .post(app.url("/api/v1/auth/refresh"))
-                .json(&json!({"refresh_token": token}))
-                .send()
-                .await
-                .unwrap()
-        }
-    };
     let first = tokens["refresh_token"].as_str().unwrap().to_owned();
-    let rotated: Value = refresh(first.clone()).await.json().await.unwrap();
+    let rotated = refresh_with(&app, &first).await.json().await;
     let second = rotated["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(first, second);
     // Reusing the rotated token revokes the whole login, the newest token included.
-    assert_problem(refresh(first).await, 401).await;
-    assert_problem(refresh(second).await, 401).await;
+    refresh_with(&app, &first).problem(401).await;
+    refresh_with(&app, &second).problem(401).await;
 
     // A fresh login, then logout revokes its refresh token.
-    let tokens: Value = app
-        .login("ed@example.org", TEST_PASSWORD)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let token = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let (_, token) = tokens_of(&app, "ed@example.org").await;
     let logout = app
-        .client
-        .post(app.url("/api/v1/auth/logout"))
-        .json(&json!({"refresh_token": token}))
-        .send()
-        .await
-        .unwrap();
+        .anon()
+        .post("/api/v1/auth/logout", json!({"refresh_token": token}))
+        .await;
     assert_eq!(logout.status(), 204);
-    assert_problem(refresh(token).await, 401).await;
-    assert_problem(refresh("made-up".into()).await, 401).await;
+    refresh_with(&app, &token).problem(401).await;
+    refresh_with(&app, "made-up").problem(401).await;
 }
 
 #[tokio::test]
 async fn wrong_email_and_wrong_password_look_the_same() {
     let app = TestApp::new().await;
     app.create_user("real@example.org", "editor");
-    let wrong_password =
-        assert_problem(app.login("real@example.org", "not the password").await, 401).await;
-    let wrong_email =
-        assert_problem(app.login("nobody@example.org", TEST_PASSWORD).await, 401).await;
+    let wrong_password = app
+        .login("real@example.org", "not the password")
+        .problem(401)
+        .await;
+    let wrong_email = app
+        .login("nobody@example.org", TEST_PASSWORD)
+        .problem(401)
+        .await;
     assert_eq!(wrong_password, wrong_email);
     let missing = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": "x"}))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(missing, 422).await;
+        .anon()
+        .post("/api/v1/auth/login", json!({"email": "x"}))
+        .await;
+    missing.problem(422).await;
 }
 
 #[tokio::test]
 async fn repeated_failures_get_429_that_cannot_be_dodged() {
-    let app = TestApp::builder()
-        .env("ORGCMS_LOGIN_MAX_FAILURES", "3")
-        .spawn()
-        .await;
+    let app = limited_to("3").await;
     app.create_user("target@example.org", "editor");
     for _ in 0..3 {
-        assert_problem(app.login("target@example.org", "guess").await, 401).await;
+        app.login("target@example.org", "guess").problem(401).await;
     }
     let limited = app.login("target@example.org", TEST_PASSWORD).await;
-    assert!(
-        limited.headers()["retry-after"]
-            .to_str()
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()
-            > 0
-    );
-    assert_problem(limited, 429).await;
+    assert!(limited.header("retry-after").parse::<u64>().unwrap() > 0);
+    limited.problem(429).await;
     for (path, email, forwarded) in [
         ("/api/v1/auth/login", "TARGET@example.org", None),
         ("/api/v1/auth/login?x=1", "target@example.org", None),
@@ -429,15 +302,14 @@ async fn repeated_failures_get_429_that_cannot_be_dodged() {
         ),
     ] {
         let mut request = app
-            .client
-            .post(app.url(path))
-            .json(&json!({"email": email, "password": TEST_PASSWORD}));
+            .anon()
+            .post(path, json!({"email": email, "password": TEST_PASSWORD}));
         if let Some(ip) = forwarded {
             request = request
                 .header("X-Forwarded-For", ip)
                 .header("Forwarded", format!("for={ip}"));
         }
-        let response = request.send().await.unwrap();
+        let response = request.await;
         assert_eq!(response.status(), 429, "{path} {email} {forwarded:?}");
     }
     for path in [
@@ -446,12 +318,12 @@ async fn repeated_failures_get_429_that_cannot_be_dodged() {
         "/api/v1//auth/login",
     ] {
         let response = app
-            .client
-            .post(app.url(path))
-            .json(&json!({"email": "target@example.org", "password": TEST_PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+            .anon()
+            .post(
+                path,
+                json!({"email": "target@example.org", "password": TEST_PASSWORD}),
+            )
+            .await;
         assert_eq!(response.status(), 404, "{path} is no way around the limit");
     }
     // Other accounts from the same address still get in (the address limit is higher).
@@ -465,11 +337,9 @@ async fn repeated_failures_get_429_that_cannot_be_dodged() {
 #[tokio::test]
 async fn editors_are_not_administrators() {
     let app = TestApp::new().await;
-    let editor = app.editor_token().await;
-    let response = app
-        .send(Method::GET, "/api/v1/users", &editor, None, &[])
-        .await;
-    assert_problem(response, 403).await;
+    let editor = app.as_editor().await;
+    let response = editor.get("/api/v1/users").await;
+    response.problem(403).await;
 }
 
 #[tokio::test]
@@ -479,14 +349,8 @@ async fn hostile_login_bodies_get_4xx() {
         json!({"email": "' OR 1=1 --", "password": "' OR 1=1 --"}),
         json!({"email": "x".repeat(10_000), "password": "y".repeat(10_000)}),
     ] {
-        let response = app
-            .client
-            .post(app.url("/api/v1/auth/login"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_problem(response, 401).await;
+        let response = app.anon().post("/api/v1/auth/login", body).await;
+        response.problem(401).await;
     }
     for body in [
         // A NUL (or any character no output can carry) is refused before any lookup.
@@ -495,34 +359,19 @@ async fn hostile_login_bodies_get_4xx() {
         json!({"email": "a@b.c", "password": "x", "admin": true}),
         json!("text"),
     ] {
-        let response = app
-            .client
-            .post(app.url("/api/v1/auth/login"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_problem(response, 422).await;
+        let response = app.anon().post("/api/v1/auth/login", body).await;
+        response.problem(422).await;
     }
     let refresh = app
-        .client
-        .post(app.url("/api/v1/auth/refresh"))
-        .json(&json!({"refresh_token": "\u{0}"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        error_fields(&assert_problem(refresh, 422).await),
-        ["refresh_token"]
-    );
+        .anon()
+        .post("/api/v1/auth/refresh", json!({"refresh_token": "\u{0}"}))
+        .await;
+    assert_eq!(error_fields(&refresh.problem(422).await), ["refresh_token"]);
 }
 
 #[tokio::test]
 async fn parallel_guesses_cannot_slip_under_the_limit() {
-    let app = TestApp::builder()
-        .env("ORGCMS_LOGIN_MAX_FAILURES", "3")
-        .spawn()
-        .await;
+    let app = limited_to("3").await;
     app.create_user("target@example.org", "editor");
     let guesses = (0..12).map(|i| {
         let app = &app;
@@ -547,29 +396,13 @@ async fn parallel_guesses_cannot_slip_under_the_limit() {
 async fn concurrent_use_of_one_refresh_token_leaves_no_valid_login() {
     let app = TestApp::new().await;
     app.create_user("ed@example.org", "editor");
-    let tokens: Value = app
-        .login("ed@example.org", TEST_PASSWORD)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let token = tokens["refresh_token"].as_str().unwrap().to_owned();
-    let refresh = |token: String| {
-        let app = &app;
-        async move {
-            app.client
-                .post(app.url("/api/v1/auth/refresh"))
-                .json(&json!({"refresh_token": token}))
-                .send()
-                .await
-                .unwrap()
-        }
-    };
-    let responses = futures_util::future::join_all((0..5).map(|_| refresh(token.clone()))).await;
+    let (_, token) = tokens_of(&app, "ed@example.org").await;
+    let responses =
+        futures_util::future::join_all((0..5).map(|_| refresh_with(&app, &token).send())).await;
     let mut issued = Vec::new();
     for response in responses {
         if response.status() == 200 {
-            let body: Value = response.json().await.unwrap();
+            let body = response.json().await;
             issued.push(body["refresh_token"].as_str().unwrap().to_owned());
         } else {
             assert_eq!(response.status(), 401);
@@ -577,7 +410,7 @@ async fn concurrent_use_of_one_refresh_token_leaves_no_valid_login() {
     }
     assert!(issued.len() <= 1, "one rotation at most");
     for token in issued {
-        assert_problem(refresh(token).await, 401).await;
+        refresh_with(&app, &token).problem(401).await;
     }
 }
 
@@ -590,28 +423,25 @@ async fn a_bad_token_is_401_whatever_else_is_wrong() {
         .set(users::active.eq(false))
         .execute(&mut app.conn())
         .unwrap();
-    let response = app
-        .client
-        .patch(app.url("/api/v1/news/anything"))
-        .bearer_auth(&token)
-        .header("Content-Type", "text/plain")
-        .header("If-Match", "not-quoted")
-        .body("not json")
-        .send()
-        .await
-        .unwrap();
-    assert_problem(response, 401).await;
+    app.with_token(&token)
+        .request(Method::PATCH, "/api/v1/news/anything")
+        .raw("text/plain", "not json")
+        .if_match("not-quoted")
+        .problem(401)
+        .await;
 }
 
 /// A login from `client`, as a trusted proxy on 127.0.0.1 forwards it.
-async fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/v1/auth/login"))
-        .header("X-Forwarded-For", client)
-        .json(&json!({"email": email, "password": password}))
-        .send()
+fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> Request {
+    app.login(email, password).header("X-Forwarded-For", client)
+}
+
+/// A server that throttles an account after `max_failures` failed logins.
+async fn limited_to(max_failures: &str) -> TestApp {
+    TestApp::builder()
+        .env("ORGCMS_LOGIN_MAX_FAILURES", max_failures)
+        .spawn()
         .await
-        .unwrap()
 }
 
 async fn behind_a_proxy(max_failures: &str) -> TestApp {
@@ -629,31 +459,28 @@ async fn failures_from_one_address_do_not_lock_the_owner_out() {
     let attacker = "203.0.113.66";
     for _ in 0..3 {
         let guess = login_from(&app, attacker, "owner@example.org", "guess").await;
-        assert_problem(guess, 401).await;
+        guess.problem(401).await;
     }
     // The attacker's address is throttled for this account, even with the right password.
     let limited = login_from(&app, attacker, "owner@example.org", TEST_PASSWORD).await;
     assert!(limited.headers().contains_key("retry-after"));
-    assert_problem(limited, 429).await;
+    limited.problem(429).await;
     // The owner, from another address, gets in.
     let owner = login_from(&app, "198.51.100.10", "owner@example.org", TEST_PASSWORD).await;
     assert_eq!(owner.status(), 200);
     // And the owner's login frees nobody else: the attacker is still throttled.
     let again = login_from(&app, attacker, "owner@example.org", "guess").await;
-    assert_problem(again, 429).await;
+    again.problem(429).await;
     // Without a trusted proxy, X-Forwarded-For is no way to another address.
-    let direct = TestApp::builder()
-        .env("ORGCMS_LOGIN_MAX_FAILURES", "3")
-        .spawn()
-        .await;
+    let direct = limited_to("3").await;
     direct.create_user("owner@example.org", "admin");
     for i in 0..3 {
         let client = format!("198.51.100.{i}");
         let guess = login_from(&direct, &client, "owner@example.org", "guess").await;
-        assert_problem(guess, 401).await;
+        guess.problem(401).await;
     }
     let forged = login_from(&direct, "198.51.100.99", "owner@example.org", TEST_PASSWORD).await;
-    assert_problem(forged, 429).await;
+    forged.problem(429).await;
 }
 
 #[tokio::test]
@@ -664,11 +491,11 @@ async fn one_address_trying_many_accounts_is_throttled() {
     for i in 0..8 {
         let email = format!("user{i}@example.org");
         let guess = login_from(&app, sprayer, &email, "guess").await;
-        assert_problem(guess, 401).await;
+        guess.problem(401).await;
     }
     app.create_user("fresh@example.org", "editor");
     let refused = login_from(&app, sprayer, "fresh@example.org", TEST_PASSWORD).await;
-    assert_problem(refused, 429).await;
+    refused.problem(429).await;
     // Another address is not concerned.
     let other = login_from(&app, "198.51.100.20", "fresh@example.org", TEST_PASSWORD).await;
     assert_eq!(other.status(), 200);
@@ -683,62 +510,48 @@ async fn many_addresses_against_one_account_get_one_guess_each_and_the_owner_sti
         for _ in 0..2 {
             let client = format!("203.0.113.{a}");
             let guess = login_from(&app, &client, "owner@example.org", "guess").await;
-            assert_problem(guess, 401).await;
+            guess.problem(401).await;
         }
     }
     // Now an address that has failed on the account before gets no more guesses...
     let fifth = "203.0.113.5";
     let first = login_from(&app, fifth, "owner@example.org", "guess").await;
-    assert_problem(first, 401).await;
+    first.problem(401).await;
     let second = login_from(&app, fifth, "owner@example.org", "guess").await;
-    assert_problem(second, 429).await;
+    second.problem(429).await;
     // ...while a clean address is still checked: the owner gets in, a wrong password is a 401.
     let owner = login_from(&app, "198.51.100.30", "owner@example.org", TEST_PASSWORD).await;
     assert_eq!(owner.status(), 200);
     let typo = login_from(&app, "198.51.100.31", "owner@example.org", "typo").await;
-    assert_problem(typo, 401).await;
+    typo.problem(401).await;
 }
 
 /// Logs in; returns the access and refresh tokens.
 async fn tokens_of(app: &TestApp, email: &str) -> (String, String) {
     let response = app.login(email, TEST_PASSWORD).await;
     assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
+    let body = response.json().await;
     (
         body["access_token"].as_str().unwrap().to_owned(),
         body["refresh_token"].as_str().unwrap().to_owned(),
     )
 }
 
-async fn refresh_with(app: &TestApp, token: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/v1/auth/refresh"))
-        .json(&json!({"refresh_token": token}))
-        .send()
-        .await
-        .unwrap()
+fn refresh_with(app: &TestApp, token: &str) -> Request {
+    app.anon()
+        .post("/api/v1/auth/refresh", json!({"refresh_token": token}))
 }
 
 /// The access token works for a read of the account and for a write.
 async fn assert_access(app: &TestApp, access: &str) {
-    let me = app
-        .send(Method::GET, "/api/v1/auth/me", access, None, &[])
-        .await;
+    let me = app.with_token(access).get("/api/v1/auth/me").await;
     assert_eq!(me.status(), 200);
 }
 
 /// The access token is refused at once, for reads and writes alike.
 async fn assert_no_access(app: &TestApp, access: &str, label: &str) {
-    let me = app
-        .send(Method::GET, "/api/v1/auth/me", access, None, &[])
-        .await;
-    assert_eq!(me.status(), 401, "{label}");
-    assert_eq!(
-        me.headers()["www-authenticate"],
-        "Bearer error=\"invalid_token\"",
-        "{label}"
-    );
-    assert_problem(me, 401).await;
+    let me = app.with_token(access).get("/api/v1/auth/me").await;
+    assert_invalid_token(me, label).await;
     assert_rejected(app, Some(format!("Bearer {access}")), label).await;
 }
 
@@ -750,12 +563,9 @@ async fn logout_ends_the_access_token_of_that_login_at_once() {
     let (other_access, _) = tokens_of(&app, "ed@example.org").await;
     assert_access(&app, &access).await;
     let logout = app
-        .client
-        .post(app.url("/api/v1/auth/logout"))
-        .json(&json!({"refresh_token": refresh}))
-        .send()
-        .await
-        .unwrap();
+        .anon()
+        .post("/api/v1/auth/logout", json!({"refresh_token": refresh}))
+        .await;
     assert_eq!(logout.status(), 204);
     assert_no_access(&app, &access, "after logout").await;
     // Another login of the same account goes on.
@@ -768,16 +578,12 @@ async fn refresh_token_reuse_ends_the_access_tokens_of_that_login_at_once() {
     app.create_user("ed@example.org", "editor");
     let (first_access, first_refresh) = tokens_of(&app, "ed@example.org").await;
     let (other_access, _) = tokens_of(&app, "ed@example.org").await;
-    let rotated: Value = refresh_with(&app, &first_refresh)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let rotated = refresh_with(&app, &first_refresh).await.json().await;
     let second_access = rotated["access_token"].as_str().unwrap().to_owned();
     assert_access(&app, &first_access).await;
     assert_access(&app, &second_access).await;
     // The used refresh token comes back: stolen. The whole login ends.
-    assert_problem(refresh_with(&app, &first_refresh).await, 401).await;
+    refresh_with(&app, &first_refresh).problem(401).await;
     assert_no_access(&app, &first_access, "first access token after reuse").await;
     assert_no_access(&app, &second_access, "rotated access token after reuse").await;
     assert_access(&app, &other_access).await;
@@ -791,12 +597,10 @@ async fn a_password_change_ends_every_login_of_the_account_at_once() {
     let (second, _) = tokens_of(&app, "ed@example.org").await;
     let admin = app.token_for("admin").await;
     let changed = app
-        .send(
-            Method::PATCH,
+        .with_token(&admin)
+        .patch(
             &format!("/api/v1/users/{id}"),
-            &admin,
-            Some(json!({"password": "a brand new long passphrase"})),
-            &[],
+            json!({"password": "a brand new long passphrase"}),
         )
         .await;
     assert_eq!(changed.status(), 200);

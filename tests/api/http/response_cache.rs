@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::{slugs, NewsFactory, TestApp};
@@ -23,7 +22,7 @@ async fn cached_app() -> TestApp {
 async fn eventually(app: &TestApp, path: &str, limit: Duration, done: impl Fn(&Value) -> bool) {
     let started = std::time::Instant::now();
     loop {
-        let body = app.get_json(path).await;
+        let body = app.get(path).good().await;
         if done(&body) {
             return;
         }
@@ -35,16 +34,14 @@ async fn eventually(app: &TestApp, path: &str, limit: Duration, done: impl Fn(&V
 #[tokio::test]
 async fn writes_through_the_api_are_seen_at_once() {
     let app = cached_app().await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     for i in 0..5 {
         // Fill the cache, write, read again: the write is there at once, every time.
-        let before = slugs(&app.get_json("/api/v1/news").await);
+        let before = slugs(&app.get("/api/v1/news").good().await);
         let body = json!({"title": {"en": format!("Item {i}")}, "status": "published"});
-        let created = app
-            .send(Method::POST, "/api/v1/news", &token, Some(body), &[])
-            .await;
+        let created = editor.post("/api/v1/news", body).await;
         assert_eq!(created.status(), 201);
-        let after = slugs(&app.get_json("/api/v1/news").await);
+        let after = slugs(&app.get("/api/v1/news").good().await);
         assert_eq!(after.len(), before.len() + 1, "{after:?}");
     }
 }
@@ -58,29 +55,25 @@ async fn repeated_reads_are_identical_and_revalidate() {
     })
     .await;
     let first = app.get("/api/v1/news").await;
-    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
-    let first_body = first.text().await.unwrap();
+    let etag = first.etag();
+    let first_body = first.text().await;
     for _ in 0..3 {
         let again = app.get("/api/v1/news").await;
-        assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
-        assert!(again.headers()["cache-control"]
-            .to_str()
-            .unwrap()
-            .starts_with("public"));
-        assert_eq!(again.text().await.unwrap(), first_body);
-        let revalidated = app
-            .get_with("/api/v1/news", &[("If-None-Match", &etag)])
-            .await;
+        assert_eq!(again.header("etag"), etag);
+        assert!(again.header("cache-control").starts_with("public"));
+        assert_eq!(again.text().await, first_body);
+        let revalidated = app.get("/api/v1/news").if_none_match(&etag).await;
         assert_eq!(revalidated.status(), 304);
-        assert_eq!(revalidated.headers()["etag"].to_str().unwrap(), etag);
+        assert_eq!(revalidated.header("etag"), etag);
         assert!(revalidated.headers().get("content-type").is_none());
-        assert!(revalidated.bytes().await.unwrap().is_empty());
+        assert!(revalidated.bytes().await.is_empty());
     }
     // Another language is another representation.
     let uk = app
-        .get_with("/api/v1/news", &[("Accept-Language", "uk")])
+        .get("/api/v1/news")
+        .header("Accept-Language", "uk")
         .await;
-    assert_eq!(uk.headers()["content-language"].to_str().unwrap(), "en");
+    assert_eq!(uk.header("content-language"), "en");
 }
 
 #[tokio::test]
@@ -90,24 +83,19 @@ async fn an_editor_never_gets_the_cached_public_view() {
         .status("draft")
         .published_at(None)
         .insert(&mut app.conn());
-    let public = app.get_json("/api/v1/news").await;
+    let public = app.get("/api/v1/news").good().await;
     assert!(slugs(&public).is_empty());
-    let token = app.editor_token().await;
-    let editor = app
-        .send(Method::GET, "/api/v1/news", &token, None, &[])
-        .await;
-    assert_eq!(
-        editor.headers()["cache-control"].to_str().unwrap(),
-        "private, no-store"
-    );
-    let editor: Value = editor.json().await.unwrap();
-    assert_eq!(slugs(&editor), ["draft"]);
+    let editor = app.as_editor().await;
+    let editors_view = editor.get("/api/v1/news").await;
+    assert_eq!(editors_view.header("cache-control"), "private, no-store");
+    let editors_view = editors_view.json().await;
+    assert_eq!(slugs(&editors_view), ["draft"]);
 }
 
 #[tokio::test]
 async fn writes_by_others_and_scheduled_items_reach_readers() {
     let app = cached_app().await;
-    assert!(slugs(&app.get_json("/api/v1/news").await).is_empty());
+    assert!(slugs(&app.get("/api/v1/news").good().await).is_empty());
     // Another process (here: a direct SQL write) publishes an item.
     NewsFactory::new("elsewhere").insert(&mut app.conn());
     eventually(&app, "/api/v1/news", Duration::from_secs(2), |b| {
@@ -119,7 +107,7 @@ async fn writes_by_others_and_scheduled_items_reach_readers() {
         .published_at(Some(Utc::now() + chrono::Duration::seconds(2)))
         .insert(&mut app.conn());
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(slugs(&app.get_json("/api/v1/news").await), ["elsewhere"]);
+    assert_eq!(slugs(&app.get("/api/v1/news").good().await), ["elsewhere"]);
     eventually(&app, "/api/v1/news", Duration::from_secs(5), |b| {
         slugs(b) == ["scheduled", "elsewhere"]
     })
@@ -135,10 +123,11 @@ async fn every_spelling_of_a_language_shares_one_stored_answer() {
     use diesel::connection::SimpleConnection;
     let app = cached_app().await;
     let first = app
-        .get_with("/api/v1/news", &[("Accept-Language", "uk")])
+        .get("/api/v1/news")
+        .header("Accept-Language", "uk")
         .await;
     assert_eq!(first.status(), 200);
-    let first = first.text().await.unwrap();
+    let first = first.text().await;
     app.conn()
         .batch_execute(
             "SET session_replication_role = replica; \
@@ -154,19 +143,20 @@ async fn every_spelling_of_a_language_shares_one_stored_answer() {
         "uk-UA,uk;q=0.9",
     ] {
         let again = app
-            .get_with("/api/v1/news", &[("Accept-Language", spelling)])
+            .get("/api/v1/news")
+            .header("Accept-Language", spelling)
             .await;
-        assert_eq!(again.text().await.unwrap(), first, "{spelling}");
+        assert_eq!(again.text().await, first, "{spelling}");
     }
     // The default locale is its own entry: computed now, it shows the item.
-    let english = app.get_json("/api/v1/news").await;
+    let english = app.get("/api/v1/news").good().await;
     assert!(slugs(&english).contains(&"unannounced".to_owned()));
     let by_default = app
-        .get_with("/api/v1/news", &[("Accept-Language", "fr")])
+        .get("/api/v1/news")
+        .header("Accept-Language", "fr")
         .await
-        .json::<Value>()
-        .await
-        .unwrap();
+        .json()
+        .await;
     assert_eq!(
         by_default, english,
         "an unsatisfiable preference means the default"

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{assert_problem, TestApp, TEST_PASSWORD};
+use crate::helpers::{TestApp, TEST_PASSWORD};
 
 async fn limited_app(per_minute: &str, login_per_minute: &str, trusted: &str) -> TestApp {
     TestApp::builder()
@@ -14,28 +14,24 @@ async fn limited_app(per_minute: &str, login_per_minute: &str, trusted: &str) ->
         .await
 }
 
-fn header(response: &reqwest::Response, name: &str) -> String {
-    response.headers()[name].to_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn every_answer_says_the_budget_and_the_excess_gets_429() {
     let app = limited_app("5", "0", "").await;
     for remaining in (0..5).rev() {
         let response = app.get("/api/v1/objectives").await;
         assert_eq!(response.status(), 200);
-        assert_eq!(header(&response, "ratelimit-policy"), "\"api\";q=5;w=60");
-        let state = header(&response, "ratelimit");
+        assert_eq!(response.header("ratelimit-policy"), "\"api\";q=5;w=60");
+        let state = response.header("ratelimit");
         assert!(
             state.starts_with(&format!("\"api\";r={remaining};t=")),
             "{state}"
         );
     }
     let refused = app.get("/api/v1/objectives").await;
-    let retry: u64 = header(&refused, "retry-after").parse().unwrap();
+    let retry: u64 = refused.header("retry-after").parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
-    assert!(header(&refused, "ratelimit").starts_with("\"api\";r=0;t="));
-    let problem = assert_problem(refused, 429).await;
+    assert!(refused.header("ratelimit").starts_with("\"api\";r=0;t="));
+    let problem = refused.problem(429).await;
     assert_eq!(problem["type"], "urn:orgcms:problem:too-many-requests");
 
     // However the request is spelt, it is the same address and the same budget.
@@ -50,7 +46,8 @@ async fn every_answer_says_the_budget_and_the_excess_gets_429() {
     }
     // A made-up X-Forwarded-For from an untrusted peer changes nothing.
     let forged = app
-        .get_with("/api/v1/objectives", &[("X-Forwarded-For", "198.51.100.7")])
+        .get("/api/v1/objectives")
+        .header("X-Forwarded-For", "198.51.100.7")
         .await;
     assert_eq!(forged.status(), 429);
     // Health probes are never limited.
@@ -64,48 +61,24 @@ async fn logins_have_a_stricter_budget_of_their_own() {
     app.create_user("limited@example.org", "editor");
     let body = json!({"email": "limited@example.org", "password": TEST_PASSWORD});
     for _ in 0..2 {
-        let response = app
-            .client
-            .post(app.url("/api/v1/auth/login"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let response = app.anon().post("/api/v1/auth/login", body.clone()).await;
         assert_eq!(response.status(), 200);
-        assert_eq!(header(&response, "ratelimit-policy"), "\"login\";q=2;w=60");
+        assert_eq!(response.header("ratelimit-policy"), "\"login\";q=2;w=60");
     }
-    let refused = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let refused = app.anon().post("/api/v1/auth/login", body.clone()).await;
     assert!(refused.headers().contains_key("retry-after"));
-    assert_problem(refused, 429).await;
+    refused.problem(429).await;
     // The rest of the API still answers from the larger budget.
     let other = app.get("/api/v1/objectives").await;
     assert_eq!(other.status(), 200);
-    assert_eq!(header(&other, "ratelimit-policy"), "\"api\";q=100;w=60");
+    assert_eq!(other.header("ratelimit-policy"), "\"api\";q=100;w=60");
     // A login spelt otherwise is no way around it: percent-encoded, it is still the login.
-    let respelt = app
-        .client
-        .post(app.url("/api/v1/auth/%6Cogin"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let respelt = app.anon().post("/api/v1/auth/%6Cogin", body.clone()).await;
     assert_eq!(respelt.status(), 429);
     // With a trailing slash it is no login at all (404), so it spends the larger budget.
-    let elsewhere = app
-        .client
-        .post(app.url("/api/v1/auth/login/"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let elsewhere = app.anon().post("/api/v1/auth/login/", body).await;
     assert_eq!(elsewhere.status(), 404);
-    assert_eq!(header(&elsewhere, "ratelimit-policy"), "\"api\";q=100;w=60");
+    assert_eq!(elsewhere.header("ratelimit-policy"), "\"api\";q=100;w=60");
 }
 
 #[tokio::test]
@@ -114,7 +87,8 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget() {
     let from = |client: &'static str| {
         let app = &app;
         async move {
-            app.get_with("/api/v1/objectives", &[("X-Forwarded-For", client)])
+            app.get("/api/v1/objectives")
+                .header("X-Forwarded-For", client)
                 .await
                 .status()
         }
@@ -132,17 +106,16 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget() {
 /// POSTs a wrong login to `path`; returns the status and the budget it was charged to.
 async fn post_login(app: &TestApp, path: &str) -> (u16, String) {
     let response = app
-        .client
-        .post(app.url(path))
-        .json(&json!({"email": "nobody@example.org", "password": "wrong"}))
-        .send()
-        .await
-        .unwrap();
+        .anon()
+        .post(
+            path,
+            json!({"email": "nobody@example.org", "password": "wrong"}),
+        )
+        .await;
     let policy = response
-        .headers()
-        .get("ratelimit-policy")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+        .maybe_header("ratelimit-policy")
+        .unwrap_or_default()
+        .to_owned();
     (response.status().as_u16(), policy)
 }
 
@@ -207,5 +180,5 @@ async fn the_budget_is_that_of_the_route_that_answers_however_the_path_is_spelt(
     // GET of the login path is no login (405).
     let get = app.get("/api/v1/auth/login").await;
     assert_eq!(get.status(), 405);
-    assert_eq!(header(&get, "ratelimit-policy"), "\"api\";q=1000;w=60");
+    assert_eq!(get.header("ratelimit-policy"), "\"api\";q=1000;w=60");
 }

@@ -1,7 +1,6 @@
-use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, error_fields, slugs, TestApp};
+use crate::helpers::{error_fields, slugs, TestApp};
 
 fn article(title: &str) -> Value {
     json!({"title": {"en": title, "uk": format!("{title} (uk)")}, "body": {"en": "Body"}, "tags": ["health"]})
@@ -10,20 +9,12 @@ fn article(title: &str) -> Value {
 #[tokio::test]
 async fn create_read_publish_edit_delete() {
     let app = TestApp::seeded().await;
-    let token = app.editor_token().await;
-    let created = app
-        .send(
-            Method::POST,
-            "/api/v1/news",
-            &token,
-            Some(article("Hello World")),
-            &[],
-        )
-        .await;
+    let editor = app.as_editor().await;
+    let created = editor.post("/api/v1/news", article("Hello World")).await;
     assert_eq!(created.status(), 201);
-    let location = created.headers()["location"].to_str().unwrap().to_owned();
-    let etag = created.headers()["etag"].to_str().unwrap().to_owned();
-    let body: Value = created.json().await.unwrap();
+    let location = created.location();
+    let etag = created.etag();
+    let body = created.json().await;
     assert_eq!(
         location,
         format!("/api/v1/news/{}", body["id"].as_str().unwrap())
@@ -34,32 +25,25 @@ async fn create_read_publish_edit_delete() {
     assert_eq!(body["title"]["uk"], "Hello World (uk)");
 
     // A draft: invisible to the public, visible to editors.
-    assert_problem(app.get(&location).await, 404).await;
-    let as_editor = app.send(Method::GET, &location, &token, None, &[]).await;
+    app.get(&location).problem(404).await;
+    let as_editor = editor.get(&location).await;
     assert_eq!(as_editor.status(), 200);
-    assert_eq!(as_editor.headers()["cache-control"], "private, no-store");
-    assert_eq!(as_editor.headers()["etag"].to_str().unwrap(), etag);
-    let drafts: Value = app
-        .send(Method::GET, "/api/v1/news?status=draft", &token, None, &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(as_editor.header("cache-control"), "private, no-store");
+    assert_eq!(as_editor.header("etag"), etag);
+    let drafts = editor.get("/api/v1/news?status=draft").good().await;
     assert_eq!(slugs(&drafts), ["hello-world"]);
 
     // Publish with a merge patch and the ETag.
-    let published = app
-        .send(
-            Method::PATCH,
+    let published = editor
+        .patch(
             &location,
-            &token,
-            Some(json!({"status": "published", "title": {"uk": null}})),
-            &[("If-Match", &etag)],
+            json!({"status": "published", "title": {"uk": null}}),
         )
+        .if_match(&etag)
         .await;
     assert_eq!(published.status(), 200);
-    let new_etag = published.headers()["etag"].to_str().unwrap().to_owned();
-    let body: Value = published.json().await.unwrap();
+    let new_etag = published.etag();
+    let body = published.json().await;
     assert_eq!(body["version"], 2);
     assert!(
         body["published_at"].is_string(),
@@ -67,121 +51,71 @@ async fn create_read_publish_edit_delete() {
     );
     assert!(body["title"].get("uk").is_none(), "null removes a locale");
     assert_eq!(body["title"]["en"], "Hello World");
-    let public = app.get_json("/api/v1/news/hello-world").await;
+    let public = app.get("/api/v1/news/hello-world").good().await;
     assert_eq!(public["title"], "Hello World");
 
     // A stale ETag changes nothing.
-    let stale = app
-        .send(
-            Method::PATCH,
-            &location,
-            &token,
-            Some(json!({"summary": {"en": "x"}})),
-            &[("If-Match", &etag)],
-        )
+    let stale = editor
+        .patch(&location, json!({"summary": {"en": "x"}}))
+        .if_match(&etag)
         .await;
-    assert_problem(stale, 412).await;
+    stale.problem(412).await;
 
     // The title changes, the slug stays.
-    let renamed = app
-        .send(Method::PUT, &location, &token, Some(json!({"title": {"en": "Another title"}, "status": "published", "published_at": body["published_at"]})), &[("If-Match", &new_etag)])
+    let renamed = editor.put(&location, json!({"title": {"en": "Another title"}, "status": "published", "published_at": body["published_at"]})).if_match(&new_etag)
         .await;
     assert_eq!(renamed.status(), 200);
-    let renamed: Value = renamed.json().await.unwrap();
+    let renamed = renamed.json().await;
     assert_eq!(renamed["slug"], "hello-world");
     assert_eq!(renamed["tags"], json!([]), "PUT replaces every field");
 
-    let deleted = app.send(Method::DELETE, &location, &token, None, &[]).await;
+    let deleted = editor.delete(&location).await;
     assert_eq!(deleted.status(), 204);
-    assert_problem(
-        app.send(Method::GET, &location, &token, None, &[]).await,
-        404,
-    )
-    .await;
-    assert_problem(
-        app.send(Method::DELETE, &location, &token, None, &[]).await,
-        404,
-    )
-    .await;
+    editor.get(&location).problem(404).await;
+    editor.delete(&location).problem(404).await;
 }
 
 #[tokio::test]
 async fn slugs_are_generated_unique_and_conflicts_are_409() {
     let app = TestApp::new().await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     let mut seen = Vec::new();
     for _ in 0..3 {
-        let body: Value = app
-            .send(
-                Method::POST,
-                "/api/v1/news",
-                &token,
-                Some(article("Same Title")),
-                &[],
-            )
+        let body = editor
+            .post("/api/v1/news", article("Same Title"))
             .await
             .json()
-            .await
-            .unwrap();
+            .await;
         seen.push(body["slug"].as_str().unwrap().to_owned());
     }
     assert_eq!(seen, ["same-title", "same-title-2", "same-title-3"]);
     let uk_only = json!({"title": {"en": "Привіт, Київ"}});
-    let body: Value = app
-        .send(Method::POST, "/api/v1/news", &token, Some(uk_only), &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body = editor.post("/api/v1/news", uk_only).await.json().await;
     assert_eq!(body["slug"], "privit-kiyiv");
-    let taken = app
-        .send(
-            Method::POST,
+    let taken = editor
+        .post(
             "/api/v1/news",
-            &token,
-            Some(json!({"slug": "same-title", "title": {"en": "x"}})),
-            &[],
+            json!({"slug": "same-title", "title": {"en": "x"}}),
         )
         .await;
-    assert_problem(taken, 409).await;
+    taken.problem(409).await;
 }
 
 #[tokio::test]
 async fn bad_bodies_get_clear_problems_and_write_nothing() {
     let app = TestApp::new().await;
-    let token = app.editor_token().await;
-    let post = |body: &'static str, content_type: &'static str| {
-        let app = &app;
-        let token = token.clone();
-        async move {
-            app.client
-                .post(app.url("/api/v1/news"))
-                .bearer_auth(token)
-                .header("Content-Type", content_type)
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-        }
-    };
-    assert_problem(
-        post("{\"title\": {\"en\": \"x\"}}", "text/plain").await,
-        415,
-    )
-    .await;
-    assert_problem(post("{\"title\": ", "application/json").await, 400).await;
-    assert_problem(post("", "application/json").await, 400).await;
+    let editor = app.as_editor().await;
+    let post = |body: &str, content_type: &str| editor.post_raw("/api/v1/news", content_type, body);
+    post("{\"title\": {\"en\": \"x\"}}", "text/plain")
+        .problem(415)
+        .await;
+    post("{\"title\": ", "application/json").problem(400).await;
+    post("", "application/json").problem(400).await;
     let big = format!("{{\"title\": {{\"en\": \"{}\"}}}}", "x".repeat(2 << 20));
-    let response = app
-        .client
-        .post(app.url("/api/v1/news"))
-        .bearer_auth(&token)
-        .header("Content-Type", "application/json")
-        .body(big)
-        .send()
-        .await
-        .unwrap();
-    assert_problem(response, 413).await;
+    editor
+        .post_raw("/api/v1/news", "application/json", big)
+        .problem(413)
+        .await;
 
     let cases: Vec<(Value, Vec<&str>)> = vec![
         (
@@ -227,59 +161,34 @@ async fn bad_bodies_get_clear_problems_and_write_nothing() {
         ),
     ];
     for (body, fields) in cases {
-        let response = app
-            .send(
-                Method::POST,
-                "/api/v1/news",
-                &token,
-                Some(body.clone()),
-                &[],
-            )
-            .await;
-        let problem = assert_problem(response, 422).await;
+        let response = editor.post("/api/v1/news", body.clone()).await;
+        let problem = response.problem(422).await;
         let mut got = error_fields(&problem);
         got.sort();
         let mut want: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
         want.sort();
         assert_eq!(got, want, "{body}");
     }
-    let list: Value = app
-        .send(Method::GET, "/api/v1/news?total=true", &token, None, &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = editor.get("/api/v1/news?total=true").good().await;
     assert_eq!(list["meta"]["total"], 0, "nothing half-written");
 }
 
 #[tokio::test]
 async fn fifty_concurrent_patches_with_one_etag_give_one_success() {
     let app = TestApp::new().await;
-    let token = app.editor_token().await;
-    let created = app
-        .send(
-            Method::POST,
-            "/api/v1/news",
-            &token,
-            Some(article("Contested")),
-            &[],
-        )
-        .await;
-    let etag = created.headers()["etag"].to_str().unwrap().to_owned();
-    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let editor = app.as_editor().await;
+    let created = editor.post("/api/v1/news", article("Contested")).await;
+    let etag = created.etag();
+    let location = created.location();
     let attempts = (0..50).map(|i| {
-        let (app, token, etag, location) = (&app, &token, &etag, &location);
+        let (editor, etag, location) = (&editor, &etag, &location);
         async move {
-            app.send(
-                Method::PATCH,
-                location,
-                token,
-                Some(json!({"summary": {"en": format!("edit {i}")}})),
-                &[("If-Match", etag)],
-            )
-            .await
-            .status()
-            .as_u16()
+            editor
+                .patch(location, json!({"summary": {"en": format!("edit {i}")}}))
+                .if_match(etag)
+                .await
+                .status()
+                .as_u16()
         }
     });
     let statuses = futures_util::future::join_all(attempts).await;
@@ -293,82 +202,50 @@ async fn fifty_concurrent_patches_with_one_etag_give_one_success() {
         49,
         "{statuses:?}"
     );
-    let item: Value = app
-        .send(Method::GET, &location, &token, None, &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let item = editor.get(&location).good().await;
     assert_eq!(item["version"], 2);
 }
 
 #[tokio::test]
 async fn idempotency_keys_replay_and_refuse_other_bodies() {
     let app = TestApp::new().await;
-    let token = app.editor_token().await;
-    let key = [("Idempotency-Key", "create-once-1")];
-    let first = app
-        .send(
-            Method::POST,
-            "/api/v1/news",
-            &token,
-            Some(article("Once")),
-            &key,
-        )
+    let editor = app.as_editor().await;
+    let key = "create-once-1";
+    let first = editor
+        .post("/api/v1/news", article("Once"))
+        .idempotency_key(key)
         .await;
     assert_eq!(first.status(), 201);
-    let first_location = first.headers()["location"].to_str().unwrap().to_owned();
-    let first_body = first.text().await.unwrap();
-    let again = app
-        .send(
-            Method::POST,
-            "/api/v1/news",
-            &token,
-            Some(article("Once")),
-            &key,
-        )
+    let first_location = first.location();
+    let first_body = first.text().await;
+    let again = editor
+        .post("/api/v1/news", article("Once"))
+        .idempotency_key(key)
         .await;
     assert_eq!(again.status(), 201);
-    assert_eq!(
-        again.headers()["location"].to_str().unwrap(),
-        first_location
-    );
-    assert_eq!(again.text().await.unwrap(), first_body);
-    let different = app
-        .send(
-            Method::POST,
-            "/api/v1/news",
-            &token,
-            Some(article("Twice")),
-            &key,
-        )
+    assert_eq!(again.header("location"), first_location);
+    assert_eq!(again.text().await, first_body);
+    let different = editor
+        .post("/api/v1/news", article("Twice"))
+        .idempotency_key(key)
         .await;
-    assert_problem(different, 422).await;
+    different.problem(422).await;
 
     // Concurrent retries with one key create one item.
     let retries = (0..10).map(|_| {
-        let (app, token) = (&app, &token);
+        let editor = &editor;
         async move {
-            app.send(
-                Method::POST,
-                "/api/v1/news",
-                token,
-                Some(article("Racing")),
-                &[("Idempotency-Key", "race-1")],
-            )
-            .await
-            .status()
-            .as_u16()
+            editor
+                .post("/api/v1/news", article("Racing"))
+                .idempotency_key("race-1")
+                .await
+                .status()
+                .as_u16()
         }
     });
     let statuses = futures_util::future::join_all(retries).await;
     assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
-    let list: Value = app
-        .send(Method::GET, "/api/v1/news?total=true", &token, None, &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = editor.get("/api/v1/news?total=true").good().await;
     assert_eq!(list["meta"]["total"], 2, "one item per key");
 }
 
@@ -377,26 +254,11 @@ async fn every_write_is_audited_with_its_changes() {
     use diesel::prelude::*;
     use orgcms::db::schema::audit_log;
     let app = TestApp::new().await;
-    let token = app.editor_token().await;
-    let created = app
-        .send(
-            Method::POST,
-            "/api/v1/news",
-            &token,
-            Some(article("Audited")),
-            &[],
-        )
-        .await;
-    let location = created.headers()["location"].to_str().unwrap().to_owned();
-    app.send(
-        Method::PATCH,
-        &location,
-        &token,
-        Some(json!({"status": "archived"})),
-        &[],
-    )
-    .await;
-    app.send(Method::DELETE, &location, &token, None, &[]).await;
+    let editor = app.as_editor().await;
+    let created = editor.post("/api/v1/news", article("Audited")).await;
+    let location = created.location();
+    editor.patch(&location, json!({"status": "archived"})).await;
+    editor.delete(&location).await;
     let entries: Vec<(String, String, Value)> = audit_log::table
         .order(audit_log::id)
         .select((audit_log::action, audit_log::user_email, audit_log::changes))
@@ -414,7 +276,7 @@ async fn every_write_is_audited_with_its_changes() {
 #[tokio::test]
 async fn editors_list_by_state_and_the_public_never_sees_unpublished_items() {
     let app = TestApp::new().await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     let future = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
     for (title, extra) in [
         ("Draft", json!({})),
@@ -429,12 +291,7 @@ async fn editors_list_by_state_and_the_public_never_sees_unpublished_items() {
         for (k, v) in extra.as_object().unwrap() {
             body[k] = v.clone();
         }
-        assert_eq!(
-            app.send(Method::POST, "/api/v1/news", &token, Some(body), &[])
-                .await
-                .status(),
-            201
-        );
+        assert_eq!(editor.post("/api/v1/news", body).await.status(), 201);
     }
     for (state, expected) in [
         ("draft", "draft"),
@@ -442,77 +299,48 @@ async fn editors_list_by_state_and_the_public_never_sees_unpublished_items() {
         ("scheduled", "later"),
         ("archived", "old"),
     ] {
-        let list: Value = app
-            .send(
-                Method::GET,
-                &format!("/api/v1/news?status={state}"),
-                &token,
-                None,
-                &[],
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
+        let list = editor
+            .get(&format!("/api/v1/news?status={state}"))
+            .good()
+            .await;
         assert_eq!(slugs(&list), [expected], "{state}");
     }
-    let all: Value = app
-        .send(Method::GET, "/api/v1/news?total=true", &token, None, &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let all = editor.get("/api/v1/news?total=true").good().await;
     assert_eq!(all["meta"]["total"], 4);
     assert_eq!(
-        slugs(&app.get_json("/api/v1/news?total=true").await),
+        slugs(&app.get("/api/v1/news?total=true").good().await),
         ["live"]
     );
     for slug in ["draft", "later", "old"] {
-        assert_problem(app.get(&format!("/api/v1/news/{slug}")).await, 404).await;
+        app.get(&format!("/api/v1/news/{slug}")).problem(404).await;
         assert_eq!(
-            app.send(
-                Method::GET,
-                &format!("/api/v1/news/{slug}"),
-                &token,
-                None,
-                &[]
-            )
-            .await
-            .status(),
+            editor.get(&format!("/api/v1/news/{slug}")).await.status(),
             200
         );
     }
-    assert_problem(app.get("/api/v1/news?status=draft").await, 400).await;
+    app.get("/api/v1/news?status=draft").problem(400).await;
 }
 
 #[tokio::test]
 async fn nul_bytes_and_sql_in_bodies_are_422_or_stored_verbatim() {
     let app = TestApp::new().await;
-    let token = app.editor_token().await;
-    let nul = app
-        .send(
-            Method::POST,
-            "/api/v1/news",
-            &token,
-            Some(json!({"title": {"en": "a\u{0}b"}})),
-            &[],
-        )
+    let editor = app.as_editor().await;
+    let nul = editor
+        .post("/api/v1/news", json!({"title": {"en": "a\u{0}b"}}))
         .await;
-    assert_eq!(error_fields(&assert_problem(nul, 422).await), ["title.en"]);
+    assert_eq!(error_fields(&nul.problem(422).await), ["title.en"]);
     let sql = "Robert'); DROP TABLE news;--";
-    let created = app
-        .send(
-            Method::POST,
+    let created = editor
+        .post(
             "/api/v1/news",
-            &token,
-            Some(json!({"title": {"en": sql}, "status": "published"})),
-            &[],
+            json!({"title": {"en": sql}, "status": "published"}),
         )
         .await;
     assert_eq!(created.status(), 201);
-    let body: Value = created.json().await.unwrap();
+    let body = created.json().await;
     assert_eq!(
-        app.get_json(&format!("/api/v1/news/{}", body["slug"].as_str().unwrap()))
+        app.get(&format!("/api/v1/news/{}", body["slug"].as_str().unwrap()))
+            .good()
             .await["title"],
         sql
     );
@@ -521,37 +349,27 @@ async fn nul_bytes_and_sql_in_bodies_are_422_or_stored_verbatim() {
 #[tokio::test]
 async fn an_idempotency_key_belongs_to_one_endpoint() {
     let app = TestApp::new().await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     let body = json!({"title": {"en": "Shared"}});
-    let key = [("Idempotency-Key", "shared-key")];
+    let key = "shared-key";
     assert_eq!(
-        app.send(
-            Method::POST,
-            "/api/v1/objectives",
-            &token,
-            Some(body.clone()),
-            &key
-        )
-        .await
-        .status(),
+        editor
+            .post("/api/v1/objectives", body.clone())
+            .idempotency_key(key)
+            .await
+            .status(),
         201
     );
-    assert_problem(
-        app.send(Method::POST, "/api/v1/news", &token, Some(body), &key)
-            .await,
-        422,
-    )
-    .await;
+    editor
+        .post("/api/v1/news", body)
+        .idempotency_key(key)
+        .problem(422)
+        .await;
     // Keys are per account: another editor may use the same one.
-    let other = app.editor_token().await;
-    let response = app
-        .send(
-            Method::POST,
-            "/api/v1/news",
-            &other,
-            Some(json!({"title": {"en": "Shared"}})),
-            &key,
-        )
+    let other = app.as_editor().await;
+    let response = other
+        .post("/api/v1/news", json!({"title": {"en": "Shared"}}))
+        .idempotency_key(key)
         .await;
     assert_eq!(response.status(), 201);
 }
@@ -559,7 +377,7 @@ async fn an_idempotency_key_belongs_to_one_endpoint() {
 #[tokio::test]
 async fn out_of_range_dates_and_control_characters_are_refused() {
     let app = TestApp::new().await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     for (body, field) in [
         (
             json!({"title": {"en": "x"}, "published_at": "-5000-01-01T00:00:00Z"}),
@@ -574,66 +392,47 @@ async fn out_of_range_dates_and_control_characters_are_refused() {
             "cover_image_url",
         ),
     ] {
-        let problem = assert_problem(
-            app.send(
-                Method::POST,
-                "/api/v1/news",
-                &token,
-                Some(body.clone()),
-                &[],
-            )
-            .await,
-            422,
-        )
-        .await;
+        let problem = editor.post("/api/v1/news", body.clone()).problem(422).await;
         assert_eq!(error_fields(&problem), [field], "{body}");
     }
     for query in [
         "published_after=-5000-01-01T00:00:00Z",
         "published_before=-0001-01-01",
     ] {
-        assert_problem(app.get(&format!("/api/v1/news?{query}")).await, 400).await;
+        app.get(&format!("/api/v1/news?{query}")).problem(400).await;
     }
 }
 
 #[tokio::test]
 async fn if_match_on_a_missing_profile_is_412() {
     let app = TestApp::new().await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     let body = json!({"name": {"en": "Org"}, "acronym": "ORG", "founded_year": 2000, "un_system_member": false,
                       "member_states": 1, "observer_states": 0, "countries_with_offices": 1});
     for tag in ["*", "\"abc\""] {
-        let response = app
-            .send(
-                Method::PUT,
-                "/api/v1/organization",
-                &token,
-                Some(body.clone()),
-                &[("If-Match", tag)],
-            )
+        let response = editor
+            .put("/api/v1/organization", body.clone())
+            .if_match(tag)
             .await;
-        assert_problem(response, 412).await;
+        response.problem(412).await;
     }
 }
 
 #[tokio::test]
 async fn markdown_bodies_are_served_as_sanitized_html_too() {
     let app = TestApp::new().await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     let body =
         "## Heading\n\nText with [a link](https://example.org) and <script>alert(1)</script> \
                 <img src=x onerror=alert(1)> [bad](javascript:alert(1))";
-    let created = app
-        .send(
-            Method::POST,
+    let created = editor
+        .post(
             "/api/v1/news",
-            &token,
-            Some(json!({"title": {"en": "Markdown"}, "body": {"en": body}, "status": "published"})),
-            &[],
+            json!({"title": {"en": "Markdown"}, "body": {"en": body}, "status": "published"}),
         )
         .await;
     assert_eq!(created.status(), 201);
-    let item = app.get_json("/api/v1/news/markdown").await;
+    let item = app.get("/api/v1/news/markdown").good().await;
     assert_eq!(item["body"], body, "the source as written");
     let html = item["body_html"].as_str().unwrap();
     assert!(html.starts_with("<h2>Heading</h2>"), "{html}");
@@ -653,7 +452,7 @@ async fn markdown_bodies_are_served_as_sanitized_html_too() {
 #[tokio::test]
 async fn bodies_nested_too_deep_are_refused_naming_the_field() {
     let app = TestApp::seeded().await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     let lists: String = (0..13)
         .map(|i| format!("{}- a\n", "  ".repeat(i)))
         .collect();
@@ -664,44 +463,32 @@ async fn bodies_nested_too_deep_are_refused_naming_the_field() {
         ("emphasis", format!("{}a{}", "*".repeat(60), "*".repeat(60))),
     ];
     for (name, body) in cases {
-        let created = app
-            .send(
-                Method::POST,
+        let created = editor
+            .post(
                 "/api/v1/news",
-                &token,
-                Some(json!({"title": {"en": name}, "body": {"en": "fine", "uk": body}})),
-                &[],
+                json!({"title": {"en": name}, "body": {"en": "fine", "uk": body}}),
             )
             .await;
-        let problem = assert_problem(created, 422).await;
+        let problem = created.problem(422).await;
         assert_eq!(error_fields(&problem), ["body.uk"], "{name}");
     }
     // Deep, but within the limit, is fine.
     let fits = ">".repeat(orgcms::content::markdown::MAX_NESTING - 1);
-    let created = app
-        .send(
-            Method::POST,
+    let created = editor
+        .post(
             "/api/v1/news",
-            &token,
-            Some(json!({"title": {"en": "fits"}, "body": {"en": fits}})),
-            &[],
+            json!({"title": {"en": "fits"}, "body": {"en": fits}}),
         )
         .await;
     assert_eq!(created.status(), 201);
-    let id = created.json::<Value>().await.unwrap()["id"].clone();
-    let patched = app
-        .send(
-            Method::PATCH,
+    let id = created.json().await["id"].clone();
+    let patched = editor
+        .merge_patch(
             &format!("/api/v1/news/{}", id.as_str().unwrap()),
-            &token,
-            Some(json!({"body": {"en": ">".repeat(100)}})),
-            &[("Content-Type", "application/merge-patch+json")],
+            json!({"body": {"en": ">".repeat(100)}}),
         )
         .await;
-    assert_eq!(
-        error_fields(&assert_problem(patched, 422).await),
-        ["body.en"]
-    );
+    assert_eq!(error_fields(&patched.problem(422).await), ["body.en"]);
 }
 
 /// The heaviest body a write accepts, and a planted body of 20 000 nested quotes written by other
@@ -712,26 +499,21 @@ async fn bodies_nested_too_deep_are_refused_naming_the_field() {
 async fn the_heaviest_body_never_keeps_the_server_from_answering() {
     use diesel::connection::SimpleConnection;
     let app = TestApp::seeded().await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     let line = format!("{}- *a* **b** [c](https://x.org) `d`\n", "> ".repeat(21));
     let heaviest = line.repeat(200_000 / line.chars().count());
     assert_eq!(
         orgcms::content::markdown::nesting_depth(&heaviest),
         orgcms::content::markdown::MAX_NESTING
     );
-    let created = app
-        .send(
-            Method::POST,
+    let created = editor
+        .post(
             "/api/v1/news",
-            &token,
-            Some(
-                json!({"title": {"en": "Heavy"}, "body": {"en": heaviest}, "status": "published"}),
-            ),
-            &[],
+            json!({"title": {"en": "Heavy"}, "body": {"en": heaviest}, "status": "published"}),
         )
         .await;
     assert_eq!(created.status(), 201);
-    let stored: Value = created.json().await.unwrap();
+    let stored = created.json().await;
     assert!(stored["body"]["en"].as_str().unwrap().len() > 190_000);
     let planted = format!("{}planted", ">".repeat(20_000));
     app.conn()
@@ -749,7 +531,7 @@ async fn the_heaviest_body_never_keeps_the_server_from_answering() {
         "/api/v1/feeds/news.json",
         "/api/v1/changes",
     ];
-    let planted_item = app.get_json("/api/v1/news?per_page=100").await["data"]
+    let planted_item = app.get("/api/v1/news?per_page=100").good().await["data"]
         .as_array()
         .unwrap()
         .iter()
@@ -761,7 +543,7 @@ async fn the_heaviest_body_never_keeps_the_server_from_answering() {
     let planted_path = format!("/api/v1/news/{planted_item}");
     for path in reads.iter().copied().chain([planted_path.as_str()]) {
         let started = std::time::Instant::now();
-        let bytes = app.get(path).await.bytes().await.unwrap().len();
+        let bytes = app.get(path).await.bytes().await.len();
         eprintln!("{path}: {bytes} bytes in {:?}", started.elapsed());
     }
     let readers = (0..4).map(|_| {
@@ -801,7 +583,7 @@ async fn the_heaviest_body_never_keeps_the_server_from_answering() {
         "/healthz took {slowest:?} while bodies were read"
     );
     // The planted body is shown, as escaped text rather than parsed.
-    let shown = app.get_json(&planted_path).await;
+    let shown = app.get(&planted_path).good().await;
     assert!(shown["body_html"]
         .as_str()
         .unwrap()
@@ -816,21 +598,16 @@ async fn idempotency_keys_expire_after_their_time() {
         .env("ORGCMS_IDEMPOTENCY_TTL_HOURS", "2")
         .spawn()
         .await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await;
     let post = |key: &'static str| {
-        let (app, token) = (&app, &token);
+        let editor = &editor;
         async move {
-            let response = app
-                .send(
-                    Method::POST,
-                    "/api/v1/news",
-                    token,
-                    Some(article("Expiring")),
-                    &[("Idempotency-Key", key)],
-                )
+            let response = editor
+                .post("/api/v1/news", article("Expiring"))
+                .idempotency_key(key)
                 .await;
             assert_eq!(response.status(), 201);
-            response.headers()["location"].to_str().unwrap().to_owned()
+            response.location()
         }
     };
     let first = post("expiring-1").await;
@@ -866,44 +643,30 @@ async fn idempotency_keys_expire_after_their_time() {
 #[tokio::test]
 async fn an_update_that_drops_a_nullable_field_clears_it() {
     let app = TestApp::seeded().await;
-    let token = app.editor_token().await;
-    let mission: Value = app
-        .send(Method::GET, "/api/v1/missions/ukraine", &token, None, &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let editor = app.as_editor().await;
+    let mission = editor.get("/api/v1/missions/ukraine").good().await;
     let mut input = article("Cleared");
     input["published_at"] = json!("2025-01-02T03:04:05Z");
     input["mission_id"] = mission["id"].clone();
     input["cover_image_url"] = json!("https://example.org/cover.jpg");
-    let created = app
-        .send(Method::POST, "/api/v1/news", &token, Some(input), &[])
-        .await;
+    let created = editor.post("/api/v1/news", input).await;
     assert_eq!(created.status(), 201);
-    let location = created.headers()["location"].to_str().unwrap().to_owned();
-    let body: Value = created.json().await.unwrap();
+    let location = created.location();
+    let body = created.json().await;
     assert!(body["published_at"].is_string() && body["mission_id"].is_string());
 
-    let cleared = app
-        .send(
-            Method::PATCH,
+    let cleared = editor
+        .patch(
             &location,
-            &token,
-            Some(json!({"published_at": null, "mission_id": null, "cover_image_url": null})),
-            &[("If-Match", "*")],
+            json!({"published_at": null, "mission_id": null, "cover_image_url": null}),
         )
+        .if_match("*")
         .await;
     assert_eq!(cleared.status(), 200);
-    let body: Value = cleared.json().await.unwrap();
+    let body = cleared.json().await;
     for field in ["published_at", "mission_id", "cover_image_url"] {
         assert!(body[field].is_null(), "{field} is cleared: {body}");
     }
-    let again: Value = app
-        .send(Method::GET, &location, &token, None, &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let again = editor.get(&location).good().await;
     assert!(again["published_at"].is_null() && again["mission_id"].is_null());
 }

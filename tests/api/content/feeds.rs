@@ -8,7 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::helpers::factories::insert_mission;
-use crate::helpers::{assert_problem, error_fields, NewsFactory, TestApp};
+use crate::helpers::{error_fields, NewsFactory, TestApp};
 
 const PUBLIC_URL: &str = "https://api.example.org";
 const SEED_SLUG: &str =
@@ -170,10 +170,14 @@ impl Fetched {
 }
 
 async fn fetch(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Fetched {
-    let response = app.get_with(path, headers).await;
+    let mut request = app.get(path);
+    for (name, value) in headers {
+        request = request.header(name, *value);
+    }
+    let response = request.await;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.bytes().await.unwrap().to_vec();
+    let body = response.bytes().await.to_vec();
     Fetched {
         status,
         headers,
@@ -419,7 +423,7 @@ async fn self_links_and_ids_are_absolute_and_stable() {
         .strip_prefix(PUBLIC_URL)
         .unwrap()
         .to_owned();
-    let list = app.get_json(&list_path).await;
+    let list = app.get(&list_path).good().await;
     let list_ids: Vec<String> = list["data"]
         .as_array()
         .unwrap()
@@ -637,15 +641,12 @@ async fn conditional_reads_answer_304_and_the_etag_follows_the_content() {
 #[tokio::test]
 async fn feeds_are_the_public_view_whatever_the_authorization_header() {
     let (app, content) = app_with_news().await;
-    let token = app.editor_token().await;
-    let bearer = format!("Bearer {token}");
+    let bearer = format!("Bearer {}", app.editor_token().await);
     // The news list refuses a bad token; the feeds do not read it.
-    assert_problem(
-        app.get_with("/api/v1/news", &[("Authorization", "Bearer nonsense")])
-            .await,
-        401,
-    )
-    .await;
+    app.get("/api/v1/news")
+        .header("Authorization", "Bearer nonsense")
+        .problem(401)
+        .await;
     for format in FORMATS {
         let anonymous = fetch(&app, format.path(), &[]).await;
         for authorization in ["Bearer nonsense", bearer.as_str()] {
@@ -683,7 +684,7 @@ async fn bad_parameters_are_problems() {
     ];
     for format in FORMATS {
         for (query, field) in cases {
-            let problem = assert_problem(app.get(&format.with_query(query)).await, 400).await;
+            let problem = app.get(&format.with_query(query)).problem(400).await;
             assert_eq!(problem["type"], "urn:orgcms:problem:invalid-parameter");
             assert_eq!(error_fields(&problem), [field], "{format:?} {query}");
         }

@@ -3,10 +3,10 @@
 use serde_json::{json, Value};
 
 use crate::helpers::factories::insert_mission;
-use crate::helpers::{assert_problem, error_fields, slugs, NewsFactory, TestApp};
+use crate::helpers::{error_fields, slugs, NewsFactory, TestApp};
 
 async fn search(app: &TestApp, query: &str) -> Value {
-    app.get_json(&format!("/api/v1/news?{query}")).await
+    app.get(&format!("/api/v1/news?{query}")).good().await
 }
 
 fn item<'a>(list: &'a Value, slug: &str) -> &'a Value {
@@ -87,17 +87,9 @@ async fn search_finds_stems_in_every_locale_ranks_and_highlights() {
 
     // Drafts stay hidden from readers, but editors find them (without snippets).
     assert!(!slugs(&search(&app, "q=equipment").await).contains(&"draft-hit".to_owned()));
-    let token = app.editor_token().await;
-    let editors = app
-        .send(
-            reqwest::Method::GET,
-            "/api/v1/news?q=equipment&status=draft",
-            &token,
-            None,
-            &[],
-        )
-        .await;
-    let editors: Value = editors.json().await.unwrap();
+    let editor = app.as_editor().await;
+    let editors = editor.get("/api/v1/news?q=equipment&status=draft").await;
+    let editors = editors.json().await;
     assert_eq!(slugs(&editors), ["draft-hit"]);
 
     // Newest first instead of best first, on request.
@@ -127,7 +119,7 @@ async fn search_combines_with_every_filter_and_pages_by_cursor() {
     let mut walked = Vec::new();
     let mut url = "/api/v1/news?q=equipment%20or%20support&per_page=1".to_owned();
     loop {
-        let page = app.get_json(&url).await;
+        let page = app.get(&url).good().await;
         walked.extend(slugs(&page));
         match page["meta"]["next_cursor"].as_str() {
             Some(c) => {
@@ -145,7 +137,7 @@ async fn search_combines_with_every_filter_and_pages_by_cursor() {
             "/api/v1/news?q=support&per_page=1&cursor={cursor}"
         ))
         .await;
-    assert_problem(other, 422).await;
+    other.problem(422).await;
 }
 
 #[tokio::test]
@@ -172,7 +164,7 @@ async fn any_search_text_is_safe() {
     ] {
         let response = app.get(&format!("/api/v1/news?q={q}")).await;
         assert_eq!(response.status(), 200, "q={q}");
-        let body: Value = response.json().await.unwrap();
+        let body = response.json().await;
         assert!(body["data"].is_array(), "q={q}");
     }
     let long = "equipment%20".repeat(16);
@@ -186,14 +178,14 @@ async fn any_search_text_is_safe() {
         ("q=%20%20", "q"),
         (&*format!("q={}", "a".repeat(201)), "q"),
     ] {
-        let problem = assert_problem(app.get(&format!("/api/v1/news?{query}")).await, 400).await;
+        let problem = app.get(&format!("/api/v1/news?{query}")).problem(400).await;
         assert_eq!(error_fields(&problem), [field], "{query}");
     }
-    let problem = assert_problem(app.get("/api/v1/news?sort=relevance").await, 422).await;
+    let problem = app.get("/api/v1/news?sort=relevance").problem(422).await;
     assert_eq!(error_fields(&problem), ["sort"]);
     // 10 000 characters: refused as a whole query string, clearly.
     let huge = format!("/api/v1/news?q={}", "x".repeat(10_000));
-    let problem = assert_problem(app.get(&huge).await, 400).await;
+    let problem = app.get(&huge).problem(400).await;
     assert!(problem["detail"].as_str().unwrap().contains("longer than"));
 }
 
@@ -294,11 +286,11 @@ async fn no_search_text_answers_a_server_error() {
             let status = response.status().as_u16();
             match status {
                 200 => {
-                    let body: Value = response.json().await.unwrap();
+                    let body = response.json().await;
                     assert!(body["data"].is_array(), "q={q:?}");
                 }
                 400 => {
-                    assert_problem(response, 400).await;
+                    response.problem(400).await;
                 }
                 _ => panic!("q={q:?}{extra}: {status}"),
             }

@@ -8,18 +8,12 @@
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
-use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::helpers::{assert_problem, slugs, NewsFactory, TestApp};
+use crate::helpers::{slugs, NewsFactory, TestApp};
 
-/// A client that gives up where the server used to take minutes.
-fn patient_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap()
-}
+/// Where a client gives up: the server used to take minutes.
+const PATIENCE: Duration = Duration::from_secs(20);
 
 /// Bodies that PostgreSQL's text-search parser used to spend seconds to minutes on.
 fn pathological_bodies() -> Vec<(&'static str, String)> {
@@ -33,41 +27,25 @@ fn pathological_bodies() -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn create(
-    app: &TestApp,
-    client: &reqwest::Client,
-    token: &str,
-    body: Value,
-) -> reqwest::Response {
-    client
-        .request(Method::POST, app.url("/api/v1/news"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pathological_bodies_are_written_fast_and_found_by_their_words() {
     let app = TestApp::new().await;
-    let token = app.editor_token().await;
-    let client = patient_client();
+    let editor = app.as_editor().await.with_timeout(PATIENCE);
+    let anon = app.anon().with_timeout(PATIENCE);
     for (slug, junk) in pathological_bodies() {
         let started = Instant::now();
-        let response = create(
-            &app,
-            &client,
-            &token,
-            json!({
+        let response = editor
+            .post(
+                "/api/v1/news",
+                json!({
                 "slug": slug,
                 "title": {"en": format!("Blankets for {slug}")},
                 "body": {"en": format!("Partners donated generators. {junk} The shelter opened.")},
                 "status": "published",
                 "published_at": "2024-05-29T10:00:00Z",
-            }),
-        )
-        .await;
+                }),
+            )
+            .await;
         let took = started.elapsed();
         assert_eq!(response.status(), 201, "{slug}");
         println!("write {slug}: {} ms", took.as_millis());
@@ -75,25 +53,17 @@ async fn pathological_bodies_are_written_fast_and_found_by_their_words() {
     // Found by the words before and after the junk, and by the title; snippets come back.
     for q in ["generators", "blankets"] {
         let started = Instant::now();
-        let response = client
-            .get(app.url(&format!("/api/v1/news?q={q}&per_page=100")))
-            .send()
-            .await
-            .unwrap();
+        let response = anon.get(&format!("/api/v1/news?q={q}&per_page=100")).await;
         println!("search {q}: {} ms", started.elapsed().as_millis());
         assert_eq!(response.status(), 200, "q={q}");
-        let hits: Value = response.json().await.unwrap();
+        let hits = response.json().await;
         assert_eq!(slugs(&hits).len(), 5, "q={q}: {hits}");
         for hit in hits["data"].as_array().unwrap() {
             assert!(hit["snippet"].is_string(), "{hit}");
         }
     }
     // A search whose words are in the junk itself.
-    let response = client
-        .get(app.url("/api/v1/news?q=zq%20or%20a%20or%20b"))
-        .send()
-        .await
-        .unwrap();
+    let response = anon.get("/api/v1/news?q=zq%20or%20a%20or%20b").await;
     assert_eq!(response.status(), 200);
 }
 
@@ -108,22 +78,19 @@ async fn concurrent_searches_over_pathological_items_leave_the_pool_to_others() 
             .body(json!({"en": format!("shelter {junk} shelter")}))
             .insert(&mut conn);
     }
-    let client = patient_client();
+    let anon = app.anon().with_timeout(PATIENCE);
     let searches: Vec<_> = (0..12)
         .map(|i| {
-            let client = client.clone();
-            let url = app.url(&format!("/api/v1/news?q=shelter%20zq&per_page={}", 20 + i));
-            tokio::spawn(async move { client.get(url).send().await.map(|r| r.status()) })
+            let search = anon
+                .get(&format!("/api/v1/news?q=shelter%20zq&per_page={}", 20 + i))
+                .send();
+            tokio::spawn(async move { search.await.status() })
         })
         .collect();
-    let unrelated = client
-        .get(app.url("/api/v1/news?per_page=1"))
-        .send()
-        .await
-        .unwrap();
+    let unrelated = anon.get("/api/v1/news?per_page=1").await;
     assert_eq!(unrelated.status(), 200, "a read beside the searches");
     for search in searches {
-        assert_eq!(search.await.unwrap().unwrap(), 200);
+        assert_eq!(search.await.unwrap(), 200);
     }
 }
 
@@ -140,24 +107,22 @@ async fn a_write_that_waits_for_a_lock_gets_503_within_the_lock_timeout() {
         .env("ORGCMS_DB_LOCK_TIMEOUT_MS", "300")
         .spawn()
         .await;
-    let token = app.editor_token().await;
+    let editor = app.as_editor().await.with_timeout(PATIENCE);
     let id = NewsFactory::new("held").insert(&mut app.conn());
-    let client = patient_client();
     let patch = || {
-        client
-            .patch(app.url(&format!("/api/v1/news/{id}")))
-            .bearer_auth(&token)
-            .json(&json!({"title": {"en": "Edited"}}))
-            .send()
+        editor.patch(
+            &format!("/api/v1/news/{id}"),
+            json!({"title": {"en": "Edited"}}),
+        )
     };
 
     // The content lock, which every write takes first (another node's write, a migration).
     let mut raw = hold(&app, "SELECT orgcms_lock_content()");
     let started = Instant::now();
-    let response = patch().await.unwrap();
+    let response = patch().await;
     let waited = started.elapsed();
-    assert_eq!(response.headers()["retry-after"], "5");
-    assert_problem(response, 503).await;
+    assert_eq!(response.header("retry-after"), "5");
+    response.problem(503).await;
     assert!(waited < Duration::from_millis(300 * 5), "{waited:?}");
     raw.batch_execute("ROLLBACK").unwrap();
 
@@ -166,14 +131,13 @@ async fn a_write_that_waits_for_a_lock_gets_503_within_the_lock_timeout() {
         &app,
         &format!("SELECT 1 FROM news WHERE id = '{id}' FOR UPDATE"),
     );
-    let response = patch().await.unwrap();
-    assert_problem(response, 503).await;
+    patch().problem(503).await;
     raw.batch_execute("ROLLBACK").unwrap();
 
     // Nothing was written, and the write goes through once the lock is free.
-    let item = app.get_json(&format!("/api/v1/news/{id}")).await;
+    let item = app.get(&format!("/api/v1/news/{id}")).good().await;
     assert_eq!(item["version"], 1);
-    assert_eq!(patch().await.unwrap().status(), 200);
+    assert_eq!(patch().await.status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -184,22 +148,21 @@ async fn a_statement_over_the_statement_timeout_gets_503() {
         .spawn()
         .await;
     NewsFactory::new("slow").insert(&mut app.conn());
-    let client = patient_client();
+    let anon = app.anon().with_timeout(PATIENCE);
     // The news table is locked: the list waits, and statement_timeout (which counts the wait)
     // cancels it long before the lock timeout would.
     let mut raw = hold(&app, "LOCK TABLE news IN ACCESS EXCLUSIVE MODE");
     let started = Instant::now();
-    let response = client
-        .get(app.url("/api/v1/news?q=slow"))
-        .send()
-        .await
-        .unwrap();
+    let response = anon.get("/api/v1/news?q=slow").await;
     let waited = started.elapsed();
-    assert_eq!(response.headers()["retry-after"], "5");
-    assert_problem(response, 503).await;
+    assert_eq!(response.header("retry-after"), "5");
+    response.problem(503).await;
     assert!(waited < Duration::from_millis(300 * 5), "{waited:?}");
     raw.batch_execute("ROLLBACK").unwrap();
     // Other reads never waited, and the connection serves again.
     assert_eq!(app.get("/api/v1/objectives").await.status(), 200);
-    assert_eq!(slugs(&app.get_json("/api/v1/news?q=slow").await), ["slow"]);
+    assert_eq!(
+        slugs(&app.get("/api/v1/news?q=slow").good().await),
+        ["slow"]
+    );
 }

@@ -1,11 +1,11 @@
-use crate::helpers::{assert_problem, TestApp};
+use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn healthz_and_readyz_answer_200() {
     let app = TestApp::new().await;
-    let health = app.get_json("/healthz").await;
+    let health = app.get("/healthz").good().await;
     assert_eq!(health["status"], "ok");
-    let ready = app.get_json("/readyz").await;
+    let ready = app.get("/readyz").good().await;
     assert_eq!(ready["status"], "ready");
 }
 
@@ -14,13 +14,13 @@ async fn readyz_says_503_when_the_database_is_gone_and_healthz_stays_200() {
     let app = TestApp::new().await;
     app.db.drop_now();
     let response = app.get("/readyz").await;
-    assert_eq!(response.headers()["retry-after"], "5");
-    let problem = assert_problem(response, 503).await;
+    assert_eq!(response.header("retry-after"), "5");
+    let problem = response.problem(503).await;
     assert!(
         !problem["detail"].as_str().unwrap().contains("orgcms_test"),
         "no internals leak"
     );
-    assert_problem(app.get("/api/v1/news").await, 503).await;
+    app.get("/api/v1/news").problem(503).await;
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
 
@@ -35,10 +35,7 @@ async fn every_response_has_a_request_id() {
         "/nowhere",
     ] {
         let response = app.get(path).await;
-        let id = response.headers()["x-request-id"]
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let id = response.header("x-request-id").to_owned();
         assert_eq!(id.len(), 36, "{path}: a UUID");
         ids.push(id);
     }

@@ -1,4 +1,4 @@
-use crate::helpers::{assert_problem, TestApp};
+use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn unknown_paths_are_404_problems() {
@@ -11,7 +11,7 @@ async fn unknown_paths_are_404_problems() {
         "/api/v1/nothing",
         "/api/v1/news/a/b",
     ] {
-        assert_problem(app.get(path).await, 404).await;
+        app.get(path).problem(404).await;
     }
 }
 
@@ -24,7 +24,7 @@ async fn problems_never_echo_sql_or_internals() {
         "/api/v1/missions/1;DROP%20TABLE%20missions",
         "/api/v1/objectives/..%2F..%2Fetc%2Fpasswd",
     ] {
-        let problem = assert_problem(app.get(path).await, 404).await;
+        let problem = app.get(path).problem(404).await;
         let text = problem.to_string().to_lowercase();
         for leak in ["drop", "select", "passwd", "diesel", "panic", "/src/"] {
             assert!(!text.contains(leak), "{path} leaked {leak}: {text}");
@@ -52,7 +52,7 @@ async fn hostile_query_values_get_400_not_500() {
         assert_eq!(response.status(), 400, "{query}");
     }
     let long = format!("/api/v1/news?tag={}", "a".repeat(9000));
-    assert_problem(app.get(&long).await, 400).await;
+    app.get(&long).problem(400).await;
 }
 
 #[tokio::test]

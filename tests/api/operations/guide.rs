@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::helpers::TestApp;
 
-const GUIDE: &str = include_str!("../../docs/API-GUIDE.md");
+const GUIDE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/API-GUIDE.md"));
 
 /// The fenced blocks of a Markdown text: (language, content).
 fn fenced_blocks(markdown: &str) -> Vec<(String, String)> {

@@ -1,12 +1,12 @@
-use crate::helpers::{assert_problem, TestApp};
+use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn profile_has_the_seed_figures_as_numbers() {
     let app = TestApp::seeded().await;
     let response = app.get("/api/v1/organization").await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], "application/json");
-    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(response.header("content-type"), "application/json");
+    let body: serde_json::Value = response.json().await;
     assert_eq!(body["name"], "International Organization for Migration");
     assert_eq!(body["acronym"], "IOM");
     assert_eq!(body["founded_year"], 1951);
@@ -29,13 +29,13 @@ async fn profile_has_the_seed_figures_as_numbers() {
 #[tokio::test]
 async fn missing_profile_is_a_404_problem() {
     let app = TestApp::new().await;
-    assert_problem(app.get("/api/v1/organization").await, 404).await;
+    app.get("/api/v1/organization").problem(404).await;
 }
 
 #[tokio::test]
 async fn profile_takes_only_the_locale_parameter() {
     let app = TestApp::seeded().await;
-    let problem = assert_problem(app.get("/api/v1/organization?page=1").await, 400).await;
+    let problem = app.get("/api/v1/organization?page=1").problem(400).await;
     assert_eq!(problem["errors"][0]["field"], "page");
     assert_eq!(
         app.get("/api/v1/organization?locale=uk").await.status(),
