@@ -14,14 +14,10 @@ use utoipa::OpenApi;
 use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::accounts::auth::jwt::JwtKeys;
-use crate::accounts::auth::routes::LoginLimits;
 use crate::accounts::{auth, users};
 use crate::app::settings::Settings;
 use crate::app::state::{AppState, State};
-use crate::content::idempotency::IdempotencyTtl;
 use crate::db::{self, DbPool};
-use crate::http::caching::CachePolicy;
 use crate::http::openapi::{document_shared_behaviour, ApiDoc};
 use crate::resources::health::routes::Readiness;
 use crate::resources::{audit, changes, feeds, health, missions, news, objectives, organization};
@@ -236,41 +232,16 @@ fn run(
     readiness: Readiness,
 ) -> Result<Server, std::io::Error> {
     let spec = openapi();
-    let state = web::Data::new(AppState {
+    let spec_json =
+        openapi_json().map_err(|e| std::io::Error::other(format!("OpenAPI document: {e}")))?;
+    let route_table = crate::http::routing::RouteTable::from_openapi(&spec);
+    let state = web::Data::new(AppState::new(
+        settings,
         pool,
-        locales: settings.locales.clone(),
-        cache_policy: CachePolicy {
-            max_age: settings.cache_max_age,
-        },
-        jwt: JwtKeys::new(&settings.jwt_secret)
-            .map_err(|e| std::io::Error::other(format!("JWT keys: {e}")))?,
-        login_limits: LoginLimits {
-            max_failures: i64::from(settings.login_max_failures),
-            window_seconds: i64::from(settings.login_window_seconds),
-        },
-        body_limit: settings.max_body_bytes as usize,
-        body_timeout: settings.http.client_body,
-        idempotency_ttl: IdempotencyTtl(chrono::Duration::hours(i64::from(
-            settings.idempotency_ttl_hours,
-        ))),
-        public_urls: settings.public_urls.clone(),
-        route_table: crate::http::routing::RouteTable::from_openapi(&spec),
         readiness,
-        rate_limits: crate::http::middleware::rate_limit::RateLimits::new(
-            settings.rate_limit_per_minute,
-            settings.login_rate_limit_per_minute,
-            settings.trusted_proxies.clone(),
-        ),
-        response_cache: (settings.response_cache_mib > 0).then(|| {
-            crate::http::middleware::response_cache::ResponseCache::start(
-                settings.response_cache_mib,
-                settings.database_url.expose_secret().to_owned(),
-            )
-        }),
-        openapi_json: web::Bytes::from(
-            openapi_json().map_err(|e| std::io::Error::other(format!("OpenAPI document: {e}")))?,
-        ),
-    });
+        route_table,
+        spec_json.into(),
+    )?);
     let workers = settings.workers;
     let cors_origins = settings.cors_origins.clone();
     let http = settings.http;

@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest};
 
 use crate::accounts::auth::jwt::JwtKeys;
 use crate::accounts::auth::routes::LoginLimits;
-use crate::app::settings::PublicUrls;
+use crate::app::settings::{ExposeSecret, PublicUrls, Settings};
 use crate::content::idempotency::IdempotencyTtl;
 use crate::content::locale::Locales;
 use crate::db::DbPool;
@@ -45,6 +45,49 @@ pub struct AppState {
 pub type State = web::Data<AppState>;
 
 impl AppState {
+    /// The state the settings describe, around the pool and the document `openapi_json`.
+    pub fn new(
+        settings: &Settings,
+        pool: DbPool,
+        readiness: Readiness,
+        route_table: RouteTable,
+        openapi_json: web::Bytes,
+    ) -> Result<Self, std::io::Error> {
+        Ok(Self {
+            pool,
+            locales: settings.locales.clone(),
+            cache_policy: CachePolicy {
+                max_age: settings.cache_max_age,
+            },
+            jwt: JwtKeys::new(&settings.jwt_secret)
+                .map_err(|e| std::io::Error::other(format!("JWT keys: {e}")))?,
+            login_limits: LoginLimits {
+                max_failures: i64::from(settings.login_max_failures),
+                window_seconds: i64::from(settings.login_window_seconds),
+            },
+            body_limit: settings.max_body_bytes as usize,
+            body_timeout: settings.http.client_body,
+            idempotency_ttl: IdempotencyTtl(chrono::Duration::hours(i64::from(
+                settings.idempotency_ttl_hours,
+            ))),
+            public_urls: settings.public_urls.clone(),
+            route_table,
+            readiness,
+            rate_limits: crate::http::middleware::rate_limit::RateLimits::new(
+                settings.rate_limit_per_minute,
+                settings.login_rate_limit_per_minute,
+                settings.trusted_proxies.clone(),
+            ),
+            response_cache: (settings.response_cache_mib > 0).then(|| {
+                crate::http::middleware::response_cache::ResponseCache::start(
+                    settings.response_cache_mib,
+                    settings.database_url.expose_secret().to_owned(),
+                )
+            }),
+            openapi_json,
+        })
+    }
+
     /// The state of the application serving `req` (for extractors).
     pub fn of(req: &HttpRequest) -> Result<&Self, ApiError> {
         req.app_data::<State>()

@@ -1,17 +1,17 @@
-use actix_web::{get, HttpRequest, HttpResponse};
+use actix_web::{get, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::cursor::Cursor;
 use super::dto::ChangesResponse;
 use super::feed;
-use crate::accounts::auth::extractor::MaybeEditor;
 use crate::app::state::State;
-use crate::content::locale::{content_language, RequestLocale};
+use crate::content::locale::content_language;
 use crate::db::{self};
-use crate::http::caching::{bytes_read, Audience, Representation, JSON};
+use crate::http::caching::{bytes_read, Representation, JSON};
 use crate::http::error::ApiError;
 use crate::http::params::Query;
+use crate::http::viewer::Viewer;
 
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 500;
@@ -53,10 +53,8 @@ pub struct ChangesQuery {
 )]
 #[get("/changes")]
 pub async fn list_changes(
-    req: HttpRequest,
-    _editor: MaybeEditor,
+    viewer: Viewer,
     query: Query<ChangesQuery>,
-    locale: RequestLocale,
     state: State,
 ) -> Result<HttpResponse, ApiError> {
     let limit = query.0.limit.unwrap_or(DEFAULT_LIMIT);
@@ -76,6 +74,7 @@ pub async fn list_changes(
     };
     // Assembled and serialized on the blocking pool with the queries: a page of long bodies is
     // megabytes of JSON, which must not hold an async worker.
+    let locale = viewer.locale.clone();
     let (bytes, language) = db::run(&state.pool, move |conn| {
         let page = conn
             .build_transaction()
@@ -93,9 +92,10 @@ pub async fn list_changes(
         content_language: Some(language),
         ..Default::default()
     };
+    let (req, audience) = viewer.public_response();
     Ok(bytes_read(
-        &req,
-        Audience::Public(state.cache_policy),
+        req,
+        audience,
         JSON,
         bytes.into(),
         representation,
