@@ -10,7 +10,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::KeepAlive;
 use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -21,7 +21,7 @@ use crate::app::settings::Settings;
 use crate::db::{self, DbPool};
 use crate::http::body::{BodyLimit, BodyTimeout};
 use crate::http::caching::CachePolicy;
-use crate::http::openapi::{document_shared_behaviour, ApiDoc};
+use crate::http::openapi::{ApiDoc, SharedBehaviour};
 use crate::resources::health::routes::Readiness;
 use crate::resources::{audit, changes, feeds, health, missions, news, objectives, organization};
 
@@ -77,7 +77,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    document_shared_behaviour(&mut doc);
+    SharedBehaviour.modify(&mut doc);
     doc
 }
 

@@ -1,5 +1,11 @@
-//! The OpenAPI document: the base (info, tags) here, the paths collected by utoipa-actix-web from
-//! the mounted handlers, then the responses that the shared mechanisms give every operation.
+//! The OpenAPI document, through utoipa's `Modify` extension point:
+//!
+//! - `ApiDoc` is the base (info, tags, the `Problem` schema); its modifiers (`shared.rs`) add the
+//!   `bearer` security scheme and the shared problem responses;
+//! - utoipa-actix-web then collects the paths from the mounted handlers
+//!   (`crate::app::startup::openapi`), which is after `ApiDoc::openapi()` has run; so
+//! - `SharedBehaviour`, applied once to the collected document, gives every operation what the
+//!   shared mechanisms do for it (`operations.rs`), and tidies the whole (`document.rs`).
 
 mod document;
 mod json;
@@ -8,9 +14,10 @@ mod shared;
 
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::OpenApi as OpenApiDocument;
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 
 use crate::http::error::Problem;
+use shared::{BearerSecurity, ProblemResponses};
 
 pub use json::{complete_examples, fix_link_keys, flatten_all_of};
 
@@ -38,13 +45,22 @@ pub use json::{complete_examples, fix_link_keys, flatten_all_of};
         (name = "health", description = "Liveness and readiness probes"),
     ),
     components(schemas(Problem)),
+    modifiers(&BearerSecurity, &ProblemResponses),
 )]
 pub struct ApiDoc;
 
 /// What every operation shares because one mechanism serves them all: parameter and body checks,
 /// authentication, preconditions, item lookup, the database, and on reads the caching headers.
-pub fn document_shared_behaviour(doc: &mut OpenApiDocument) {
-    shared::add_shared_components(doc);
+/// It needs the collected paths, so it is applied to the document utoipa-actix-web returns.
+pub struct SharedBehaviour;
+
+impl Modify for SharedBehaviour {
+    fn modify(&self, doc: &mut OpenApiDocument) {
+        document_shared_behaviour(doc);
+    }
+}
+
+fn document_shared_behaviour(doc: &mut OpenApiDocument) {
     document::remove_unused_schemas(doc);
     document::link_created_items(doc);
     for (path, item) in doc.paths.paths.iter_mut() {
@@ -74,3 +90,6 @@ pub fn document_shared_behaviour(doc: &mut OpenApiDocument) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,9 +5,9 @@ use utoipa::openapi::path::{HttpMethod, Operation, Parameter, ParameterBuilder, 
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::Required;
-use utoipa::openapi::{Ref, RefOr, Response};
+use utoipa::openapi::{RefOr, Response};
 
-use super::shared::{add_security_headers, string_header, RATE_LIMIT_HEADERS};
+use super::shared::{self, add_security_headers, string_header, RATE_LIMIT_HEADERS};
 
 fn header_parameter(
     name: &str,
@@ -68,20 +68,15 @@ pub(super) fn document_operation(
     // Content reads (public, optionally with a token) go through the caching mechanism.
     let is_content_read = is_api && is_read && !authenticated;
     // Every handler checks its query string (and writes their headers and body).
-    let mut shared = vec![
-        ("400", "BadRequest"),
-        ("431", "RequestHeaderFieldsTooLarge"),
-        ("500", "InternalError"),
-        ("503", "ServiceUnavailable"),
-    ];
+    let mut shared = vec!["400", "431", "500", "503"];
     if is_api {
-        shared.push(("429", "TooManyRequests"));
+        shared.push("429");
     }
     if authenticated || (is_api && is_read && !anonymous_only) {
-        shared.push(("401", "Unauthorized"));
+        shared.push("401");
     }
     if has_path_parameter {
-        shared.push(("404", "NotFound"));
+        shared.push("404");
     }
     // A paging cursor that is not one of this list is a value no schema can tell apart.
     let pages_by_cursor = operation
@@ -90,20 +85,15 @@ pub(super) fn document_operation(
         .flatten()
         .any(|p| p.name == "cursor" || p.name == "since");
     if pages_by_cursor {
-        shared.push(("422", "UnprocessableEntity"));
+        shared.push("422");
     }
     if operation.request_body.is_some() {
-        shared.extend([
-            ("408", "RequestTimeout"),
-            ("413", "PayloadTooLarge"),
-            ("415", "UnsupportedMediaType"),
-            ("422", "UnprocessableEntity"),
-        ]);
+        shared.extend(["408", "413", "415", "422"]);
     }
     // Slugs (and account emails) are unique.
     let is_post = matches!(method, HttpMethod::Post);
     if authenticated && (is_post || (is_content_write && !matches!(method, HttpMethod::Delete))) {
-        shared.push(("409", "Conflict"));
+        shared.push("409");
     }
     let parameters = operation.parameters.get_or_insert_with(Vec::new);
     if is_content_write && matches!(method, HttpMethod::Post) {
@@ -116,7 +106,7 @@ pub(super) fn document_operation(
         ));
     }
     if is_content_write && (has_path_parameter || !matches!(method, HttpMethod::Post)) {
-        shared.push(("412", "PreconditionFailed"));
+        shared.push("412");
         parameters.push(header_parameter(
             "If-Match",
             "The `ETag` you read; the write fails with 412 if the item changed since",
@@ -149,10 +139,10 @@ pub(super) fn document_operation(
         operation.parameters = None;
     }
     let responses = &mut operation.responses.responses;
-    for (status, name) in shared {
-        responses
-            .entry(status.into())
-            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+    for status in shared {
+        if let Some(reference) = shared::reference(status) {
+            responses.entry(status.into()).or_insert(reference);
+        }
     }
     let mut headers = vec![(
         "X-Request-Id",
