@@ -79,6 +79,7 @@ fn document_shared_behaviour(doc: &mut OpenApiDocument) {
         ];
         for (method, operation) in operations {
             if let Some(operation) = operation {
+                operations::take_content_marker(operation);
                 operations::document_operation(
                     operation,
                     method,

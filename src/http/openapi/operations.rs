@@ -9,6 +9,22 @@ use utoipa::openapi::{RefOr, Response};
 
 use super::shared::{self, add_security_headers, string_header, RATE_LIMIT_HEADERS};
 
+/// The extension by which an operation of a content resource says that it goes through the
+/// write engine (`crate::content::writes`: If-Match, Idempotency-Key, ETag), e.g.
+/// `extensions(("x-orgcms-content" = json!("objectives")))` in its `#[utoipa::path(...)]`.
+pub(super) const CONTENT_MARKER: &str = "x-orgcms-content";
+
+/// Takes the content marker out of `operation` (the published document does not carry it) and
+/// returns the resource it names, if it has one.
+pub(super) fn take_content_marker(operation: &mut Operation) -> Option<serde_json::Value> {
+    let extensions = operation.extensions.as_mut()?;
+    let resource = extensions.remove(CONTENT_MARKER);
+    if extensions.is_empty() {
+        operation.extensions = None;
+    }
+    resource
+}
+
 fn header_parameter(
     name: &str,
     description: &str,

@@ -45,3 +45,9 @@ fn every_shared_response_is_a_problem_with_the_security_headers() {
         }
     }
 }
+
+#[test]
+fn the_content_marker_is_not_published() {
+    let doc = crate::app::startup::openapi_json().unwrap();
+    assert!(!doc.contains(super::operations::CONTENT_MARKER));
+}
