@@ -87,6 +87,7 @@ impl MissionsQuery {
 #[utoipa::path(
     tag = "missions",
     operation_id = "list_missions",
+    extensions(("x-orgcms-content" = json!("missions"))),
     params(MissionsQuery, PageParams),
     responses((status = 200, description = "A page of missions", body = ListResponse<MissionListItem>)),
 )]
@@ -150,6 +151,7 @@ pub async fn list_missions(
 #[utoipa::path(
     tag = "missions",
     operation_id = "get_mission",
+    extensions(("x-orgcms-content" = json!("missions"))),
     params(("id_or_slug" = String, Path, description = "The mission's UUID or slug", example = "ukraine"), LocaleParams),
     responses((status = 200, description = "The mission", body = MissionView)),
 )]
@@ -185,6 +187,7 @@ pub async fn get_mission(
 #[utoipa::path(
     tag = "missions",
     operation_id = "create_mission",
+    extensions(("x-orgcms-content" = json!("missions"))),
     request_body = MissionInput,
     responses((status = 201, description = "Created; `Location` names the new mission", body = MissionEditor)),
     security(("bearer" = [])),
@@ -211,6 +214,7 @@ pub async fn create_mission(
 #[utoipa::path(
     tag = "missions",
     operation_id = "replace_mission",
+    extensions(("x-orgcms-content" = json!("missions"))),
     params(("id_or_slug" = String, Path, description = "The mission's UUID or slug", example = "ukraine")),
     request_body = MissionInput,
     responses((status = 200, description = "The mission as written", body = MissionEditor)),
@@ -241,6 +245,7 @@ pub async fn replace_mission(
 #[utoipa::path(
     tag = "missions",
     operation_id = "update_mission",
+    extensions(("x-orgcms-content" = json!("missions"))),
     params(("id_or_slug" = String, Path, description = "The mission's UUID or slug", example = "ukraine")),
     request_body(content = crate::http::params::MergePatch, content_type = "application/merge-patch+json",
         description = "Fields of `MissionInput` to change", example = json!({"office_city": {"uk": "Київ"}})),
@@ -271,6 +276,7 @@ pub async fn update_mission(
 #[utoipa::path(
     tag = "missions",
     operation_id = "delete_mission",
+    extensions(("x-orgcms-content" = json!("missions"))),
     params(("id_or_slug" = String, Path, description = "The mission's UUID or slug", example = "ukraine")),
     responses((status = 204, description = "Deleted")),
     security(("bearer" = [])),

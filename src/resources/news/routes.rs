@@ -166,6 +166,7 @@ impl NewsQuery {
 #[utoipa::path(
     tag = "news",
     operation_id = "list_news",
+    extensions(("x-orgcms-content" = json!("news"))),
     params(NewsQuery, PageParams),
     responses((status = 200, description = "A page of news", body = ListResponse<NewsListItem>)),
 )]
@@ -243,6 +244,7 @@ pub async fn list_news(
 #[utoipa::path(
     tag = "news",
     operation_id = "get_news",
+    extensions(("x-orgcms-content" = json!("news"))),
     params(("id_or_slug" = String, Path, description = "The item's UUID or slug", example = "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv"), LocaleParams),
     responses((status = 200, description = "The news item", body = NewsView)),
 )]
@@ -295,6 +297,7 @@ pub async fn get_news(
 #[utoipa::path(
     tag = "news",
     operation_id = "create_news",
+    extensions(("x-orgcms-content" = json!("news"))),
     request_body = NewsInput,
     responses((status = 201, description = "Created; `Location` names the new item", body = NewsEditor)),
     security(("bearer" = [])),
@@ -321,6 +324,7 @@ pub async fn create_news(
 #[utoipa::path(
     tag = "news",
     operation_id = "replace_news",
+    extensions(("x-orgcms-content" = json!("news"))),
     params(("id_or_slug" = String, Path, description = "The item's UUID or slug", example = "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv")),
     request_body = NewsInput,
     responses((status = 200, description = "The item as written", body = NewsEditor)),
@@ -351,6 +355,7 @@ pub async fn replace_news(
 #[utoipa::path(
     tag = "news",
     operation_id = "update_news",
+    extensions(("x-orgcms-content" = json!("news"))),
     params(("id_or_slug" = String, Path, description = "The item's UUID or slug", example = "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv")),
     request_body(content = crate::http::params::MergePatch, content_type = "application/merge-patch+json",
         description = "Fields of `NewsInput` to change",
@@ -380,6 +385,7 @@ pub async fn update_news(
 #[utoipa::path(
     tag = "news",
     operation_id = "delete_news",
+    extensions(("x-orgcms-content" = json!("news"))),
     params(("id_or_slug" = String, Path, description = "The item's UUID or slug", example = "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv")),
     responses((status = 204, description = "Deleted")),
     security(("bearer" = [])),

@@ -23,6 +23,7 @@ use crate::resources::changes::queries::content_last_modified;
 #[utoipa::path(
     tag = "objectives",
     operation_id = "list_objectives",
+    extensions(("x-orgcms-content" = json!("objectives"))),
     params(LocaleParams, PageParams),
     responses((status = 200, description = "A page of objectives", body = ListResponse<ObjectiveView>)),
 )]
@@ -76,6 +77,7 @@ pub async fn list_objectives(
 #[utoipa::path(
     tag = "objectives",
     operation_id = "get_objective",
+    extensions(("x-orgcms-content" = json!("objectives"))),
     params(("id_or_slug" = String, Path, description = "The objective's UUID or slug", example = "saving-lives-and-protecting-people-on-the-move"), LocaleParams),
     responses((status = 200, description = "The objective", body = ObjectiveView)),
 )]
@@ -109,6 +111,7 @@ pub async fn get_objective(
 #[utoipa::path(
     tag = "objectives",
     operation_id = "create_objective",
+    extensions(("x-orgcms-content" = json!("objectives"))),
     request_body = ObjectiveInput,
     responses((status = 201, description = "Created; `Location` names the new objective", body = ObjectiveEditor)),
     security(("bearer" = [])),
@@ -133,6 +136,7 @@ pub async fn create_objective(
 #[utoipa::path(
     tag = "objectives",
     operation_id = "replace_objective",
+    extensions(("x-orgcms-content" = json!("objectives"))),
     params(("id_or_slug" = String, Path, description = "The objective's UUID or slug", example = "saving-lives-and-protecting-people-on-the-move")),
     request_body = ObjectiveInput,
     responses((status = 200, description = "The objective as written", body = ObjectiveEditor)),
@@ -162,6 +166,7 @@ pub async fn replace_objective(
 #[utoipa::path(
     tag = "objectives",
     operation_id = "update_objective",
+    extensions(("x-orgcms-content" = json!("objectives"))),
     params(("id_or_slug" = String, Path, description = "The objective's UUID or slug", example = "saving-lives-and-protecting-people-on-the-move")),
     request_body(content = crate::http::params::MergePatch, content_type = "application/merge-patch+json",
         description = "Fields of `ObjectiveInput` to change", example = json!({"position": 2})),
@@ -190,6 +195,7 @@ pub async fn update_objective(
 #[utoipa::path(
     tag = "objectives",
     operation_id = "delete_objective",
+    extensions(("x-orgcms-content" = json!("objectives"))),
     params(("id_or_slug" = String, Path, description = "The objective's UUID or slug", example = "saving-lives-and-protecting-people-on-the-move")),
     responses((status = 204, description = "Deleted")),
     security(("bearer" = [])),

@@ -25,6 +25,7 @@ fn singleton() -> ItemKey {
 #[utoipa::path(
     tag = "organization",
     operation_id = "get_organization",
+    extensions(("x-orgcms-content" = json!("organization"))),
     params(LocaleParams),
     responses((status = 200, description = "The profile", body = OrganizationView), (status = 404, description = "The profile is not set up yet", body = crate::http::error::Problem, content_type = "application/problem+json")),
 )]
@@ -62,6 +63,7 @@ pub async fn get_organization(
 #[utoipa::path(
     tag = "organization",
     operation_id = "replace_organization",
+    extensions(("x-orgcms-content" = json!("organization"))),
     request_body = OrganizationInput,
     responses(
         (status = 200, description = "The profile as written", body = OrganizationEditor),
@@ -94,6 +96,7 @@ pub async fn replace_organization(
 #[utoipa::path(
     tag = "organization",
     operation_id = "update_organization",
+    extensions(("x-orgcms-content" = json!("organization"))),
     request_body(content = crate::http::params::MergePatch, content_type = "application/merge-patch+json",
         description = "Fields of `OrganizationInput` to change", example = json!({"member_states": 176})),
     responses(
