@@ -66,10 +66,6 @@ fn document_shared_behaviour(doc: &mut OpenApiDocument) {
     for (path, item) in doc.paths.paths.iter_mut() {
         let has_path_parameter = path.contains('{');
         let is_api = path.starts_with("/api/");
-        // The resources written through `crate::content::writes` (If-Match, Idempotency-Key, ETag).
-        let is_content = ["/organization", "/objectives", "/missions", "/news"]
-            .iter()
-            .any(|p| path.starts_with(&format!("/api/v1{p}")));
         let operations = [
             (HttpMethod::Get, &mut item.get),
             (HttpMethod::Put, &mut item.put),
@@ -79,7 +75,8 @@ fn document_shared_behaviour(doc: &mut OpenApiDocument) {
         ];
         for (method, operation) in operations {
             if let Some(operation) = operation {
-                operations::take_content_marker(operation);
+                // Written through `crate::content::writes` (If-Match, Idempotency-Key, ETag).
+                let is_content = operations::take_content_marker(operation).is_some();
                 operations::document_operation(
                     operation,
                     method,

@@ -51,3 +51,59 @@ fn the_content_marker_is_not_published() {
     let doc = crate::app::startup::openapi_json().unwrap();
     assert!(!doc.contains(super::operations::CONTENT_MARKER));
 }
+
+/// The document as utoipa-actix-web collects it, before `SharedBehaviour`.
+fn collected() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    use utoipa_actix_web::AppExt;
+    let (_, doc) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(super::ApiDoc::openapi())
+        .configure(crate::app::startup::routes)
+        .split_for_parts();
+    doc
+}
+
+#[test]
+fn the_content_operations_are_marked_with_their_resource() {
+    let mut marked = Vec::new();
+    for (path, item) in &collected().paths.paths {
+        let operations = [&item.get, &item.put, &item.post, &item.patch, &item.delete];
+        for operation in operations.into_iter().flatten() {
+            let mut operation = operation.clone();
+            let Some(resource) = super::operations::take_content_marker(&mut operation) else {
+                continue;
+            };
+            let tags = operation.tags.clone().unwrap_or_default();
+            assert_eq!(tags, [resource.as_str().unwrap()], "{path}");
+            assert!(operation.extensions.is_none(), "{path}");
+            marked.push(operation.operation_id.unwrap());
+        }
+    }
+    marked.sort();
+    let mut expected = [
+        "get_organization",
+        "replace_organization",
+        "update_organization",
+        "list_objectives",
+        "get_objective",
+        "create_objective",
+        "replace_objective",
+        "update_objective",
+        "delete_objective",
+        "list_missions",
+        "get_mission",
+        "create_mission",
+        "replace_mission",
+        "update_mission",
+        "delete_mission",
+        "list_news",
+        "get_news",
+        "create_news",
+        "replace_news",
+        "update_news",
+        "delete_news",
+    ];
+    expected.sort();
+    assert_eq!(marked, expected);
+}
