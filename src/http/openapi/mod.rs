@@ -12,11 +12,12 @@ mod json;
 mod operations;
 mod shared;
 
-use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::OpenApi as OpenApiDocument;
 use utoipa::{Modify, OpenApi};
 
 use crate::http::error::Problem;
+use document::{CreatedItemLinks, UnusedSchemas};
+use operations::OperationBehaviour;
 use shared::{BearerSecurity, ProblemResponses};
 
 pub use json::{complete_examples, fix_link_keys, flatten_all_of};
@@ -51,40 +52,15 @@ pub struct ApiDoc;
 
 /// What every operation shares because one mechanism serves them all: parameter and body checks,
 /// authentication, preconditions, item lookup, the database, and on reads the caching headers.
-/// It needs the collected paths, so it is applied to the document utoipa-actix-web returns.
+/// It needs the collected paths, so it is applied to the document utoipa-actix-web returns
+/// (`crate::app::startup::openapi`), as these modifiers in this order.
 pub struct SharedBehaviour;
 
 impl Modify for SharedBehaviour {
     fn modify(&self, doc: &mut OpenApiDocument) {
-        document_shared_behaviour(doc);
-    }
-}
-
-fn document_shared_behaviour(doc: &mut OpenApiDocument) {
-    document::remove_unused_schemas(doc);
-    document::link_created_items(doc);
-    for (path, item) in doc.paths.paths.iter_mut() {
-        let has_path_parameter = path.contains('{');
-        let is_api = path.starts_with("/api/");
-        let operations = [
-            (HttpMethod::Get, &mut item.get),
-            (HttpMethod::Put, &mut item.put),
-            (HttpMethod::Post, &mut item.post),
-            (HttpMethod::Patch, &mut item.patch),
-            (HttpMethod::Delete, &mut item.delete),
-        ];
-        for (method, operation) in operations {
-            if let Some(operation) = operation {
-                // Written through `crate::content::writes` (If-Match, Idempotency-Key, ETag).
-                let is_content = operations::take_content_marker(operation).is_some();
-                operations::document_operation(
-                    operation,
-                    method,
-                    has_path_parameter,
-                    is_api,
-                    is_content,
-                );
-            }
+        let modifiers: [&dyn Modify; 3] = [&UnusedSchemas, &CreatedItemLinks, &OperationBehaviour];
+        for modifier in modifiers {
+            modifier.modify(doc);
         }
     }
 }
