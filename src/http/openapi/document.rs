@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
+use utoipa::openapi::extensions::Extensions;
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::PathItem;
 use utoipa::openapi::{OpenApi as OpenApiDocument, RefOr};
@@ -40,8 +41,14 @@ impl Modify for CreatedItemLinks {
                 continue;
             };
             for operation_id in plan.operation_ids {
+                // utoipa 5.5 writes `Link::operation_id` as `operation_id` (no camel-case
+                // rename); the id goes in under its OpenAPI name through the flattened
+                // extensions instead.
                 let link = LinkBuilder::new()
-                    .operation_id(operation_id.clone())
+                    .extensions(Some(Extensions::from_iter([(
+                        "operationId",
+                        operation_id.clone(),
+                    )])))
                     .parameter(plan.parameter.clone(), "$response.body#/id")
                     .description(format!("`{operation_id}` on the created item"))
                     .build();

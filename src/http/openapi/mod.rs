@@ -8,8 +8,8 @@
 //!   shared mechanisms do for it (`operations.rs`), and tidies the whole (`document.rs`).
 
 mod document;
-mod json;
 mod operations;
+mod schemas;
 mod shared;
 
 use utoipa::openapi::OpenApi as OpenApiDocument;
@@ -18,9 +18,8 @@ use utoipa::{Modify, OpenApi};
 use crate::http::error::Problem;
 use document::{CreatedItemLinks, UnusedSchemas};
 use operations::OperationBehaviour;
+use schemas::{FlatAllOf, SchemaExamples};
 use shared::{BearerSecurity, ProblemResponses};
-
-pub use json::{complete_examples, fix_link_keys, flatten_all_of};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -58,7 +57,13 @@ pub struct SharedBehaviour;
 
 impl Modify for SharedBehaviour {
     fn modify(&self, doc: &mut OpenApiDocument) {
-        let modifiers: [&dyn Modify; 3] = [&UnusedSchemas, &CreatedItemLinks, &OperationBehaviour];
+        let modifiers: [&dyn Modify; 5] = [
+            &UnusedSchemas,
+            &CreatedItemLinks,
+            &OperationBehaviour,
+            &FlatAllOf,
+            &SchemaExamples,
+        ];
         for modifier in modifiers {
             modifier.modify(doc);
         }

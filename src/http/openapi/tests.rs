@@ -107,3 +107,24 @@ fn the_content_operations_are_marked_with_their_resource() {
     expected.sort();
     assert_eq!(marked, expected);
 }
+
+#[test]
+fn created_items_link_to_their_operations_by_operation_id() {
+    let doc = published();
+    let links = &doc["paths"]["/api/v1/news"]["post"]["responses"]["201"]["links"];
+    assert_eq!(links["get_news"]["operationId"], "get_news");
+    assert!(links["get_news"].get("operation_id").is_none());
+    assert_eq!(
+        links["get_news"]["parameters"]["id_or_slug"],
+        "$response.body#/id"
+    );
+}
+
+#[test]
+fn no_all_of_is_left_and_every_schema_has_an_example() {
+    let doc = published();
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        assert!(schema.get("allOf").is_none(), "{name}");
+        assert!(!schema["example"].is_null(), "{name}");
+    }
+}
