@@ -5,7 +5,10 @@
 //! - utoipa-actix-web then collects the paths from the mounted handlers
 //!   (`crate::app::startup::openapi`), which is after `ApiDoc::openapi()` has run; so
 //! - `SharedBehaviour`, applied once to the collected document, gives every operation what the
-//!   shared mechanisms do for it (`operations.rs`), and tidies the whole (`document.rs`).
+//!   shared mechanisms do for it (`operations.rs`), tidies the whole (`document.rs`), and
+//!   flattens the `allOf` schemas and gives everything an example (`schemas.rs`).
+//!
+//! Every pass works on the typed document; `crate::app::startup::openapi_json` only serialises.
 
 mod document;
 mod operations;
