@@ -10,7 +10,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::KeepAlive;
 use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -18,7 +18,7 @@ use crate::accounts::{auth, users};
 use crate::app::settings::Settings;
 use crate::app::state::{AppState, State};
 use crate::db::{self, DbPool};
-use crate::http::openapi::{document_shared_behaviour, ApiDoc};
+use crate::http::openapi::{ApiDoc, SharedBehaviour};
 use crate::resources::health::routes::Readiness;
 use crate::resources::{audit, changes, feeds, health, missions, news, objectives, organization};
 
@@ -74,17 +74,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    document_shared_behaviour(&mut doc);
+    SharedBehaviour.modify(&mut doc);
     doc
 }
 
-/// The document as served and committed in `openapi/openapi.json` (pretty, with a final
-/// newline), with `allOf` compositions flattened.
+/// The document as served and committed in `openapi/openapi.json` (pretty, keys sorted, with a
+/// final newline).
 pub fn openapi_json() -> Result<String, serde_json::Error> {
-    let mut value = serde_json::to_value(openapi())?;
-    crate::http::openapi::flatten_all_of(&mut value);
-    crate::http::openapi::fix_link_keys(&mut value);
-    crate::http::openapi::complete_examples(&mut value);
+    let value = serde_json::to_value(openapi())?;
     Ok(serde_json::to_string_pretty(&value)? + "\n")
 }
 

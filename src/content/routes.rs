@@ -76,7 +76,9 @@ pub async fn get<D: Readable>(
 ///
 /// Each operation names its handler and gives its doc comment (summary and description) and
 /// the rest of its `utoipa::path` (responses; the merge-patch body of `update`); the macro
-/// adds the tag, the path parameter, the request body, the security and the route. A
+/// adds the tag, the path parameter, the request body, the security, the route, and the
+/// `x-orgcms-content` mark by which the OpenAPI layer knows a content operation (a list
+/// written beside the declaration carries the mark itself). A
 /// singleton (the organization) declares `replace_singleton` and `update_singleton`, which
 /// live at the collection's path.
 macro_rules! document_routes {
@@ -99,7 +101,7 @@ macro_rules! document_routes {
         $(#[$doc_line:meta])* get $name:ident { $($path:tt)* } $($rest:tt)*
     ) => {
         $(#[$doc_line])*
-        #[utoipa::path(tag = $tag,
+        #[utoipa::path(tag = $tag, extensions(("x-orgcms-content" = json!($tag))),
             params(crate::http::item_path::ItemPath<$doc>, crate::http::params::LocaleParams),
             $($path)*)]
         #[get($item)]
@@ -119,7 +121,7 @@ macro_rules! document_routes {
         $(#[$doc_line:meta])* create $name:ident { $($path:tt)* } $($rest:tt)*
     ) => {
         $(#[$doc_line])*
-        #[utoipa::path(tag = $tag, request_body = $input, $($path)*, security(("bearer" = [])))]
+        #[utoipa::path(tag = $tag, extensions(("x-orgcms-content" = json!($tag))), request_body = $input, $($path)*, security(("bearer" = [])))]
         #[post($collection)]
         pub async fn $name(
             write: crate::content::request::WriteRequest,
@@ -135,7 +137,7 @@ macro_rules! document_routes {
         $(#[$doc_line:meta])* replace $name:ident { $($path:tt)* } $($rest:tt)*
     ) => {
         $(#[$doc_line])*
-        #[utoipa::path(tag = $tag, params(crate::http::item_path::ItemPath<$doc>),
+        #[utoipa::path(tag = $tag, extensions(("x-orgcms-content" = json!($tag))), params(crate::http::item_path::ItemPath<$doc>),
             request_body = $input, $($path)*, security(("bearer" = [])))]
         #[put($item)]
         pub async fn $name(
@@ -153,7 +155,7 @@ macro_rules! document_routes {
         $(#[$doc_line:meta])* update $name:ident { $($path:tt)* } $($rest:tt)*
     ) => {
         $(#[$doc_line])*
-        #[utoipa::path(tag = $tag, params(crate::http::item_path::ItemPath<$doc>),
+        #[utoipa::path(tag = $tag, extensions(("x-orgcms-content" = json!($tag))), params(crate::http::item_path::ItemPath<$doc>),
             $($path)*, security(("bearer" = [])))]
         #[patch($item)]
         pub async fn $name(
@@ -171,7 +173,7 @@ macro_rules! document_routes {
         $(#[$doc_line:meta])* delete $name:ident {} $($rest:tt)*
     ) => {
         $(#[$doc_line])*
-        #[utoipa::path(tag = $tag, params(crate::http::item_path::ItemPath<$doc>),
+        #[utoipa::path(tag = $tag, extensions(("x-orgcms-content" = json!($tag))), params(crate::http::item_path::ItemPath<$doc>),
             responses((status = 204, description = "Deleted")), security(("bearer" = [])))]
         #[delete($item)]
         pub async fn $name(
@@ -189,7 +191,7 @@ macro_rules! document_routes {
         $(#[$doc_line:meta])* replace_singleton $name:ident { $($path:tt)* } $($rest:tt)*
     ) => {
         $(#[$doc_line])*
-        #[utoipa::path(tag = $tag, request_body = $input, $($path)*, security(("bearer" = [])))]
+        #[utoipa::path(tag = $tag, extensions(("x-orgcms-content" = json!($tag))), request_body = $input, $($path)*, security(("bearer" = [])))]
         #[put($collection)]
         pub async fn $name(
             write: crate::content::request::WriteRequest,
@@ -206,7 +208,7 @@ macro_rules! document_routes {
         $(#[$doc_line:meta])* update_singleton $name:ident { $($path:tt)* } $($rest:tt)*
     ) => {
         $(#[$doc_line])*
-        #[utoipa::path(tag = $tag, $($path)*, security(("bearer" = [])))]
+        #[utoipa::path(tag = $tag, extensions(("x-orgcms-content" = json!($tag))), $($path)*, security(("bearer" = [])))]
         #[patch($collection)]
         pub async fn $name(
             write: crate::content::request::WriteRequest,

@@ -80,6 +80,7 @@ impl MissionsQuery {
 /// Summaries in the reader's locale; with a valid token, the editor view with all parts.
 #[utoipa::path(
     tag = "missions",
+    extensions(("x-orgcms-content" = json!("missions"))),
     params(MissionsQuery, PageParams),
     responses((status = 200, description = "A page of missions", body = ListResponse<MissionListItem>)),
 )]

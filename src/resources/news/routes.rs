@@ -162,6 +162,7 @@ impl NewsQuery {
 /// With an editor's token the list holds every item (or those of `status`) in the editor view.
 #[utoipa::path(
     tag = "news",
+    extensions(("x-orgcms-content" = json!("news"))),
     params(NewsQuery, PageParams),
     responses((status = 200, description = "A page of news", body = ListResponse<NewsListItem>)),
 )]

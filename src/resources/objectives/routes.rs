@@ -18,6 +18,7 @@ use crate::resources::changes::queries::content_last_modified;
 /// valid token.
 #[utoipa::path(
     tag = "objectives",
+    extensions(("x-orgcms-content" = json!("objectives"))),
     params(LocaleParams, PageParams),
     responses((status = 200, description = "A page of objectives", body = ListResponse<ObjectiveView>)),
 )]

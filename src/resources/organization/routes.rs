@@ -17,6 +17,7 @@ use crate::http::viewer::Viewer;
 /// with a valid token.
 #[utoipa::path(
     tag = "organization",
+    extensions(("x-orgcms-content" = json!("organization"))),
     params(LocaleParams),
     responses((status = 200, description = "The profile", body = OrganizationView), (status = 404, description = "The profile is not set up yet", body = crate::http::error::Problem, content_type = "application/problem+json")),
 )]
