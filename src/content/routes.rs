@@ -65,7 +65,8 @@ pub async fn get<D: Readable>(
 /// ```ignore
 /// document_routes! {
 ///     document: ObjectiveDocument, input: ObjectiveInput, tag: "objectives",
-///     collection: "/objectives", item: "/objectives/{id_or_slug}";
+///     collection: "/objectives", item: "/objectives/{id_or_slug}",
+///     path_parameter: "The objective's UUID or slug", example "saving-lives-...";
 ///     /// Get one objective
 ///     get get_objective { responses(...) }
 ///     /// Create an objective
@@ -76,7 +77,7 @@ pub async fn get<D: Readable>(
 ///
 /// Each operation names its handler and gives its doc comment (summary and description) and
 /// the rest of its `utoipa::path` (responses; the merge-patch body of `update`); the macro
-/// adds the tag, the path parameter, the request body, the security, the route, and the
+/// adds the tag, the path parameter (described once, by `path_parameter`), the request body, the security, the route, and the
 /// `x-orgcms-content` mark by which the OpenAPI layer knows a content operation (a list
 /// written beside the declaration carries the mark itself). A
 /// singleton (the organization) declares `replace_singleton` and `update_singleton`, which
@@ -84,9 +85,16 @@ pub async fn get<D: Readable>(
 macro_rules! document_routes {
     (
         document: $doc:ident, input: $input:ident, tag: $tag:literal,
-        collection: $collection:literal, item: $item:literal;
+        collection: $collection:literal, item: $item:literal
+        $(, path_parameter: $path_description:literal, example $path_example:literal)?;
         $($operations:tt)*
     ) => {
+        $(
+            impl $crate::http::item_path::NamedByPath for $doc {
+                const PATH_DESCRIPTION: &'static str = $path_description;
+                const PATH_EXAMPLE: &'static str = $path_example;
+            }
+        )?
         // utoipa reads the route from actix-web's attribute only when it is named bare
         // (`#[get(..)]`), so the declaring module gets these names (its list handler uses them
         // too).

@@ -19,7 +19,6 @@ use crate::db::schema::{
     missions,
 };
 use crate::http::error::ApiError;
-use crate::http::item_path::NamedByPath;
 use crate::http::params::ItemKey;
 
 pub struct MissionDocument;
@@ -277,11 +276,6 @@ impl Document for MissionDocument {
         diesel::delete(missions::table.find(current.id)).execute(conn)?;
         Ok(())
     }
-}
-
-impl NamedByPath for MissionDocument {
-    const PATH_DESCRIPTION: &'static str = "The mission's UUID or slug";
-    const PATH_EXAMPLE: &'static str = "ukraine";
 }
 
 impl Readable for MissionDocument {

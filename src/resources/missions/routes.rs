@@ -122,7 +122,8 @@ pub async fn list_missions(
 
 document_routes! {
     document: MissionDocument, input: MissionInput, tag: "missions",
-    collection: "/missions", item: "/missions/{id_or_slug}";
+    collection: "/missions", item: "/missions/{id_or_slug}",
+    path_parameter: "The mission's UUID or slug", example "ukraine";
 
     /// Get one country mission
     ///

@@ -15,7 +15,6 @@ use crate::content::slugs::free_slug;
 use crate::content::validation::{slug_base, Checker};
 use crate::db::schema::{missions, news};
 use crate::http::error::ApiError;
-use crate::http::item_path::NamedByPath;
 use crate::http::params::ItemKey;
 
 pub struct NewsDocument;
@@ -172,12 +171,6 @@ impl Document for NewsDocument {
         diesel::delete(news::table.find(current.id)).execute(conn)?;
         Ok(())
     }
-}
-
-impl NamedByPath for NewsDocument {
-    const PATH_DESCRIPTION: &'static str = "The item's UUID or slug";
-    const PATH_EXAMPLE: &'static str =
-        "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv";
 }
 
 impl Readable for NewsDocument {

@@ -213,7 +213,8 @@ pub async fn list_news(
 
 document_routes! {
     document: NewsDocument, input: NewsInput, tag: "news",
-    collection: "/news", item: "/news/{id_or_slug}";
+    collection: "/news", item: "/news/{id_or_slug}",
+    path_parameter: "The item's UUID or slug", example "the-danish-refugee-council-donated-133-pieces-of-equipment-to-a-dormitory-for-idps-in-mykolaiv";
 
     /// Get one news item
     ///

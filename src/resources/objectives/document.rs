@@ -13,7 +13,6 @@ use crate::content::slugs::free_slug;
 use crate::content::validation::{slug_base, Checker};
 use crate::db::schema::objectives;
 use crate::http::error::ApiError;
-use crate::http::item_path::NamedByPath;
 use crate::http::params::ItemKey;
 
 pub struct ObjectiveDocument;
@@ -127,11 +126,6 @@ impl Document for ObjectiveDocument {
         diesel::delete(objectives::table.find(current.id)).execute(conn)?;
         Ok(())
     }
-}
-
-impl NamedByPath for ObjectiveDocument {
-    const PATH_DESCRIPTION: &'static str = "The objective's UUID or slug";
-    const PATH_EXAMPLE: &'static str = "saving-lives-and-protecting-people-on-the-move";
 }
 
 impl Readable for ObjectiveDocument {

@@ -47,7 +47,8 @@ pub async fn list_objectives(
 
 document_routes! {
     document: ObjectiveDocument, input: ObjectiveInput, tag: "objectives",
-    collection: "/objectives", item: "/objectives/{id_or_slug}";
+    collection: "/objectives", item: "/objectives/{id_or_slug}",
+    path_parameter: "The objective's UUID or slug", example "saving-lives-and-protecting-people-on-the-move";
 
     /// Get one objective
     ///
