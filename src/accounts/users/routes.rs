@@ -13,7 +13,7 @@ use crate::content::validation::Checker;
 use crate::db;
 use crate::http::body::parse_input;
 use crate::http::error::ApiError;
-use crate::http::pagination::{ListResponse, PageParams, Paging};
+use crate::http::pagination::{ListResponse, PageParams};
 use crate::http::params::{ListQuery, NoParams};
 use crate::http::responses::{editor_item_response, editor_list_response};
 use crate::resources::audit as audit_log;
@@ -55,7 +55,7 @@ pub async fn list_users(
     query: ListQuery<NoParams>,
     state: State,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::new(&query.paging, req.path(), req.query_string(), true)?;
+    let paging = query.paging(&req, true)?;
     let (rows, total) = {
         let paging = paging.clone();
         db::run(&state.pool, move |conn| Ok(queries::list(conn, &paging)?)).await?

@@ -9,7 +9,7 @@ use crate::accounts::auth::extractor::Admin;
 use crate::app::state::State;
 use crate::db::{self};
 use crate::http::error::ApiError;
-use crate::http::pagination::{ListResponse, PageParams, Paging};
+use crate::http::pagination::{ListResponse, PageParams};
 use crate::http::params::{Instant, ListQuery};
 use crate::http::responses::editor_list_response;
 
@@ -76,7 +76,7 @@ pub async fn list_audit(
     query: ListQuery<AuditQuery>,
     state: State,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::new(&query.paging, req.path(), req.query_string(), false)?;
+    let paging = query.paging(&req, false)?;
     let q = query.filter;
     let filter = AuditFilter {
         user_id: q.user,
