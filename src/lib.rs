@@ -5,7 +5,7 @@
 //! endpoint shares (errors, extractors, paging, caching, middleware, the OpenAPI document),
 //! `content` is the write engine and the rules of content (locales, markdown, validation),
 //! `resources` has one folder per resource, `accounts` the users and their tokens, `db` the
-//! pool, migrations and schema.
+//! pool, migrations and schema, `media` what an uploaded file is and whether it is safe to read.
 
 pub mod accounts;
 pub mod app;
@@ -14,5 +14,6 @@ pub mod db;
 #[cfg(test)]
 mod fuzzing;
 pub mod http;
+pub mod media;
 pub mod resources;
 pub mod seed;
