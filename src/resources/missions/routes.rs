@@ -111,11 +111,15 @@ pub async fn list_missions(
     .await?;
     let (rows, meta) = paging.finish(rows, total, queries::key_of(order));
     // Editors' items are the documents loaded above, not the page's rows.
-    let page = match viewer.present(rows, |row, locale| MissionSummary::new(&row, locale), drop) {
-        Presented::Editor(_) => {
-            Presented::Editor(documents.into_iter().map(MissionEditor::new).collect())
-        }
-        Presented::Public(summaries) => Presented::Public(summaries),
+    let page = if is_editor {
+        Presented::Editor(documents.into_iter().map(MissionEditor::new).collect())
+    } else {
+        let locale = &viewer.locale;
+        Presented::Public(
+            rows.iter()
+                .map(|row| MissionSummary::new(row, locale))
+                .collect(),
+        )
     };
     viewer.list(page, meta, modified)
 }
