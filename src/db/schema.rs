@@ -7,6 +7,52 @@ pub mod sql_types {
 }
 
 diesel::table! {
+    asset_uses (asset_id, resource, item_id, field) {
+        asset_id -> Uuid,
+        resource -> Text,
+        item_id -> Uuid,
+        field -> Text,
+    }
+}
+
+diesel::table! {
+    asset_variants (sha256, params) {
+        sha256 -> Text,
+        params -> Text,
+        storage_key -> Text,
+        media_type -> Text,
+        width -> Nullable<Int4>,
+        height -> Nullable<Int4>,
+        byte_size -> Nullable<Int8>,
+        claimed_at -> Timestamptz,
+        stored_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    assets (id) {
+        id -> Uuid,
+        file_name -> Text,
+        kind -> Text,
+        media_type -> Text,
+        byte_size -> Int8,
+        width -> Nullable<Int4>,
+        height -> Nullable<Int4>,
+        sha256 -> Text,
+        storage_key -> Text,
+        title -> Text,
+        alt -> Jsonb,
+        credit -> Nullable<Text>,
+        copyright -> Nullable<Text>,
+        focal_x -> Nullable<Float8>,
+        focal_y -> Nullable<Float8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -117,6 +163,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        cover_asset_id -> Nullable<Uuid>,
     }
 }
 
@@ -142,6 +189,7 @@ diesel::table! {
         version -> Int4,
         search -> Nullable<Tsvector>,
         body_html -> Nullable<Jsonb>,
+        cover_asset_id -> Nullable<Uuid>,
     }
 }
 
@@ -207,15 +255,21 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(asset_uses -> assets (asset_id));
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(mission_assistance_types -> missions (mission_id));
 diesel::joinable!(mission_focus_areas -> missions (mission_id));
 diesel::joinable!(mission_key_figures -> missions (mission_id));
 diesel::joinable!(mission_milestones -> missions (mission_id));
+diesel::joinable!(missions -> assets (cover_asset_id));
+diesel::joinable!(news -> assets (cover_asset_id));
 diesel::joinable!(news -> missions (mission_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    asset_uses,
+    asset_variants,
+    assets,
     audit_log,
     auth_sessions,
     content_changes,

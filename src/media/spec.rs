@@ -117,3 +117,99 @@ pub struct RenderSpec {
     /// Where `Fit::Cover` crops around; the centre when `None`.
     pub focal_point: Option<FocalPoint>,
 }
+
+impl RenderSpec {
+    /// The size of the variant of a `width` x `height` image: the box fitted to the image's
+    /// aspect ratio as `fit` says, never larger than the image. The renderer produces exactly
+    /// this size, so that responses can state a variant's size without rendering it.
+    pub fn output_size(&self, width: u32, height: u32) -> (u32, u32) {
+        output_size(width, height, self.width, self.height, self.fit)
+    }
+}
+
+/// See [`RenderSpec::output_size`].
+pub fn output_size(
+    width: u32,
+    height: u32,
+    box_width: Option<u32>,
+    box_height: Option<u32>,
+    fit: Fit,
+) -> (u32, u32) {
+    let (w, h) = (f64::from(width.max(1)), f64::from(height.max(1)));
+    let scaled = |scale: f64| {
+        let scale = scale.min(1.0);
+        (
+            ((w * scale).round() as u32).max(1),
+            ((h * scale).round() as u32).max(1),
+        )
+    };
+    match (box_width, box_height) {
+        (None, None) => (width, height),
+        (Some(bw), None) => scaled(f64::from(bw) / w),
+        (None, Some(bh)) => scaled(f64::from(bh) / h),
+        (Some(bw), Some(bh)) => match fit {
+            Fit::Inside => scaled((f64::from(bw) / w).min(f64::from(bh) / h)),
+            // The box, shrunk (keeping its own aspect ratio) to fit within the image.
+            Fit::Cover | Fit::Contain | Fit::Fill => {
+                let shrink = (w / f64::from(bw)).min(h / f64::from(bh)).min(1.0);
+                match fit {
+                    Fit::Cover | Fit::Contain => (
+                        ((f64::from(bw) * shrink).round() as u32).max(1),
+                        ((f64::from(bh) * shrink).round() as u32).max(1),
+                    ),
+                    _ => (bw.min(width), bh.min(height)),
+                }
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_width_alone_keeps_the_aspect_ratio_and_never_enlarges() {
+        assert_eq!(
+            output_size(4000, 3000, Some(640), None, Fit::Inside),
+            (640, 480)
+        );
+        assert_eq!(
+            output_size(400, 300, Some(640), None, Fit::Inside),
+            (400, 300)
+        );
+        assert_eq!(
+            output_size(4000, 3000, None, Some(300), Fit::Cover),
+            (400, 300)
+        );
+    }
+
+    #[test]
+    fn a_box_is_fitted_as_fit_says() {
+        assert_eq!(
+            output_size(4000, 3000, Some(640), Some(640), Fit::Inside),
+            (640, 480)
+        );
+        assert_eq!(
+            output_size(4000, 3000, Some(640), Some(640), Fit::Cover),
+            (640, 640)
+        );
+        assert_eq!(
+            output_size(4000, 3000, Some(640), Some(640), Fit::Contain),
+            (640, 640)
+        );
+        assert_eq!(
+            output_size(4000, 3000, Some(640), Some(640), Fit::Fill),
+            (640, 640)
+        );
+        // A box larger than the image: its shape kept, shrunk into the image.
+        assert_eq!(
+            output_size(300, 200, Some(640), Some(640), Fit::Cover),
+            (200, 200)
+        );
+        assert_eq!(
+            output_size(300, 200, Some(640), Some(640), Fit::Fill),
+            (300, 200)
+        );
+    }
+}
