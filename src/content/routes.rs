@@ -11,6 +11,7 @@ use crate::content::document::Document;
 use crate::content::locale::RequestLocale;
 use crate::db;
 use crate::http::error::ApiError;
+use crate::media::links::MediaLinks;
 use crate::http::item_path::{ItemPath, NamedByPath};
 use crate::http::params::{ItemKey, LocaleParams, Query};
 use crate::http::viewer::{Presented, Shown, Viewer};
@@ -27,15 +28,16 @@ pub trait Readable: Document + NamedByPath {
         conn: &mut diesel::PgConnection,
         key: &ItemKey,
         locale: &RequestLocale,
+        links: &MediaLinks,
     ) -> Result<Option<Self::Public>, ApiError>;
 
     /// The editor view of the item `key` names.
     fn find_editor(
         conn: &mut diesel::PgConnection,
-        key: &ItemKey,
+        key: &ItemKey, links: &MediaLinks,
     ) -> Result<Option<Self::Editor>, ApiError> {
         match Self::id_of(conn, key)? {
-            Some(id) => Self::load(conn, id),
+            Some(id) => Self::load(conn, id, links),
             None => Ok(None),
         }
     }
@@ -52,8 +54,8 @@ pub async fn get<D: Readable>(
     let locale = (!viewer.is_editor()).then(|| viewer.locale.clone());
     let found = db::run(&state.pool, move |conn| {
         Ok(match locale {
-            Some(locale) => D::find_public(conn, &key, &locale)?.map(Presented::Public),
-            None => D::find_editor(conn, &key)?.map(Presented::Editor),
+            Some(locale) => D::find_public(conn, &key, &locale, &links)?.map(Presented::Public),
+            None => D::find_editor(conn, &key, &links)?.map(Presented::Editor),
         })
     })
     .await?;
@@ -86,13 +88,15 @@ macro_rules! document_routes {
     (
         document: $doc:ident, input: $input:ident, tag: $tag:literal,
         collection: $collection:literal, item: $item:literal
-        $(, path_parameter: $path_description:literal, example $path_example:literal)?;
+        $(, path_parameter: $path_description:literal, example $path_example:literal
+            $(, named $path_name:literal)?)?;
         $($operations:tt)*
     ) => {
         $(
             impl $crate::http::item_path::NamedByPath for $doc {
                 const PATH_DESCRIPTION: &'static str = $path_description;
                 const PATH_EXAMPLE: &'static str = $path_example;
+                $(const PATH_NAME: &'static str = $path_name;)?
             }
         )?
         // utoipa reads the route from actix-web's attribute only when it is named bare

@@ -13,6 +13,7 @@ use crate::content::slugs::free_slug;
 use crate::content::validation::{slug_base, Checker};
 use crate::db::schema::objectives;
 use crate::http::error::ApiError;
+use crate::media::links::MediaLinks;
 use crate::http::params::ItemKey;
 
 pub struct ObjectiveDocument;
@@ -64,7 +65,7 @@ impl Document for ObjectiveDocument {
 
     crate::content::document::id_or_slug_lookups!(objectives);
 
-    fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<ObjectiveEditor>, ApiError> {
+    fn load(conn: &mut PgConnection, id: Uuid, links: &MediaLinks) -> Result<Option<ObjectiveEditor>, ApiError> {
         let row: Option<ObjectiveRow> = objectives::table
             .find(id)
             .select(ObjectiveRow::as_select())
@@ -81,7 +82,7 @@ impl Document for ObjectiveDocument {
         editor.fields.clone()
     }
 
-    fn insert(conn: &mut PgConnection, input: ObjectiveInput) -> Result<Uuid, ApiError> {
+    fn insert(conn: &mut PgConnection, input: ObjectiveInput, links: &MediaLinks) -> Result<Uuid, ApiError> {
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
             None => free_slug(
@@ -109,6 +110,7 @@ impl Document for ObjectiveDocument {
         conn: &mut PgConnection,
         current: &ObjectiveEditor,
         input: ObjectiveInput,
+        links: &MediaLinks,
     ) -> Result<(), ApiError> {
         let slug = input
             .slug
@@ -136,13 +138,14 @@ impl Readable for ObjectiveDocument {
         conn: &mut PgConnection,
         key: &ItemKey,
         locale: &RequestLocale,
+        links: &MediaLinks,
     ) -> Result<Option<Objective>, ApiError> {
         Ok(queries::find(conn, key)?.map(|row| Objective::new(row, locale)))
     }
 
     fn find_editor(
         conn: &mut PgConnection,
-        key: &ItemKey,
+        key: &ItemKey, links: &MediaLinks,
     ) -> Result<Option<ObjectiveEditor>, ApiError> {
         Ok(queries::find(conn, key)?.map(ObjectiveEditor::new))
     }

@@ -3,6 +3,7 @@
 
 mod client;
 pub mod factories;
+pub mod media;
 
 use std::sync::OnceLock;
 
@@ -15,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 pub use client::{Client, Request, Response};
 pub use factories::NewsFactory;
+pub use media::{form, has_location};
 
 /// The server that holds the test databases (`DATABASE_URL`, set by scripts/test).
 fn server_url() -> String {
@@ -157,6 +159,70 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: TestDatabase,
+    /// The folder of the local media store (removed with the app), or the S3 prefix.
+    pub media: MediaStore,
+}
+
+/// Where a test server keeps its media files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// A folder of the test's own (the default).
+    #[default]
+    Local,
+    /// The S3-compatible server that scripts/test starts, under a prefix of the test's own.
+    S3,
+}
+
+/// A test's media store; a local folder is removed when the test ends.
+pub struct MediaStore {
+    pub backend: Backend,
+    /// The local folder, or the S3 prefix.
+    pub location: String,
+}
+
+impl Drop for MediaStore {
+    fn drop(&mut self) {
+        if self.backend == Backend::Local {
+            let _ = std::fs::remove_dir_all(&self.location);
+        }
+    }
+}
+
+/// An environment variable that scripts/test sets for the S3 tests.
+pub fn s3_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} must be set (the S3-compatible test server); run the tests with scripts/test")
+    })
+}
+
+/// The configuration of a media store of `backend`, unique to one test.
+fn media_env(backend: Backend) -> (MediaStore, Vec<(&'static str, String)>) {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    match backend {
+        Backend::Local => {
+            let dir = std::env::temp_dir().join(format!("orgcms-test-media-{unique}"));
+            let location = dir.to_string_lossy().into_owned();
+            let env = vec![
+                ("ORGCMS_MEDIA_STORE", "local".to_owned()),
+                ("ORGCMS_MEDIA_DIR", location.clone()),
+            ];
+            (MediaStore { backend, location }, env)
+        }
+        Backend::S3 => {
+            let location = format!("test-{unique}");
+            let env = vec![
+                ("ORGCMS_MEDIA_STORE", "s3".to_owned()),
+                ("ORGCMS_S3_ENDPOINT", s3_env("ORGCMS_TEST_S3_ENDPOINT")),
+                ("ORGCMS_S3_BUCKET", s3_env("ORGCMS_TEST_S3_BUCKET")),
+                ("ORGCMS_S3_PREFIX", location.clone()),
+                ("ORGCMS_S3_REGION", "us-east-1".to_owned()),
+                ("ORGCMS_S3_ACCESS_KEY_ID", s3_env("ORGCMS_TEST_S3_ACCESS_KEY_ID")),
+                ("ORGCMS_S3_SECRET_ACCESS_KEY", s3_env("ORGCMS_TEST_S3_SECRET_ACCESS_KEY")),
+                ("ORGCMS_S3_ALLOW_HTTP", "true".to_owned()),
+            ];
+            (MediaStore { backend, location }, env)
+        }
+    }
 }
 
 /// Builds a `TestApp`: `TestApp::builder().seeded().spawn().await`.
@@ -164,12 +230,19 @@ pub struct TestApp {
 pub struct TestAppBuilder {
     seeded: bool,
     env: Vec<(&'static str, String)>,
+    backend: Backend,
 }
 
 impl TestAppBuilder {
     /// Load the seed content before the server starts.
     pub fn seeded(mut self) -> Self {
         self.seeded = true;
+        self
+    }
+
+    /// Keep media files in `backend`.
+    pub fn storage(mut self, backend: Backend) -> Self {
+        self.backend = backend;
         self
     }
 
@@ -198,6 +271,8 @@ impl TestAppBuilder {
             ("ORGCMS_RATE_LIMIT_PER_MINUTE", "0".to_owned()),
             ("ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE", "0".to_owned()),
         ];
+        let (media, media_vars) = media_env(self.backend);
+        vars.extend(media_vars);
         vars.extend(self.env);
         let settings = Settings::from_lookup(|name| {
             vars.iter()
@@ -213,6 +288,7 @@ impl TestAppBuilder {
             address,
             client: reqwest::Client::new(),
             db,
+            media,
         }
     }
 }
