@@ -9,3 +9,5 @@ pub mod library;
 pub mod limits;
 pub mod links;
 pub mod spec;
+pub mod storage;
+pub mod variant;
