@@ -10,4 +10,5 @@ pub mod limits;
 pub mod links;
 pub mod spec;
 pub mod storage;
+pub mod strip;
 pub mod variant;
