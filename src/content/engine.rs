@@ -110,7 +110,8 @@ fn loaded<D: Document>(
     ctx: &WriteContext,
     id: Uuid,
 ) -> Result<D::Editor, ApiError> {
-    D::load(conn, id, &ctx.links)?.ok_or_else(|| ApiError::Internal(format!("{} {id} vanished", D::RESOURCE)))
+    D::load(conn, id, &ctx.links)?
+        .ok_or_else(|| ApiError::Internal(format!("{} {id} vanished", D::RESOURCE)))
 }
 
 fn insert_new<D: Document>(

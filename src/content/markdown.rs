@@ -126,7 +126,10 @@ pub fn to_safe_html_with(markdown: &str, embed: &EmbedRenderer<'_>) -> String {
         return html;
     }
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut unsafe_html, with_embeds(Parser::new_ext(markdown, options()), embed));
+    html::push_html(
+        &mut unsafe_html,
+        with_embeds(Parser::new_ext(markdown, options()), embed),
+    );
     sanitizer().clean(&unsafe_html).to_string()
 }
 

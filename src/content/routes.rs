@@ -11,10 +11,10 @@ use crate::content::document::Document;
 use crate::content::locale::RequestLocale;
 use crate::db;
 use crate::http::error::ApiError;
-use crate::media::links::MediaLinks;
 use crate::http::item_path::{ItemPath, NamedByPath};
 use crate::http::params::{ItemKey, LocaleParams, Query};
 use crate::http::viewer::{Presented, Shown, Viewer};
+use crate::media::links::MediaLinks;
 
 /// A document readers get one at a time (`GET /{collection}/{id_or_slug}`).
 pub trait Readable: Document + NamedByPath {
@@ -34,7 +34,8 @@ pub trait Readable: Document + NamedByPath {
     /// The editor view of the item `key` names.
     fn find_editor(
         conn: &mut diesel::PgConnection,
-        key: &ItemKey, links: &MediaLinks,
+        key: &ItemKey,
+        links: &MediaLinks,
     ) -> Result<Option<Self::Editor>, ApiError> {
         match Self::id_of(conn, key)? {
             Some(id) => Self::load(conn, id, links),
@@ -52,6 +53,7 @@ pub async fn get<D: Readable>(
 ) -> Result<HttpResponse, ApiError> {
     let key = path.key()?;
     let locale = (!viewer.is_editor()).then(|| viewer.locale.clone());
+    let links = state.media.links.clone();
     let found = db::run(&state.pool, move |conn| {
         Ok(match locale {
             Some(locale) => D::find_public(conn, &key, &locale, &links)?.map(Presented::Public),

@@ -113,7 +113,10 @@ pub fn original_key(sha256: &str, kind: MediaKind) -> String {
 
 /// Where a variant of `sha256` is stored; `params` is the normalised key of its parameters.
 pub fn variant_key(sha256: &str, params: &str) -> String {
-    format!("variants/{}/{sha256}/{params}", &sha256[..2.min(sha256.len())])
+    format!(
+        "variants/{}/{sha256}/{params}",
+        &sha256[..2.min(sha256.len())]
+    )
 }
 
 impl MediaLibrary {
@@ -137,11 +140,13 @@ impl MediaLibrary {
         F: FnOnce() -> Result<T, ApiError> + Send + 'static,
     {
         let started = Instant::now();
-        let permit =
-            tokio::time::timeout(self.settings.render_timeout, self.work.clone().acquire_owned())
-                .await
-                .map_err(|_| busy())?
-                .map_err(|_| busy())?;
+        let permit = tokio::time::timeout(
+            self.settings.render_timeout,
+            self.work.clone().acquire_owned(),
+        )
+        .await
+        .map_err(|_| busy())?
+        .map_err(|_| busy())?;
         let remaining = self
             .settings
             .render_timeout
@@ -172,7 +177,8 @@ impl MediaLibrary {
             inspect(&bytes, kind, &limits).map_err(|e| limit_error(&file, e))?;
             let cleaned = clean(&bytes, kind, &limits).map_err(|e| clean_error(&file, e))?;
             // The stored file's size, after orientation.
-            let header = inspect(&cleaned.bytes, kind, &limits).map_err(|e| limit_error(&file, e))?;
+            let header =
+                inspect(&cleaned.bytes, kind, &limits).map_err(|e| limit_error(&file, e))?;
             let sha256 = hex_sha256(&cleaned.bytes);
             Ok(PreparedFile {
                 kind,
@@ -217,7 +223,9 @@ impl MediaLibrary {
                 let stale = chrono::Duration::from_std(self.settings.render_timeout * 2)
                     .unwrap_or(chrono::Duration::seconds(60));
                 db::run(pool, move |conn| {
-                    Ok(queries::claim_variant(conn, &sha, &p, &k, media_type, stale)?)
+                    Ok(queries::claim_variant(
+                        conn, &sha, &p, &k, media_type, stale,
+                    )?)
                 })
                 .await?
             };
@@ -227,8 +235,10 @@ impl MediaLibrary {
                     // Stored once, lost since (a store emptied by hand): rendered again.
                     None => {
                         let (sha, p) = (sha256.to_owned(), params.to_owned());
-                        db::run(pool, move |conn| Ok(queries::forget_variant(conn, &sha, &p)?))
-                            .await?;
+                        db::run(pool, move |conn| {
+                            Ok(queries::forget_variant(conn, &sha, &p)?)
+                        })
+                        .await?;
                     }
                 },
                 Claim::Mine => break,
@@ -254,7 +264,10 @@ impl MediaLibrary {
                 Ok(StoredBytes { bytes, media_type })
             }
             Err(error) => {
-                db::run(pool, move |conn| Ok(queries::release_claim(conn, &sha, &p)?)).await?;
+                db::run(pool, move |conn| {
+                    Ok(queries::release_claim(conn, &sha, &p)?)
+                })
+                .await?;
                 Err(error)
             }
         }
@@ -266,11 +279,10 @@ impl MediaLibrary {
         kind: MediaKind,
         spec: RenderSpec,
     ) -> Result<Rendered, ApiError> {
-        let original = self
-            .storage
-            .get(original_key)
-            .await?
-            .ok_or_else(|| ApiError::Internal(format!("the original {original_key} is missing")))?;
+        let original =
+            self.storage.get(original_key).await?.ok_or_else(|| {
+                ApiError::Internal(format!("the original {original_key} is missing"))
+            })?;
         let limits = self.settings.limits.clone();
         self.cpu(move || {
             render(&original, kind, &spec, &limits).map_err(|e| match e {

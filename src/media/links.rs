@@ -51,7 +51,9 @@ pub struct VariantLink {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ImageLinks {
     /// The stored file (metadata removed), served with its type.
-    #[schema(example = "https://api.example.org/api/v1/assets/1f7c3d52-3a51-4b8e-9a5e-2f0b6f1f9c11/file/9f2c4a0d3b5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8")]
+    #[schema(
+        example = "https://api.example.org/api/v1/assets/1f7c3d52-3a51-4b8e-9a5e-2f0b6f1f9c11/file/9f2c4a0d3b5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"
+    )]
     pub url: String,
     pub width: Option<u32>,
     pub height: Option<u32>,
@@ -60,7 +62,9 @@ pub struct ImageLinks {
     pub variants: Vec<VariantLink>,
     /// The width-only variants as an `<img srcset>` value, e.g. `… 320w, … 640w`; absent when
     /// there are none.
-    #[schema(example = "https://api.example.org/api/v1/assets/1f7c3d52-3a51-4b8e-9a5e-2f0b6f1f9c11/file/9f2c…?preset=thumb&format=auto 320w, https://api.example.org/api/v1/assets/1f7c3d52-3a51-4b8e-9a5e-2f0b6f1f9c11/file/9f2c…?preset=card&format=auto 640w")]
+    #[schema(
+        example = "https://api.example.org/api/v1/assets/1f7c3d52-3a51-4b8e-9a5e-2f0b6f1f9c11/file/9f2c…?preset=thumb&format=auto 320w, https://api.example.org/api/v1/assets/1f7c3d52-3a51-4b8e-9a5e-2f0b6f1f9c11/file/9f2c…?preset=card&format=auto 640w"
+    )]
     pub srcset: Option<String>,
 }
 

@@ -8,6 +8,7 @@ pub mod kind;
 pub mod library;
 pub mod limits;
 pub mod links;
+pub mod render;
 pub mod spec;
 pub mod storage;
 pub mod strip;

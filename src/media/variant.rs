@@ -151,3 +151,60 @@ mod tests {
         assert!(twice.contains("`card` is defined twice"), "{twice}");
     }
 }
+
+// STUB, replaced by the media-storage branch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormatChoice {
+    Auto,
+    Exact(crate::media::spec::OutputFormat),
+}
+pub struct VariantQuery;
+impl VariantQuery {
+    pub fn format_choice(&self) -> FormatChoice {
+        FormatChoice::Auto
+    }
+}
+#[derive(Debug)]
+pub struct VariantError;
+pub fn parse(
+    _q: &str,
+    _m: &crate::app::settings::MediaSettings,
+) -> Result<VariantQuery, VariantError> {
+    Err(VariantError)
+}
+pub fn negotiate(
+    _c: FormatChoice,
+    _a: Option<&str>,
+    _o: crate::media::kind::MediaKind,
+    _avif: bool,
+) -> crate::media::spec::OutputFormat {
+    crate::media::spec::OutputFormat::Jpeg
+}
+pub fn resolve(
+    _q: &VariantQuery,
+    format: crate::media::spec::OutputFormat,
+    focal: Option<crate::media::spec::FocalPoint>,
+    _m: &crate::app::settings::MediaSettings,
+) -> (crate::media::spec::RenderSpec, String) {
+    (
+        crate::media::spec::RenderSpec {
+            width: Some(1),
+            height: None,
+            fit: crate::media::spec::Fit::Inside,
+            format,
+            quality: 75,
+            focal_point: focal,
+        },
+        String::new(),
+    )
+}
+impl From<VariantError> for crate::http::error::ApiError {
+    fn from(_: VariantError) -> Self {
+        crate::http::error::ApiError::invalid_parameter("x", "y")
+    }
+}
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VariantParams {
+    pub preset: Option<String>,
+}

@@ -107,7 +107,11 @@ impl Document for AssetDocument {
         editor.fields.clone()
     }
 
-    fn insert(_conn: &mut PgConnection, _input: AssetInput, links: &MediaLinks) -> Result<Uuid, ApiError> {
+    fn insert(
+        _conn: &mut PgConnection,
+        _input: AssetInput,
+        _links: &MediaLinks,
+    ) -> Result<Uuid, ApiError> {
         // No route creates an asset from JSON (PUT of a missing asset is a 404).
         Err(ApiError::bad_request(
             "upload-required",
@@ -119,7 +123,7 @@ impl Document for AssetDocument {
         conn: &mut PgConnection,
         current: &AssetEditor,
         input: AssetInput,
-        links: &MediaLinks,
+        _links: &MediaLinks,
     ) -> Result<(), ApiError> {
         diesel::update(assets::table.find(current.id))
             .set(MetadataForm::of(&input))

@@ -61,7 +61,10 @@ mod tests {
     #[test]
     fn keys_name_their_hash() {
         assert_eq!(hash_of("originals/ab/abcd.jpg"), Some("abcd"));
-        assert_eq!(hash_of("variants/ab/abcd/w640-inside-q75.webp"), Some("abcd"));
+        assert_eq!(
+            hash_of("variants/ab/abcd/w640-inside-q75.webp"),
+            Some("abcd")
+        );
         assert_eq!(hash_of("elsewhere/x"), None);
     }
 }

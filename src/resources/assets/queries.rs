@@ -54,10 +54,9 @@ impl AssetRow {
             kind: self.media_kind(),
             width: self.width.and_then(|w| u32::try_from(w).ok()),
             height: self.height.and_then(|h| u32::try_from(h).ok()),
-            focal_point: self.focal_point().map(|f| crate::media::spec::FocalPoint {
-                x: f.x,
-                y: f.y,
-            }),
+            focal_point: self
+                .focal_point()
+                .map(|f| crate::media::spec::FocalPoint { x: f.x, y: f.y }),
         }
     }
 
@@ -235,15 +234,15 @@ pub fn uses_of(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<AssetUse>> 
     let rows: Vec<(String, Uuid, String)> = asset_uses::table
         .filter(asset_uses::asset_id.eq(id))
         .select((asset_uses::resource, asset_uses::item_id, asset_uses::field))
-        .order((
-            asset_uses::resource,
-            asset_uses::item_id,
-            asset_uses::field,
-        ))
+        .order((asset_uses::resource, asset_uses::item_id, asset_uses::field))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(resource, id, field)| AssetUse { resource, id, field })
+        .map(|(resource, id, field)| AssetUse {
+            resource,
+            id,
+            field,
+        })
         .collect())
 }
 
@@ -289,11 +288,9 @@ pub fn is_public(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> Query
     let used = asset_uses::table
         .filter(asset_uses::asset_id.eq(id))
         .filter(
-            asset_uses::resource
-                .eq("mission")
-                .or(asset_uses::resource
-                    .eq("news")
-                    .and(asset_uses::item_id.eq_any(public_news))),
+            asset_uses::resource.eq("mission").or(asset_uses::resource
+                .eq("news")
+                .and(asset_uses::item_id.eq_any(public_news))),
         )
         .select(asset_uses::asset_id);
     diesel::select(diesel::dsl::exists(used)).get_result(conn)
@@ -420,10 +417,8 @@ pub fn live_hashes(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
 
 /// Forgets the variants of files no asset has any more.
 pub fn forget_dead_variants(conn: &mut PgConnection) -> QueryResult<usize> {
-    diesel::delete(
-        asset_variants::table.filter(diesel::dsl::not(
-            asset_variants::sha256.eq_any(assets::table.select(assets::sha256)),
-        )),
-    )
+    diesel::delete(asset_variants::table.filter(diesel::dsl::not(
+        asset_variants::sha256.eq_any(assets::table.select(assets::sha256)),
+    )))
     .execute(conn)
 }

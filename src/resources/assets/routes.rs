@@ -69,7 +69,10 @@ pub async fn list_assets(
     state: State,
 ) -> Result<HttpResponse, ApiError> {
     let search = query.filter.q.as_deref().map(str::trim).map(str::to_owned);
-    if search.as_deref().is_some_and(|q| q.is_empty() || q.chars().count() > 200) {
+    if search
+        .as_deref()
+        .is_some_and(|q| q.is_empty() || q.chars().count() > 200)
+    {
         return Err(ApiError::invalid_parameter(
             "q",
             "1 to 200 characters, not only spaces",
@@ -81,8 +84,10 @@ pub async fn list_assets(
     };
     let paging = query.paging(&req, true)?;
     let page = paging.clone();
-    let (rows, total) =
-        db::run(&state.pool, move |conn| Ok(queries::list(conn, &filter, &page)?)).await?;
+    let (rows, total) = db::run(&state.pool, move |conn| {
+        Ok(queries::list(conn, &filter, &page)?)
+    })
+    .await?;
     let (rows, meta) = paging.finish(rows, total, queries::key_of);
     let links = &state.media.links;
     let data: Vec<AssetEditor> = rows
@@ -140,7 +145,11 @@ pub async fn upload_asset(upload: UploadRequest, state: State) -> Result<HttpRes
         .prepare(&received.file_name, received.declared_type, received.bytes)
         .await?;
     let mut checker = Checker::new(&state.locales);
-    check_for_kind(&input, prepared.kind.kind() == AssetKind::Image, &mut checker);
+    check_for_kind(
+        &input,
+        prepared.kind.kind() == AssetKind::Image,
+        &mut checker,
+    );
     checker.finish()?;
     let file = NewFile {
         file_name: received.file_name,
@@ -181,7 +190,11 @@ pub struct UploadParams {
     #[param(example = "Shelter in Kharkiv", max_length = 300)]
     title: Option<String>,
     /// A raw upload's alt text in the default locale (`alt.<locale>` for each locale).
-    #[param(rename = "alt.en", example = "The entrance of the shelter", max_length = 500)]
+    #[param(
+        rename = "alt.en",
+        example = "The entrance of the shelter",
+        max_length = 500
+    )]
     alt_en: Option<String>,
     /// A raw upload's credit.
     #[param(example = "IOM Ukraine", max_length = 300)]

@@ -81,7 +81,8 @@ impl UploadRequest {
             .map(essence)
             .ok_or_else(|| {
                 ApiError::UnsupportedMediaType(
-                    "an upload needs a Content-Type: multipart/form-data, or the file's type".into(),
+                    "an upload needs a Content-Type: multipart/form-data, or the file's type"
+                        .into(),
                 )
             })?;
         if content_type == "multipart/form-data" {
@@ -244,8 +245,11 @@ fn raw_file_name(headers: &HeaderMap, fields: &[(String, String)]) -> Result<Str
     let from_header = headers
         .get(header::CONTENT_DISPOSITION)
         .and_then(|v| ContentDisposition::from_raw(v).ok())
-        .and_then(|d| d.get_filename_ext().map(|ext| String::from_utf8_lossy(&ext.value).into_owned())
-            .or_else(|| d.get_filename().map(str::to_owned)));
+        .and_then(|d| {
+            d.get_filename_ext()
+                .map(|ext| String::from_utf8_lossy(&ext.value).into_owned())
+                .or_else(|| d.get_filename().map(str::to_owned))
+        });
     let name = from_query.or(from_header).ok_or_else(|| {
         ApiError::invalid_parameter(
             "file_name",
@@ -297,9 +301,8 @@ pub fn metadata_from_fields(fields: Vec<(String, String)>) -> Result<AssetInput,
                 "give the metadata either as `metadata` or field by field, not both",
             ));
         }
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-            ApiError::invalid_parameter("metadata", format!("is not JSON: {e}"))
-        })?;
+        let value: serde_json::Value = serde_json::from_str(json)
+            .map_err(|e| ApiError::invalid_parameter("metadata", format!("is not JSON: {e}")))?;
         return crate::http::body::parse_input(value);
     }
     let mut input = AssetInput::default();
@@ -397,7 +400,16 @@ mod tests {
 
     #[test]
     fn names_that_name_no_file_are_refused() {
-        for name in ["", "..", "../", "a/..", "   ", "x\0.jpg", "a\nb.png", "\u{7f}.gif"] {
+        for name in [
+            "",
+            "..",
+            "../",
+            "a/..",
+            "   ",
+            "x\0.jpg",
+            "a\nb.png",
+            "\u{7f}.gif",
+        ] {
             assert!(clean_file_name(name).is_err(), "{name:?}");
         }
     }

@@ -19,14 +19,17 @@ use crate::db::schema::{
     missions,
 };
 use crate::http::error::ApiError;
-use crate::resources::assets::queries::set_uses;
-use crate::media::links::MediaLinks;
 use crate::http::params::ItemKey;
+use crate::media::links::MediaLinks;
+use crate::resources::assets::queries::set_uses;
 
 pub struct MissionDocument;
 
 /// The assets the mission uses: its cover.
-fn asset_uses(conn: &mut PgConnection, input: &MissionInput) -> Result<Vec<(String, Uuid)>, ApiError> {
+fn asset_uses(
+    conn: &mut PgConnection,
+    input: &MissionInput,
+) -> Result<Vec<(String, Uuid)>, ApiError> {
     let mut uses = Vec::new();
     if let Some(id) = input.cover_asset_id {
         crate::content::embeds::check_image(conn, "cover_asset_id", id)?;
@@ -240,7 +243,11 @@ impl Document for MissionDocument {
 
     crate::content::document::id_or_slug_lookups!(missions);
 
-    fn load(conn: &mut PgConnection, id: Uuid, links: &MediaLinks) -> Result<Option<MissionEditor>, ApiError> {
+    fn load(
+        conn: &mut PgConnection,
+        id: Uuid,
+        _links: &MediaLinks,
+    ) -> Result<Option<MissionEditor>, ApiError> {
         Ok(queries::find(conn, &ItemKey::Id(id))?.map(MissionEditor::new))
     }
 
@@ -252,7 +259,11 @@ impl Document for MissionDocument {
         editor.fields.clone()
     }
 
-    fn insert(conn: &mut PgConnection, input: MissionInput, links: &MediaLinks) -> Result<Uuid, ApiError> {
+    fn insert(
+        conn: &mut PgConnection,
+        input: MissionInput,
+        _links: &MediaLinks,
+    ) -> Result<Uuid, ApiError> {
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
             None => free_slug(conn, missions::slug, &slug_base(&input.name, "mission"))?,
@@ -271,7 +282,7 @@ impl Document for MissionDocument {
         conn: &mut PgConnection,
         current: &MissionEditor,
         input: MissionInput,
-        links: &MediaLinks,
+        _links: &MediaLinks,
     ) -> Result<(), ApiError> {
         let uses = asset_uses(conn, &input)?;
         let slug = input
@@ -314,7 +325,8 @@ impl Readable for MissionDocument {
 
     fn find_editor(
         conn: &mut PgConnection,
-        key: &ItemKey, links: &MediaLinks,
+        key: &ItemKey,
+        _links: &MediaLinks,
     ) -> Result<Option<MissionEditor>, ApiError> {
         Ok(queries::find(conn, key)?.map(MissionEditor::new))
     }

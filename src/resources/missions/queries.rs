@@ -273,7 +273,8 @@ fn with_parts(
     let mut key_figures = by_mission(key_figures, |p| p.mission_id);
     let mut assistance_types = by_mission(assistance_types, |p| p.mission_id);
     let cover_ids: Vec<Uuid> = missions.iter().filter_map(|m| m.cover_asset_id).collect();
-    let covers: HashMap<Uuid, crate::resources::assets::queries::AssetRow> = if cover_ids.is_empty() {
+    let covers: HashMap<Uuid, crate::resources::assets::queries::AssetRow> = if cover_ids.is_empty()
+    {
         HashMap::new()
     } else {
         crate::resources::assets::queries::find_many(conn, &cover_ids)?
@@ -288,7 +289,9 @@ fn with_parts(
             focus_areas: focus_areas.remove(&mission.id).unwrap_or_default(),
             key_figures: key_figures.remove(&mission.id).unwrap_or_default(),
             assistance_types: assistance_types.remove(&mission.id).unwrap_or_default(),
-            cover: mission.cover_asset_id.and_then(|id| covers.get(&id).cloned()),
+            cover: mission
+                .cover_asset_id
+                .and_then(|id| covers.get(&id).cloned()),
             mission,
         })
         .collect())

@@ -8,17 +8,17 @@ use super::dto::{News, NewsEditor, NewsInput, NewsStatus};
 use super::queries;
 use super::queries::NewsRow;
 use crate::content::document::Document;
+use crate::content::embeds::check_image;
 use crate::content::locale::Localized;
 use crate::content::locale::RequestLocale;
 use crate::content::routes::Readable;
 use crate::content::slugs::free_slug;
-use crate::resources::assets::queries::set_uses;
-use crate::content::embeds::check_image;
 use crate::content::validation::{slug_base, Checker};
 use crate::db::schema::{missions, news};
 use crate::http::error::ApiError;
-use crate::media::links::MediaLinks;
 use crate::http::params::ItemKey;
+use crate::media::links::MediaLinks;
+use crate::resources::assets::queries::set_uses;
 
 pub struct NewsDocument;
 
@@ -42,7 +42,11 @@ fn asset_uses(conn: &mut PgConnection, input: &NewsInput) -> Result<Vec<(String,
         check_image(conn, "cover_asset_id", id)?;
         uses.push(("cover_asset_id".to_owned(), id));
     }
-    uses.extend(crate::content::embeds::body_uses(conn, "body", &input.body)?);
+    uses.extend(crate::content::embeds::body_uses(
+        conn,
+        "body",
+        &input.body,
+    )?);
     Ok(uses)
 }
 
@@ -137,7 +141,11 @@ impl Document for NewsDocument {
 
     crate::content::document::id_or_slug_lookups!(news);
 
-    fn load(conn: &mut PgConnection, id: Uuid, links: &MediaLinks) -> Result<Option<NewsEditor>, ApiError> {
+    fn load(
+        conn: &mut PgConnection,
+        id: Uuid,
+        _links: &MediaLinks,
+    ) -> Result<Option<NewsEditor>, ApiError> {
         let row: Option<NewsRow> = news::table
             .find(id)
             .select(NewsRow::as_select())
@@ -154,7 +162,11 @@ impl Document for NewsDocument {
         editor.fields.clone()
     }
 
-    fn insert(conn: &mut PgConnection, input: NewsInput, links: &MediaLinks) -> Result<Uuid, ApiError> {
+    fn insert(
+        conn: &mut PgConnection,
+        input: NewsInput,
+        links: &MediaLinks,
+    ) -> Result<Uuid, ApiError> {
         check_mission(conn, input.mission_id)?;
         let uses = asset_uses(conn, &input)?;
         let body_html = crate::content::embeds::render_body(conn, &input.body, links)?;
@@ -213,7 +225,11 @@ impl Readable for NewsDocument {
         Ok(found.map(|item| News::new(&item, locale, links)))
     }
 
-    fn find_editor(conn: &mut PgConnection, key: &ItemKey links: &MediaLinks,) -> Result<Option<NewsEditor>, ApiError> {
+    fn find_editor(
+        conn: &mut PgConnection,
+        key: &ItemKey,
+        links: &MediaLinks,
+    ) -> Result<Option<NewsEditor>, ApiError> {
         let id = match key {
             ItemKey::Id(id) => Some(*id),
             ItemKey::Slug(_) => queries::id_of(conn, key)?,

@@ -450,7 +450,10 @@ pub fn feed_items(
         .order((news::published_at.desc(), news::id.desc()))
         .limit(limit)
         .load(conn)?;
-    items(conn, rows.into_iter().map(|(news, slug)| (news, slug, None)))
+    items(
+        conn,
+        rows.into_iter().map(|(news, slug)| (news, slug, None)),
+    )
 }
 
 pub fn find_public(
@@ -485,7 +488,10 @@ pub fn find_public_many(
         .filter(news::published_at.le(now))
         .filter(news::id.eq_any(ids))
         .load(conn)?;
-    items(conn, rows.into_iter().map(|(news, slug)| (news, slug, None)))
+    items(
+        conn,
+        rows.into_iter().map(|(news, slug)| (news, slug, None)),
+    )
 }
 
 /// Public items after `(after_at, after_id)` in `(published_at, id)` order, oldest first, at
@@ -510,7 +516,10 @@ pub fn public_after(
         .order((news::published_at.asc(), news::id.asc()))
         .limit(limit)
         .load(conn)?;
-    items(conn, rows.into_iter().map(|(news, slug)| (news, slug, None)))
+    items(
+        conn,
+        rows.into_iter().map(|(news, slug)| (news, slug, None)),
+    )
 }
 
 /// The id of the item `key` names, whatever its state.
@@ -547,7 +556,10 @@ pub fn related_public(
         .order((news::published_at.desc(), news::id.desc()))
         .limit(limit)
         .load(conn)?;
-    items(conn, rows.into_iter().map(|(news, slug)| (news, slug, None)))
+    items(
+        conn,
+        rows.into_iter().map(|(news, slug)| (news, slug, None)),
+    )
 }
 
 /// A tag and how many public news items carry it.

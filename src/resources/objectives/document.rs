@@ -13,8 +13,8 @@ use crate::content::slugs::free_slug;
 use crate::content::validation::{slug_base, Checker};
 use crate::db::schema::objectives;
 use crate::http::error::ApiError;
-use crate::media::links::MediaLinks;
 use crate::http::params::ItemKey;
+use crate::media::links::MediaLinks;
 
 pub struct ObjectiveDocument;
 
@@ -65,7 +65,11 @@ impl Document for ObjectiveDocument {
 
     crate::content::document::id_or_slug_lookups!(objectives);
 
-    fn load(conn: &mut PgConnection, id: Uuid, links: &MediaLinks) -> Result<Option<ObjectiveEditor>, ApiError> {
+    fn load(
+        conn: &mut PgConnection,
+        id: Uuid,
+        _links: &MediaLinks,
+    ) -> Result<Option<ObjectiveEditor>, ApiError> {
         let row: Option<ObjectiveRow> = objectives::table
             .find(id)
             .select(ObjectiveRow::as_select())
@@ -82,7 +86,11 @@ impl Document for ObjectiveDocument {
         editor.fields.clone()
     }
 
-    fn insert(conn: &mut PgConnection, input: ObjectiveInput, links: &MediaLinks) -> Result<Uuid, ApiError> {
+    fn insert(
+        conn: &mut PgConnection,
+        input: ObjectiveInput,
+        _links: &MediaLinks,
+    ) -> Result<Uuid, ApiError> {
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
             None => free_slug(
@@ -110,7 +118,7 @@ impl Document for ObjectiveDocument {
         conn: &mut PgConnection,
         current: &ObjectiveEditor,
         input: ObjectiveInput,
-        links: &MediaLinks,
+        _links: &MediaLinks,
     ) -> Result<(), ApiError> {
         let slug = input
             .slug
@@ -138,14 +146,15 @@ impl Readable for ObjectiveDocument {
         conn: &mut PgConnection,
         key: &ItemKey,
         locale: &RequestLocale,
-        links: &MediaLinks,
+        _links: &MediaLinks,
     ) -> Result<Option<Objective>, ApiError> {
         Ok(queries::find(conn, key)?.map(|row| Objective::new(row, locale)))
     }
 
     fn find_editor(
         conn: &mut PgConnection,
-        key: &ItemKey, links: &MediaLinks,
+        key: &ItemKey,
+        _links: &MediaLinks,
     ) -> Result<Option<ObjectiveEditor>, ApiError> {
         Ok(queries::find(conn, key)?.map(ObjectiveEditor::new))
     }

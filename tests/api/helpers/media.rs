@@ -15,7 +15,11 @@ pub fn picture(width: u32, height: u32) -> RgbImage {
         if square {
             Rgb([220, 30, 30])
         } else {
-            Rgb([(x * 255 / width.max(1)) as u8, (y * 255 / height.max(1)) as u8, 128])
+            Rgb([
+                (x * 255 / width.max(1)) as u8,
+                (y * 255 / height.max(1)) as u8,
+                128,
+            ])
         }
     })
 }
@@ -141,7 +145,8 @@ pub fn form(parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> (String, Vec<u8>) 
 }
 
 /// A minimal SVG with a script, which must never run where it is served.
-pub const SVG_WITH_SCRIPT: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\">\
+pub const SVG_WITH_SCRIPT: &str =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\">\
     <script>alert(document.domain)</script><rect width=\"10\" height=\"10\"/></svg>";
 
 /// A small valid PDF.

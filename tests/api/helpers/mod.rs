@@ -191,7 +191,9 @@ impl Drop for MediaStore {
 /// An environment variable that scripts/test sets for the S3 tests.
 pub fn s3_env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} must be set (the S3-compatible test server); run the tests with scripts/test")
+        panic!(
+            "{name} must be set (the S3-compatible test server); run the tests with scripts/test"
+        )
     })
 }
 
@@ -216,8 +218,14 @@ fn media_env(backend: Backend) -> (MediaStore, Vec<(&'static str, String)>) {
                 ("ORGCMS_S3_BUCKET", s3_env("ORGCMS_TEST_S3_BUCKET")),
                 ("ORGCMS_S3_PREFIX", location.clone()),
                 ("ORGCMS_S3_REGION", "us-east-1".to_owned()),
-                ("ORGCMS_S3_ACCESS_KEY_ID", s3_env("ORGCMS_TEST_S3_ACCESS_KEY_ID")),
-                ("ORGCMS_S3_SECRET_ACCESS_KEY", s3_env("ORGCMS_TEST_S3_SECRET_ACCESS_KEY")),
+                (
+                    "ORGCMS_S3_ACCESS_KEY_ID",
+                    s3_env("ORGCMS_TEST_S3_ACCESS_KEY_ID"),
+                ),
+                (
+                    "ORGCMS_S3_SECRET_ACCESS_KEY",
+                    s3_env("ORGCMS_TEST_S3_SECRET_ACCESS_KEY"),
+                ),
                 ("ORGCMS_S3_ALLOW_HTTP", "true".to_owned()),
             ];
             (MediaStore { backend, location }, env)
