@@ -9,4 +9,5 @@ mod accounts;
 mod content;
 mod helpers;
 mod http;
+mod media;
 mod operations;

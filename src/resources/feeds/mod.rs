@@ -290,6 +290,7 @@ pub(crate) mod tests {
                     tags: vec![Some("health".into()), Some("shelter".into())],
                     cover_image_url: None,
                     cover_image_alt: Localized::default(),
+                    cover_asset_id: None,
                     created_at: at(published),
                     updated_at: at(updated),
                     version: 1,
@@ -299,6 +300,7 @@ pub(crate) mod tests {
             },
             mission_slug: None,
             rank: None,
+            cover: None,
         }
     }
 

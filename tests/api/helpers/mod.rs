@@ -16,7 +16,6 @@ use sha2::{Digest, Sha256};
 
 pub use client::{Client, Request, Response};
 pub use factories::NewsFactory;
-pub use media::{form, has_location};
 
 /// The server that holds the test databases (`DATABASE_URL`, set by scripts/test).
 fn server_url() -> String {

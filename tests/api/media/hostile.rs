@@ -7,7 +7,7 @@ use proptest::test_runner::TestRunner;
 
 use super::upload;
 use crate::helpers::media::{form, jpeg, png};
-use crate::helpers::{assert_problem, Client, TestApp};
+use crate::helpers::{Client, TestApp};
 
 fn crc(bytes: &[u8]) -> [u8; 4] {
     crc32fast::hash(bytes).to_be_bytes()
@@ -41,7 +41,7 @@ async fn assets_count(editor: &Client) -> usize {
 
 async fn refused(editor: &Client, query: &str, content_type: &str, bytes: Vec<u8>, status: u16) -> serde_json::Value {
     let response = editor.post_raw(&format!("/api/v1/assets?{query}"), content_type, bytes).send().await;
-    assert_problem(response, status).await
+    response.problem(status).await
 }
 
 #[tokio::test]
@@ -65,7 +65,7 @@ async fn types_are_decided_by_the_bytes() {
     refused(&editor, "file_name=l.svg&alt.en=x", "image/svg+xml", laughs, 422).await;
     refused(&editor, "file_name=x.jpg", "multipart/mixed; boundary=x", jpeg(10, 10), 415).await;
     let none = editor.request(reqwest::Method::POST, "/api/v1/assets?file_name=x.jpg").send().await;
-    assert_problem(none, 415).await;
+    none.problem(415).await;
     assert_eq!(assets_count(&editor).await, 0);
     // A JPEG with a page appended is a JPEG, and is served as one, never sniffed.
     let mut polyglot = jpeg(20, 20);
@@ -100,7 +100,7 @@ async fn an_upload_over_the_byte_limit_is_refused_before_it_is_read() {
     refused(&editor, "file_name=big.png&alt.en=x", "image/png", big.clone(), 413).await;
     let (content_type, body) = form(&[("alt.en", None, b"x".as_slice()), ("file", Some(("big.png", "image/png")), big.as_slice())]);
     let response = editor.post_raw("/api/v1/assets", &content_type, body).send().await;
-    assert_problem(response, 413).await;
+    response.problem(413).await;
     // The JSON limit is another one: a 20 KB file is not a 20 KB JSON body.
     upload(&editor, png(40, 40), "image/png", "small.png").await;
     assert_eq!(assets_count(&editor).await, 1);
@@ -157,7 +157,7 @@ async fn broken_forms_get_problems() {
     ];
     for (content_type, mut body, status) in cases {
         let response = editor.post_raw("/api/v1/assets", &content_type, body.clone()).send().await;
-        assert_problem(response, status).await;
+        response.problem(status).await;
         // Cut short anywhere: still a problem, never a 500.
         body.truncate(body.len() / 2);
         let response = editor.post_raw("/api/v1/assets", &content_type, body).send().await;
