@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use orgcms::app::settings::Settings;
+use orgcms::app::settings::{Secret, Settings, StorageSettings};
 use orgcms::app::startup::Application;
 use sha2::{Digest, Sha256};
 
@@ -144,6 +144,47 @@ impl Drop for TestDatabase {
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name
             ));
+        }
+    }
+}
+
+/// The store a media test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A local folder of its own under the target directory.
+    Local,
+    /// A prefix of its own in the bucket of the S3-compatible server that scripts/test starts
+    /// (`ORGCMS_TEST_S3_*`, see scripts/lib/s3.sh).
+    S3,
+}
+
+/// Storage settings no other test shares: a new folder, or a new prefix in the test bucket.
+pub fn test_storage(backend: Backend) -> StorageSettings {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    match backend {
+        Backend::Local => StorageSettings::Local {
+            root: std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join("media")
+                .join(unique),
+        },
+        Backend::S3 => {
+            let var = |name: &str| {
+                std::env::var(name).unwrap_or_else(|_| {
+                    panic!(
+                        "{name} must describe the S3-compatible test server; run the tests with \
+                         scripts/test"
+                    )
+                })
+            };
+            StorageSettings::S3 {
+                bucket: var("ORGCMS_TEST_S3_BUCKET"),
+                prefix: Some(format!("test/{unique}")),
+                endpoint: Some(var("ORGCMS_TEST_S3_ENDPOINT")),
+                region: var("ORGCMS_TEST_S3_REGION"),
+                access_key_id: Some(var("ORGCMS_TEST_S3_ACCESS_KEY_ID")),
+                secret_access_key: Some(Secret::from(var("ORGCMS_TEST_S3_SECRET_ACCESS_KEY"))),
+                allow_http: true,
+            }
         }
     }
 }
