@@ -325,18 +325,42 @@ fn shorten(key: &str) -> String {
     }
 }
 
-/// An `object_store` error as a [`StorageError`]. Errors of an S3 store that are not about the
-/// request itself (`Generic`: the network, time-outs, server errors, after the retries) are
-/// [`StorageError::Unavailable`]; refused credentials, local I/O errors and the rest are
-/// [`StorageError::Other`].
+/// An `object_store` error as a [`StorageError`]: [`StorageError::Unavailable`] when the store
+/// could not be reached or said it is down or overloaded (see [`store_unavailable`]);
+/// [`StorageError::Other`] for the rest (refused credentials, a missing bucket, a request the
+/// store refused, local I/O errors).
 fn failure(key: &str, error: object_store::Error) -> StorageError {
     match error {
         object_store::Error::InvalidPath { .. } => StorageError::InvalidKey(shorten(key)),
-        object_store::Error::Generic { store: "S3", .. } => {
+        error if store_unavailable(&error) => {
             StorageError::Unavailable(format!("`{key}`: {error}"))
         }
         error => StorageError::Other(format!("`{key}`: {error}")),
     }
+}
+
+/// Whether a failed request (after `object_store`'s retries) means that the store is not there
+/// or not well: a connection or transport failure or a time-out (`HttpError` among the causes),
+/// or an answer 5xx or 429, or a "200 with an error" (S3's `InternalError`, `SlowDown`). The
+/// status of an answer is in `object_store`'s private `RequestError` only, whose message
+/// (`Server returned non-2xx status code: 503 ...`) is therefore read; a test against a server
+/// that answers 503 holds this to the pinned version.
+fn store_unavailable(error: &object_store::Error) -> bool {
+    let mut cause = std::error::Error::source(error);
+    while let Some(error) = cause {
+        if error.is::<object_store::client::HttpError>() {
+            return true;
+        }
+        let message = error.to_string();
+        if let Some(status) = message.strip_prefix("Server returned non-2xx status code: ") {
+            return status.starts_with('5') || status.starts_with("429");
+        }
+        if message.starts_with("Server returned error response: ") {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 #[cfg(test)]

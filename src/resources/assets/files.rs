@@ -29,6 +29,44 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// A file of an asset that no public content shows yet: only its editor may keep it.
 const PRIVATE: &str = "private, no-store";
 
+impl From<variant::VariantError> for ApiError {
+    fn from(error: variant::VariantError) -> Self {
+        ApiError::invalid_parameter(error.parameter(), error.to_string())
+    }
+}
+
+/// The parameters of a variant (`media::variant::parse` reads them; documented here).
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct VariantParams {
+    /// A configured preset (`ORGCMS_MEDIA_PRESETS`; by default `thumb` 320, `card` 640, `hero`
+    /// 1600 wide); excludes `w`, `h` and `fit`.
+    #[param(example = "card", max_length = 40)]
+    preset: Option<String>,
+    /// Width: one of `ORGCMS_MEDIA_WIDTHS` (by default 160, 320, 480, 640, 960, 1280, 1600,
+    /// 1920, 2560) or a preset's. The image is never enlarged.
+    #[param(example = 640, minimum = 1)]
+    w: Option<u32>,
+    /// Height, from the same list.
+    #[param(example = 480, minimum = 1)]
+    h: Option<u32>,
+    /// How the image fills `w` x `h`: `inside` (default), `cover` (cropped around the focal
+    /// point), `contain` (padded), `fill` (stretched).
+    #[param(example = "cover", pattern = "^(inside|cover|contain|fill)$")]
+    fit: Option<String>,
+    /// `auto` (AVIF or WebP as `Accept` allows, else the original's format), `jpeg`, `png`,
+    /// `webp` or `avif`.
+    #[param(example = "auto", pattern = "^(auto|jpeg|png|webp|avif)$")]
+    format: Option<String>,
+    /// Quality, one of `ORGCMS_MEDIA_QUALITIES` (by default 50, 60, 70, 75, 80, 90).
+    #[param(example = 75, minimum = 1, maximum = 100)]
+    q: Option<u8>,
+    /// The focal point a crop's link was made for (the asset's links carry it).
+    #[param(example = "0.50,0.40", pattern = "^[01]\\.[0-9]{2},[01]\\.[0-9]{2}$")]
+    fp: Option<String>,
+}
+
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Path)]
 #[allow(dead_code)] // documents the path that `serve_file` reads
@@ -54,7 +92,7 @@ pub struct FilePath {
 #[utoipa::path(
     tag = "assets",
     operation_id = "get_asset_file",
-    params(FilePath, variant::VariantParams),
+    params(FilePath, VariantParams),
     responses(
         (status = 200, description = "The file or the variant", content(
             (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"),
@@ -115,7 +153,7 @@ pub async fn get_asset_file(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok());
     let format = variant::negotiate(
-        query.format_choice(),
+        query.format(),
         accept,
         kind,
         crate::media::render::AVIF_OUTPUT,
@@ -138,7 +176,7 @@ pub async fn get_asset_file(
         "\"{}\"",
         &hex_sha256(format!("{sha256}/{params}").as_bytes())[..32]
     );
-    let vary = query.format_choice() == FormatChoice::Auto;
+    let vary = query.format() == FormatChoice::Auto;
     if is_not_modified(req.headers(), &etag, None) {
         return Ok(not_modified(&etag, cache_control, vary));
     }

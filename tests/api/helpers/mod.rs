@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use orgcms::app::settings::Settings;
+use orgcms::app::settings::{Secret, Settings, StorageSettings};
 use orgcms::app::startup::Application;
 use sha2::{Digest, Sha256};
 
@@ -149,6 +149,47 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The store a media test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A local folder of its own under the target directory.
+    Local,
+    /// A prefix of its own in the bucket of the S3-compatible server that scripts/test starts
+    /// (`ORGCMS_TEST_S3_*`, see scripts/lib/s3.sh).
+    S3,
+}
+
+/// Storage settings no other test shares: a new folder, or a new prefix in the test bucket.
+pub fn test_storage(backend: Backend) -> StorageSettings {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    match backend {
+        Backend::Local => StorageSettings::Local {
+            root: std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join("media")
+                .join(unique),
+        },
+        Backend::S3 => {
+            let var = |name: &str| {
+                std::env::var(name).unwrap_or_else(|_| {
+                    panic!(
+                        "{name} must describe the S3-compatible test server; run the tests with \
+                         scripts/test"
+                    )
+                })
+            };
+            StorageSettings::S3 {
+                bucket: var("ORGCMS_TEST_S3_BUCKET"),
+                prefix: Some(format!("test/{unique}")),
+                endpoint: Some(var("ORGCMS_TEST_S3_ENDPOINT")),
+                region: var("ORGCMS_TEST_S3_REGION"),
+                access_key_id: Some(var("ORGCMS_TEST_S3_ACCESS_KEY_ID")),
+                secret_access_key: Some(Secret::from(var("ORGCMS_TEST_S3_SECRET_ACCESS_KEY"))),
+                allow_http: true,
+            }
+        }
+    }
+}
+
 /// The secret the test servers sign tokens with, so tests can forge tokens of their own.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 /// The password of every account the tests create.
@@ -162,14 +203,10 @@ pub struct TestApp {
     pub media: MediaStore,
 }
 
-/// Where a test server keeps its media files.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Backend {
-    /// A folder of the test's own (the default).
-    #[default]
-    Local,
-    /// The S3-compatible server that scripts/test starts, under a prefix of the test's own.
-    S3,
+impl Default for Backend {
+    fn default() -> Self {
+        Self::Local
+    }
 }
 
 /// A test's media store; a local folder is removed when the test ends.
@@ -201,7 +238,9 @@ fn media_env(backend: Backend) -> (MediaStore, Vec<(&'static str, String)>) {
     let unique = uuid::Uuid::new_v4().simple().to_string();
     match backend {
         Backend::Local => {
-            let dir = std::env::temp_dir().join(format!("orgcms-test-media-{unique}"));
+            let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join("media")
+                .join(&unique);
             let location = dir.to_string_lossy().into_owned();
             let env = vec![
                 ("ORGCMS_MEDIA_STORE", "local".to_owned()),
@@ -216,7 +255,7 @@ fn media_env(backend: Backend) -> (MediaStore, Vec<(&'static str, String)>) {
                 ("ORGCMS_S3_ENDPOINT", s3_env("ORGCMS_TEST_S3_ENDPOINT")),
                 ("ORGCMS_S3_BUCKET", s3_env("ORGCMS_TEST_S3_BUCKET")),
                 ("ORGCMS_S3_PREFIX", location.clone()),
-                ("ORGCMS_S3_REGION", "us-east-1".to_owned()),
+                ("ORGCMS_S3_REGION", s3_env("ORGCMS_TEST_S3_REGION")),
                 (
                     "ORGCMS_S3_ACCESS_KEY_ID",
                     s3_env("ORGCMS_TEST_S3_ACCESS_KEY_ID"),
