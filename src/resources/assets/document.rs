@@ -57,7 +57,7 @@ fn key_id(key: &ItemKey) -> Option<Uuid> {
 }
 
 impl Document for AssetDocument {
-    const RESOURCE: &'static str = "asset";
+    const RESOURCE: &'static str = "assets";
     const COLLECTION: &'static str = "/api/v1/assets";
     type Input = AssetInput;
     type Editor = AssetEditor;

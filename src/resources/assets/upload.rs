@@ -73,12 +73,15 @@ pub struct Received {
 impl UploadRequest {
     /// Reads the body: a form or a raw file, at most `max_file_bytes` of file.
     pub async fn receive(self, max_file_bytes: u64) -> Result<Received, ApiError> {
-        let content_type = self
+        let declared = self
             .request
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(essence)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default();
+        let content_type = Some(essence(&declared))
+            .filter(|t| !t.is_empty())
             .ok_or_else(|| {
                 ApiError::UnsupportedMediaType(
                     "an upload needs a Content-Type: multipart/form-data, or the file's type"
@@ -89,9 +92,13 @@ impl UploadRequest {
             let limited = Limited::new(self.payload, max_file_bytes + FORM_OVERHEAD);
             receive_form(self.request.headers(), limited, max_file_bytes).await
         } else {
-            if content_type.starts_with("multipart/") {
+            let declares_file = content_type == "application/octet-stream"
+                || crate::media::kind::MediaKind::from_media_type(&content_type).is_some();
+            if !declares_file {
                 return Err(ApiError::UnsupportedMediaType(format!(
-                    "{content_type} is not accepted; send multipart/form-data or the file itself"
+                    "{content_type} is not accepted: send multipart/form-data, or the file itself \
+                     with its type ({})",
+                    crate::media::kind::MediaKind::ALL.map(|k| k.media_type()).join(", ")
                 )));
             }
             let fields = query_pairs(self.request.query_string())?;
@@ -106,7 +113,7 @@ impl UploadRequest {
             let bytes = read_all(limited, max_file_bytes).await?;
             Ok(Received {
                 file_name,
-                declared_type: Some(content_type),
+                declared_type: Some(declared),
                 bytes,
                 metadata,
             })
@@ -189,9 +196,9 @@ async fn receive_form(
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .map(essence)
+                .map(|v| v.trim().to_owned())
                 // Browsers send this for any file they do not know: it declares nothing.
-                .filter(|t| t != "application/octet-stream");
+                .filter(|t| essence(t) != "application/octet-stream");
             let mut bytes = BytesMut::new();
             while let Some(chunk) = part.next().await {
                 let chunk = chunk.map_err(|e| multipart_error(e, max_file_bytes))?;

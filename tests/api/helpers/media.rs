@@ -34,6 +34,18 @@ pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
     encode(&picture(width, height), ImageFormat::Jpeg)
 }
 
+/// An image of noise, which no encoder can make small.
+pub fn noise(width: u32, height: u32) -> RgbImage {
+    let mut state = 0x2545_f491_u32;
+    RgbImage::from_fn(width, height, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let [a, b, c, _] = state.to_le_bytes();
+        Rgb([a, b, c])
+    })
+}
+
 pub fn png(width: u32, height: u32) -> Vec<u8> {
     encode(&picture(width, height), ImageFormat::Png)
 }

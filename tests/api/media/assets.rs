@@ -55,7 +55,7 @@ on_both_backends! {
         assert_eq!(changed["sha256"], sha);
         editor.patch(&location, json!({"title": "x"})).if_match(&etag).problem(412).await;
 
-        let audit = app.as_admin().await.get("/api/v1/audit?resource=asset").good().await;
+        let audit = app.as_admin().await.get("/api/v1/audit?resource=assets").good().await;
         assert_eq!(audit["data"].as_array().unwrap().len(), 2, "{audit}");
 
         assert_eq!(editor.delete(&location).await.status(), 204);

@@ -143,15 +143,18 @@ async fn a_change_of_an_asset_is_a_change_of_the_content_that_shows_it() {
     let slug = publish_with_cover(&app, &editor, &asset).await;
     let before = app.anon().get("/api/v1/changes").good().await;
     let cursor = before["meta"]["next_cursor"].as_str().map(str::to_owned);
-    let modified = app.anon().get(&format!("/api/v1/news/{slug}")).await.header("last-modified").to_owned();
+    let etag = app.anon().get(&format!("/api/v1/news/{slug}")).await.etag();
+    let modified = app.anon().get("/api/v1/news").await.header("last-modified").to_owned();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     editor
         .patch(&location, json!({"alt": {"en": "A new description"}}))
         .good()
         .await;
     let news = app.anon().get(&format!("/api/v1/news/{slug}")).await;
-    assert_ne!(news.header("last-modified"), modified);
+    assert_ne!(news.etag(), etag);
     assert_eq!(news.json().await["cover_image"]["alt"], "A new description");
+    let list = app.anon().get("/api/v1/news").await;
+    assert_ne!(list.header("last-modified"), modified, "the list's Last-Modified moves");
     let path = match cursor {
         Some(c) => format!("/api/v1/changes?cursor={c}"),
         None => "/api/v1/changes".to_owned(),
