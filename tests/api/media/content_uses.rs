@@ -136,7 +136,7 @@ fn app_env(app: &TestApp, name: &str) -> Option<String> {
 
 #[tokio::test]
 async fn a_change_of_an_asset_is_a_change_of_the_content_that_shows_it() {
-    let app = TestApp::new().await;
+    let app = TestApp::seeded().await;
     let editor = app.as_editor().await;
     let asset = upload_photo(&editor).await;
     let location = format!("/api/v1/assets/{}", asset["id"].as_str().unwrap());
@@ -144,8 +144,9 @@ async fn a_change_of_an_asset_is_a_change_of_the_content_that_shows_it() {
     let before = app.anon().get("/api/v1/changes").good().await;
     let cursor = before["meta"]["next_cursor"].as_str().map(str::to_owned);
     let etag = app.anon().get(&format!("/api/v1/news/{slug}")).await.etag();
-    let modified = app.anon().get("/api/v1/news").await.header("last-modified").to_owned();
+    // Last-Modified is given once its second has passed (a later write in it would be unseen).
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let modified = app.anon().get("/api/v1/news").await.header("last-modified").to_owned();
     editor
         .patch(&location, json!({"alt": {"en": "A new description"}}))
         .good()
@@ -153,10 +154,11 @@ async fn a_change_of_an_asset_is_a_change_of_the_content_that_shows_it() {
     let news = app.anon().get(&format!("/api/v1/news/{slug}")).await;
     assert_ne!(news.etag(), etag);
     assert_eq!(news.json().await["cover_image"]["alt"], "A new description");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let list = app.anon().get("/api/v1/news").await;
     assert_ne!(list.header("last-modified"), modified, "the list's Last-Modified moves");
     let path = match cursor {
-        Some(c) => format!("/api/v1/changes?cursor={c}"),
+        Some(c) => format!("/api/v1/changes?since={c}"),
         None => "/api/v1/changes".to_owned(),
     };
     let changes = app.anon().get(&path).good().await;
