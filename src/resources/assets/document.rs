@@ -67,7 +67,7 @@ impl Document for AssetDocument {
     }
 
     fn validate_change(current: &AssetEditor, input: &AssetInput, c: &mut Checker) {
-        check_for_kind(input, current.file.kind == "image", c);
+        check_for_kind(input, current.kind == "image", c);
     }
 
     fn id_of(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError> {

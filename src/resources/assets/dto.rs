@@ -55,9 +55,36 @@ pub struct AssetInput {
     pub focal_point: Option<FocalPoint>,
 }
 
-/// What the stored file is: set by the upload, read-only.
+/// A place where content uses an asset.
 #[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct StoredFile {
+#[schema(example = json!({"resource": "news", "id": "6d7e8f90-1a2b-5c3d-8e4f-5a6b7c8d9e01", "field": "cover_asset_id"}))]
+pub struct AssetUse {
+    /// `news` or `mission`.
+    pub resource: String,
+    pub id: Uuid,
+    /// `cover_asset_id`, or `body.<locale>` for an image embedded in a body.
+    pub field: String,
+}
+
+/// An asset as editors read it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "1f7c3d52-3a51-4b8e-9a5e-2f0b6f1f9c11",
+    "file_name": "shelter.jpg", "kind": "image", "media_type": "image/jpeg", "byte_size": 482113,
+    "width": 4000, "height": 3000,
+    "sha256": "9f2c4a0d3b5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8",
+    "title": "Shelter in Kharkiv", "alt": {"en": "The entrance of the shelter"},
+    "credit": "IOM Ukraine", "copyright": "© IOM 2026", "focal_point": {"x": 0.5, "y": 0.4},
+    "links": {
+        "url": "https://api.example.org/api/v1/assets/1f7c3d52-3a51-4b8e-9a5e-2f0b6f1f9c11/file/9f2c4a0d3b5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8",
+        "width": 4000, "height": 3000,
+        "variants": [{"preset": "thumb", "url": "https://api.example.org/api/v1/assets/1f7c3d52-3a51-4b8e-9a5e-2f0b6f1f9c11/file/9f2c4a0d3b5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8?preset=thumb&format=auto", "width": 320, "height": 240}],
+        "srcset": "https://api.example.org/api/v1/assets/1f7c3d52-3a51-4b8e-9a5e-2f0b6f1f9c11/file/9f2c4a0d3b5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8?preset=thumb&format=auto 320w"
+    },
+    "created_at": "2026-11-29T08:00:00Z", "updated_at": "2026-11-29T08:00:00Z", "version": 1
+}))]
+pub struct AssetEditor {
+    pub id: Uuid,
     /// The uploaded file's name, cleaned of any path.
     #[schema(example = "shelter.jpg")]
     pub file_name: String,
@@ -77,25 +104,6 @@ pub struct StoredFile {
     /// SHA-256 of the stored bytes, hex: the file's URLs carry it.
     #[schema(example = "9f2c4a0d3b5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8")]
     pub sha256: String,
-}
-
-/// A place where content uses an asset.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-#[schema(example = json!({"resource": "news", "id": "6d7e8f90-1a2b-5c3d-8e4f-5a6b7c8d9e01", "field": "cover_asset_id"}))]
-pub struct AssetUse {
-    /// `news` or `mission`.
-    pub resource: String,
-    pub id: Uuid,
-    /// `cover_asset_id`, or `body.<locale>` for an image embedded in a body.
-    pub field: String,
-}
-
-/// An asset as editors read it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AssetEditor {
-    pub id: Uuid,
-    #[serde(flatten)]
-    pub file: StoredFile,
     #[serde(flatten)]
     pub fields: AssetInput,
     /// The file and its variants.
@@ -112,7 +120,13 @@ impl AssetEditor {
             links: links.of(&row.link_facts()),
             id: row.id,
             fields: row.input(),
-            file: row.file(),
+            file_name: row.file_name,
+            kind: row.kind,
+            media_type: row.media_type,
+            byte_size: row.byte_size,
+            width: row.width,
+            height: row.height,
+            sha256: row.sha256,
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
@@ -122,6 +136,15 @@ impl AssetEditor {
 
 /// An asset that public content shows, in the reader's locale.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "1f7c3d52-3a51-4b8e-9a5e-2f0b6f1f9c11", "locale": "en", "kind": "image",
+    "media_type": "image/jpeg", "file_name": "shelter.jpg", "byte_size": 482113,
+    "title": "Shelter in Kharkiv", "alt": "The entrance of the shelter", "credit": "IOM Ukraine",
+    "copyright": "© IOM 2026",
+    "url": "https://api.example.org/api/v1/assets/1f7c3d52-3a51-4b8e-9a5e-2f0b6f1f9c11/file/9f2c4a0d3b5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8",
+    "width": 4000, "height": 3000, "variants": [], "srcset": null,
+    "updated_at": "2026-11-29T08:00:00Z"
+}))]
 pub struct Asset {
     pub id: Uuid,
     /// The locale of `alt` (the reader's, or the default one it fell back to).

@@ -69,7 +69,6 @@ pub struct VariantParams {
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Path)]
-#[allow(dead_code)] // documents the path that `serve_file` reads
 pub struct FilePath {
     /// The asset's UUID.
     #[param(example = "1f7c3d52-3a51-4b8e-9a5e-2f0b6f1f9c11")]
@@ -112,11 +111,11 @@ pub struct FilePath {
 #[get("/assets/{id}/file/{sha256}")]
 pub async fn get_asset_file(
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<FilePath>,
     viewer: MaybeEditor,
     state: State,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, sha256) = path.into_inner();
+    let FilePath { id, sha256 } = path.into_inner();
     let missing = || ApiError::not_found("no such file");
     let id = uuid::Uuid::parse_str(&id).map_err(|_| missing())?;
     let is_editor = viewer.0.is_some();

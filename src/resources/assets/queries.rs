@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::dto::{AssetInput, AssetUse, FocalPoint, StoredFile};
+use super::dto::{AssetInput, AssetUse, FocalPoint};
 use crate::content::locale::Localized;
 use crate::db::keyset::row_compare;
 use crate::db::schema::{asset_uses, asset_variants, assets, news};
@@ -67,18 +67,6 @@ impl AssetRow {
             credit: self.credit.clone(),
             copyright: self.copyright.clone(),
             focal_point: self.focal_point(),
-        }
-    }
-
-    pub fn file(&self) -> StoredFile {
-        StoredFile {
-            file_name: self.file_name.clone(),
-            kind: self.kind.clone(),
-            media_type: self.media_type.clone(),
-            byte_size: self.byte_size,
-            width: self.width,
-            height: self.height,
-            sha256: self.sha256.clone(),
         }
     }
 }

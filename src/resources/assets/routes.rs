@@ -71,11 +71,11 @@ pub async fn list_assets(
     let search = query.filter.q.as_deref().map(str::trim).map(str::to_owned);
     if search
         .as_deref()
-        .is_some_and(|q| q.is_empty() || q.chars().count() > 200)
+        .is_some_and(|q| q.is_empty() || q.chars().count() > 200 || q.chars().any(char::is_control))
     {
         return Err(ApiError::invalid_parameter(
             "q",
-            "1 to 200 characters, not only spaces",
+            "1 to 200 characters of text, not only spaces",
         ));
     }
     let filter = AssetFilter {

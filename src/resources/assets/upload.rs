@@ -98,7 +98,9 @@ impl UploadRequest {
                 return Err(ApiError::UnsupportedMediaType(format!(
                     "{content_type} is not accepted: send multipart/form-data, or the file itself \
                      with its type ({})",
-                    crate::media::kind::MediaKind::ALL.map(|k| k.media_type()).join(", ")
+                    crate::media::kind::MediaKind::ALL
+                        .map(|k| k.media_type())
+                        .join(", ")
                 )));
             }
             let fields = query_pairs(self.request.query_string())?;

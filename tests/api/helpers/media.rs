@@ -130,9 +130,11 @@ pub fn has_location(bytes: &[u8]) -> bool {
         || contains(b"http://ns.adobe.com/xap/1.0/")
 }
 
-/// A `multipart/form-data` body: its `Content-Type` and bytes. Each part is
-/// `(name, Some((file name, content type)) for a file, bytes)`.
-pub fn form(parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> (String, Vec<u8>) {
+/// One part of a form: its name, `Some((file name, content type))` for a file, its bytes.
+pub type Part<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a [u8]);
+
+/// A `multipart/form-data` body: its `Content-Type` and bytes.
+pub fn form(parts: &[Part<'_>]) -> (String, Vec<u8>) {
     let boundary = "orgcms-test-boundary-7d1f";
     let mut body = Vec::new();
     for (name, file, bytes) in parts {

@@ -150,9 +150,10 @@ impl Drop for TestDatabase {
 }
 
 /// The store a media test runs against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Backend {
     /// A local folder of its own under the target directory.
+    #[default]
     Local,
     /// A prefix of its own in the bucket of the S3-compatible server that scripts/test starts
     /// (`ORGCMS_TEST_S3_*`, see scripts/lib/s3.sh).
@@ -201,12 +202,6 @@ pub struct TestApp {
     pub db: TestDatabase,
     /// The folder of the local media store (removed with the app), or the S3 prefix.
     pub media: MediaStore,
-}
-
-impl Default for Backend {
-    fn default() -> Self {
-        Self::Local
-    }
 }
 
 /// A test's media store; a local folder is removed when the test ends.

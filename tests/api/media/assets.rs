@@ -96,7 +96,11 @@ async fn an_image_needs_alt_text_in_the_default_locale() {
     let app = TestApp::new().await;
     let editor = app.as_editor().await;
     let refused = editor
-        .post_raw("/api/v1/assets?file_name=a.jpg&alt.uk=%D0%A4%D0%BE%D1%82%D0%BE", "image/jpeg", jpeg(40, 30))
+        .post_raw(
+            "/api/v1/assets?file_name=a.jpg&alt.uk=%D0%A4%D0%BE%D1%82%D0%BE",
+            "image/jpeg",
+            jpeg(40, 30),
+        )
         .problem(422)
         .await;
     assert_eq!(error_fields(&refused), ["alt.en"]);
@@ -108,10 +112,16 @@ async fn an_image_needs_alt_text_in_the_default_locale() {
     // Nor can an edit take it away.
     let photo = upload_photo(&editor).await;
     let location = format!("/api/v1/assets/{}", photo["id"].as_str().unwrap());
-    let refused = editor.patch(&location, json!({"alt": {"en": null}})).problem(422).await;
+    let refused = editor
+        .patch(&location, json!({"alt": {"en": null}}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&refused), ["alt.en"]);
     let refused = editor
-        .put(&location, json!({"alt": {"en": "x"}, "focal_point": {"x": 2, "y": 0}}))
+        .put(
+            &location,
+            json!({"alt": {"en": "x"}, "focal_point": {"x": 2, "y": 0}}),
+        )
         .problem(422)
         .await;
     assert_eq!(error_fields(&refused), ["focal_point.x"]);
@@ -121,11 +131,19 @@ async fn an_image_needs_alt_text_in_the_default_locale() {
 async fn writes_need_an_editor_and_reads_of_unused_assets_too() {
     let app = TestApp::new().await;
     app.anon()
-        .post_raw("/api/v1/assets?file_name=a.jpg&alt.en=x", "image/jpeg", jpeg(10, 10))
+        .post_raw(
+            "/api/v1/assets?file_name=a.jpg&alt.en=x",
+            "image/jpeg",
+            jpeg(10, 10),
+        )
         .problem(401)
         .await;
     app.with_token("forged.token.value")
-        .post_raw("/api/v1/assets?file_name=a.jpg&alt.en=x", "image/jpeg", jpeg(10, 10))
+        .post_raw(
+            "/api/v1/assets?file_name=a.jpg&alt.en=x",
+            "image/jpeg",
+            jpeg(10, 10),
+        )
         .problem(401)
         .await;
     app.anon().get("/api/v1/assets").problem(401).await;
@@ -133,12 +151,33 @@ async fn writes_need_an_editor_and_reads_of_unused_assets_too() {
     let photo = upload_photo(&editor).await;
     let id = photo["id"].as_str().unwrap();
     // Not used by public content: not public.
-    app.anon().get(&format!("/api/v1/assets/{id}")).problem(404).await;
-    app.anon().get(&format!("/api/v1/assets/{id}/file/{}", photo["sha256"].as_str().unwrap())).problem(404).await;
-    app.anon().delete(&format!("/api/v1/assets/{id}")).problem(401).await;
+    app.anon()
+        .get(&format!("/api/v1/assets/{id}"))
+        .problem(404)
+        .await;
+    app.anon()
+        .get(&format!(
+            "/api/v1/assets/{id}/file/{}",
+            photo["sha256"].as_str().unwrap()
+        ))
+        .problem(404)
+        .await;
+    app.anon()
+        .delete(&format!("/api/v1/assets/{id}"))
+        .problem(401)
+        .await;
     // No route creates an asset from JSON.
-    editor.put("/api/v1/assets/4b9f5a52-2d4c-4f3e-8a6b-1c2d3e4f5a6b", json!({"alt": {"en": "x"}})).problem(404).await;
-    editor.post("/api/v1/assets", json!({"alt": {"en": "x"}})).problem(415).await;
+    editor
+        .put(
+            "/api/v1/assets/4b9f5a52-2d4c-4f3e-8a6b-1c2d3e4f5a6b",
+            json!({"alt": {"en": "x"}}),
+        )
+        .problem(404)
+        .await;
+    editor
+        .post("/api/v1/assets", json!({"alt": {"en": "x"}}))
+        .problem(415)
+        .await;
 }
 
 #[tokio::test]
@@ -148,14 +187,30 @@ async fn the_list_filters_searches_and_pages() {
     upload(&editor, jpeg(20, 20), "image/jpeg", "kharkiv-shelter.jpg").await;
     upload(&editor, png(20, 20), "image/png", "odesa-port.png").await;
     editor
-        .post_raw("/api/v1/assets?file_name=shelter-report.pdf&title=Shelter%20report", "application/pdf", pdf())
+        .post_raw(
+            "/api/v1/assets?file_name=shelter-report.pdf&title=Shelter%20report",
+            "application/pdf",
+            pdf(),
+        )
         .success()
         .await;
     let all = editor.get("/api/v1/assets").good().await;
     let names = |list: &serde_json::Value| -> Vec<String> {
-        list["data"].as_array().unwrap().iter().map(|a| a["file_name"].as_str().unwrap().to_owned()).collect()
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["file_name"].as_str().unwrap().to_owned())
+            .collect()
     };
-    assert_eq!(names(&all), ["shelter-report.pdf", "odesa-port.png", "kharkiv-shelter.jpg"]);
+    assert_eq!(
+        names(&all),
+        [
+            "shelter-report.pdf",
+            "odesa-port.png",
+            "kharkiv-shelter.jpg"
+        ]
+    );
     assert_eq!(all["meta"]["total"], 3);
     let images = editor.get("/api/v1/assets?kind=image").good().await;
     assert_eq!(names(&images), ["odesa-port.png", "kharkiv-shelter.jpg"]);
@@ -168,7 +223,10 @@ async fn the_list_filters_searches_and_pages() {
     let first = editor.get("/api/v1/assets?per_page=2").good().await;
     assert_eq!(names(&first).len(), 2);
     let cursor = first["meta"]["next_cursor"].as_str().expect("a next page");
-    let second = editor.get(&format!("/api/v1/assets?per_page=2&cursor={cursor}")).good().await;
+    let second = editor
+        .get(&format!("/api/v1/assets?per_page=2&cursor={cursor}"))
+        .good()
+        .await;
     assert_eq!(names(&second), ["kharkiv-shelter.jpg"]);
     editor.get("/api/v1/assets?kind=video").problem(400).await;
     editor.get("/api/v1/assets?colour=red").problem(400).await;
@@ -181,7 +239,11 @@ async fn an_idempotency_key_makes_an_upload_safe_to_retry() {
     let photo = jpeg(64, 48);
     let send = |bytes: Vec<u8>| {
         editor
-            .post_raw("/api/v1/assets?file_name=retry.jpg&alt.en=x", "image/jpeg", bytes)
+            .post_raw(
+                "/api/v1/assets?file_name=retry.jpg&alt.en=x",
+                "image/jpeg",
+                bytes,
+            )
             .idempotency_key("upload-1")
     };
     let first = send(photo.clone()).await;
@@ -194,7 +256,11 @@ async fn an_idempotency_key_makes_an_upload_safe_to_retry() {
     assert_eq!(list["data"].as_array().unwrap().len(), 1);
     // The same key for another file is another request.
     let other = send(jpeg(65, 48)).await;
-    assert!(other.status() == 409 || other.status() == 422, "{}", other.status());
+    assert!(
+        other.status() == 409 || other.status() == 422,
+        "{}",
+        other.status()
+    );
 }
 
 #[tokio::test]
@@ -203,8 +269,15 @@ async fn a_delete_needs_a_current_etag_when_one_is_sent() {
     let editor = app.as_editor().await;
     let photo = upload_photo(&editor).await;
     let location = format!("/api/v1/assets/{}", photo["id"].as_str().unwrap());
-    editor.delete(&location).if_match("\"stale\"").problem(412).await;
+    editor
+        .delete(&location)
+        .if_match("\"stale\"")
+        .problem(412)
+        .await;
     assert_eq!(editor.delete(&location).await.status(), 204);
     editor.delete(&location).problem(404).await;
-    editor.delete("/api/v1/assets/not-a-uuid").problem(404).await;
+    editor
+        .delete("/api/v1/assets/not-a-uuid")
+        .problem(404)
+        .await;
 }

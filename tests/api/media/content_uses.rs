@@ -17,12 +17,26 @@ async fn a_cover_gives_what_an_img_srcset_needs() {
     let cover = &news["cover_image"];
     assert_eq!(cover["asset_id"], asset["id"]);
     assert_eq!(cover["alt"], "An image");
-    assert_eq!((cover["width"].as_u64(), cover["height"].as_u64()), (Some(2400), Some(1600)));
-    let widths: Vec<u64> = cover["variants"].as_array().unwrap().iter().map(|v| v["width"].as_u64().unwrap()).collect();
+    assert_eq!(
+        (cover["width"].as_u64(), cover["height"].as_u64()),
+        (Some(2400), Some(1600))
+    );
+    let widths: Vec<u64> = cover["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["width"].as_u64().unwrap())
+        .collect();
     assert_eq!(widths, [320, 640, 1600]);
     let srcset = cover["srcset"].as_str().unwrap();
-    assert!(srcset.contains(" 320w") && srcset.contains(" 640w") && srcset.contains(" 1600w"), "{srcset}");
-    assert!(cover["url"].as_str().unwrap().starts_with("http"), "absolute URLs");
+    assert!(
+        srcset.contains(" 320w") && srcset.contains(" 640w") && srcset.contains(" 1600w"),
+        "{srcset}"
+    );
+    assert!(
+        cover["url"].as_str().unwrap().starts_with("http"),
+        "absolute URLs"
+    );
     // The list shows it too, in the reader's locale with the default one as fallback.
     let list = app.anon().get("/api/v1/news?locale=uk").good().await;
     assert_eq!(list["data"][0]["cover_image"]["alt"], "An image");
@@ -36,18 +50,30 @@ async fn only_an_existing_image_can_be_a_cover() {
     let app = TestApp::seeded().await;
     let editor = app.as_editor().await;
     let refused = editor
-        .post("/api/v1/news", json!({"title": {"en": "x"}, "cover_asset_id": "4b9f5a52-2d4c-4f3e-8a6b-1c2d3e4f5a6b"}))
+        .post(
+            "/api/v1/news",
+            json!({"title": {"en": "x"}, "cover_asset_id": "4b9f5a52-2d4c-4f3e-8a6b-1c2d3e4f5a6b"}),
+        )
         .problem(422)
         .await;
     assert_eq!(error_fields(&refused), ["cover_asset_id"]);
-    let doc = editor.post_raw("/api/v1/assets?file_name=r.pdf", "application/pdf", pdf()).success().await;
+    let doc = editor
+        .post_raw("/api/v1/assets?file_name=r.pdf", "application/pdf", pdf())
+        .success()
+        .await;
     let refused = editor
-        .post("/api/v1/news", json!({"title": {"en": "x"}, "cover_asset_id": doc["id"]}))
+        .post(
+            "/api/v1/news",
+            json!({"title": {"en": "x"}, "cover_asset_id": doc["id"]}),
+        )
         .problem(422)
         .await;
     assert_eq!(error_fields(&refused), ["cover_asset_id"]);
     let refused = editor
-        .patch("/api/v1/missions/ukraine", json!({"cover_asset_id": doc["id"]}))
+        .patch(
+            "/api/v1/missions/ukraine",
+            json!({"cover_asset_id": doc["id"]}),
+        )
         .problem(422)
         .await;
     assert_eq!(error_fields(&refused), ["cover_asset_id"]);
@@ -59,15 +85,24 @@ async fn a_body_embeds_an_image_with_its_size_and_alt_text() {
     let editor = app.as_editor().await;
     let asset = upload(&editor, jpeg(1000, 500), "image/jpeg", "inline.jpg").await;
     let id = asset["id"].as_str().unwrap();
-    let body = format!("Before.\n\n![]({0})\n\n![A *road*]({0})", format!("asset:{id}"));
+    let body = format!(
+        "Before.\n\n![]({0})\n\n![A *road*]({0})",
+        format!("asset:{id}")
+    );
     editor
         .post("/api/v1/news", json!({"slug": "embed", "title": {"en": "Embed"}, "status": "published", "body": {"en": body}}))
         .success()
         .await;
     let news = app.anon().get("/api/v1/news/embed").good().await;
     let html = news["body_html"].as_str().unwrap();
-    assert!(html.contains("alt=\"An image\""), "the asset's alt text: {html}");
-    assert!(html.contains("alt=\"A road\""), "the body's own alt text: {html}");
+    assert!(
+        html.contains("alt=\"An image\""),
+        "the asset's alt text: {html}"
+    );
+    assert!(
+        html.contains("alt=\"A road\""),
+        "the body's own alt text: {html}"
+    );
     assert!(html.contains("width=\"1000\" height=\"500\""), "{html}");
     assert!(html.contains("srcset="), "{html}");
     assert!(!html.contains("asset:"), "{html}");
@@ -146,7 +181,12 @@ async fn a_change_of_an_asset_is_a_change_of_the_content_that_shows_it() {
     let etag = app.anon().get(&format!("/api/v1/news/{slug}")).await.etag();
     // Last-Modified is given once its second has passed (a later write in it would be unseen).
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let modified = app.anon().get("/api/v1/news").await.header("last-modified").to_owned();
+    let modified = app
+        .anon()
+        .get("/api/v1/news")
+        .await
+        .header("last-modified")
+        .to_owned();
     editor
         .patch(&location, json!({"alt": {"en": "A new description"}}))
         .good()
@@ -156,7 +196,11 @@ async fn a_change_of_an_asset_is_a_change_of_the_content_that_shows_it() {
     assert_eq!(news.json().await["cover_image"]["alt"], "A new description");
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let list = app.anon().get("/api/v1/news").await;
-    assert_ne!(list.header("last-modified"), modified, "the list's Last-Modified moves");
+    assert_ne!(
+        list.header("last-modified"),
+        modified,
+        "the list's Last-Modified moves"
+    );
     let path = match cursor {
         Some(c) => format!("/api/v1/changes?since={c}"),
         None => "/api/v1/changes".to_owned(),
@@ -164,7 +208,9 @@ async fn a_change_of_an_asset_is_a_change_of_the_content_that_shows_it() {
     let changes = app.anon().get(&path).good().await;
     let entries = changes["data"].as_array().unwrap();
     assert!(
-        entries.iter().any(|e| e["resource"] == "news" && e["item"]["slug"] == slug.as_str()),
+        entries
+            .iter()
+            .any(|e| e["resource"] == "news" && e["item"]["slug"] == slug.as_str()),
         "{changes}"
     );
 }

@@ -115,17 +115,31 @@ on_both_backends! {
 async fn an_svg_is_served_inert_and_never_rasterised() {
     let app = TestApp::new().await;
     let editor = app.as_editor().await;
-    let asset = upload(&editor, SVG_WITH_SCRIPT.as_bytes().to_vec(), "image/svg+xml", "logo.svg").await;
+    let asset = upload(
+        &editor,
+        SVG_WITH_SCRIPT.as_bytes().to_vec(),
+        "image/svg+xml",
+        "logo.svg",
+    )
+    .await;
     assert_eq!(asset["kind"], "vector");
     assert!(asset["links"]["variants"].as_array().unwrap().is_empty());
     let path = path_of(asset["links"]["url"].as_str().unwrap());
     let served = editor.get(&path).await;
     assert_eq!(served.header("content-type"), "image/svg+xml");
-    assert!(served.header("content-disposition").starts_with("attachment"));
+    assert!(served
+        .header("content-disposition")
+        .starts_with("attachment"));
     let csp = served.header("content-security-policy");
-    assert!(csp.contains("default-src 'none'") && csp.contains("sandbox"), "{csp}");
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("sandbox"),
+        "{csp}"
+    );
     assert_eq!(served.header("x-content-type-options"), "nosniff");
-    editor.get(&format!("{path}?preset=card")).problem(400).await;
+    editor
+        .get(&format!("{path}?preset=card"))
+        .problem(400)
+        .await;
 }
 
 #[tokio::test]
@@ -140,16 +154,29 @@ async fn files_are_public_only_while_public_content_shows_them() {
     let slug = publish_with_cover(&app, &editor, &asset).await;
     let public = app.anon().get(&path).await;
     assert_eq!(public.status(), 200);
-    assert_eq!(public.header("cache-control"), "public, max-age=31536000, immutable");
-    assert_eq!(public.header("etag"), format!("\"{}\"", asset["sha256"].as_str().unwrap()));
-    let meta = app.anon().get(&format!("/api/v1/assets/{}", asset["id"].as_str().unwrap())).good().await;
+    assert_eq!(
+        public.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        public.header("etag"),
+        format!("\"{}\"", asset["sha256"].as_str().unwrap())
+    );
+    let meta = app
+        .anon()
+        .get(&format!("/api/v1/assets/{}", asset["id"].as_str().unwrap()))
+        .good()
+        .await;
     assert_eq!(meta["alt"], "An image");
     assert!(meta.get("storage_key").is_none());
     // Unpublished: gone for readers again.
     let news = editor.get(&format!("/api/v1/news/{slug}")).await;
     let etag = news.etag();
     editor
-        .patch(&format!("/api/v1/news/{slug}"), serde_json::json!({"status": "draft"}))
+        .patch(
+            &format!("/api/v1/news/{slug}"),
+            serde_json::json!({"status": "draft"}),
+        )
         .if_match(&etag)
         .good()
         .await;
@@ -169,11 +196,25 @@ async fn variant_parameters_come_from_the_allow_lists() {
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.header("content-type"), "image/png");
     assert_eq!(dimensions(&ok.bytes().await), (320, 240));
-    let square = editor.get(&format!("{path}?w=160&h=160&fit=cover&format=jpeg&q=60")).await;
+    let square = editor
+        .get(&format!("{path}?w=160&h=160&fit=cover&format=jpeg&q=60"))
+        .await;
     assert_eq!(dimensions(&square.bytes().await), (160, 160));
     for bad in [
-        "w=321", "w=0", "w=-1", "w=99999999999", "h=abc", "fit=stretch", "format=bmp", "q=101",
-        "q=55", "preset=huge", "preset=card&w=320", "colour=red", "w=320&w=640", "w=",
+        "w=321",
+        "w=0",
+        "w=-1",
+        "w=99999999999",
+        "h=abc",
+        "fit=stretch",
+        "format=bmp",
+        "q=101",
+        "q=55",
+        "preset=huge",
+        "preset=card&w=320",
+        "colour=red",
+        "w=320&w=640",
+        "w=",
         "fp=0.50,0.50",
     ] {
         let refused = editor.get(&format!("{path}?{bad}")).send().await;

@@ -71,7 +71,10 @@ pub fn path_of(url: &str) -> String {
 
 /// A published news item with this cover; its slug.
 pub async fn publish_with_cover(app: &TestApp, editor: &Client, asset: &Value) -> String {
-    let slug = format!("covered-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let slug = format!(
+        "covered-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
     editor
         .post(
             "/api/v1/news",
