@@ -30,6 +30,11 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Maintenance of the media library.
+    Assets {
+        #[command(subcommand)]
+        command: AssetsCommand,
+    },
     /// Create an account. The password is read from the terminal (without echo) or, when
     /// standard input is not a terminal, from its first line; never from an argument.
     CreateUser {
@@ -39,6 +44,18 @@ enum Command {
         role: orgcms::accounts::role::Role,
         #[arg(long, default_value = "Editor")]
         display_name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AssetsCommand {
+    /// Remove the stored files (and variants) that no asset has any more: those of deleted
+    /// assets and of uploads whose row never committed.
+    Gc {
+        /// Keep files younger than this, whatever the rows say (an upload stores its file
+        /// before its row commits).
+        #[arg(long, value_name = "MINUTES", default_value_t = 60)]
+        grace_minutes: u32,
     },
 }
 
@@ -106,8 +123,34 @@ fn execute(command: Command) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Assets {
+            command: AssetsCommand::Gc { grace_minutes },
+        } => collect_garbage(&settings, grace_minutes),
         Command::Openapi => Ok(()),
     }
+}
+
+#[actix_web::main]
+async fn collect_garbage(settings: &Settings, grace_minutes: u32) -> anyhow::Result<()> {
+    let pool = db::build_pool(
+        settings.database_url.expose_secret(),
+        2,
+        settings.db_timeout,
+        settings.db_session,
+    );
+    let storage = orgcms::media::storage::Storage::open(&settings.media.storage)?;
+    let report = orgcms::resources::assets::gc::collect(
+        &pool,
+        &storage,
+        chrono::Duration::minutes(i64::from(grace_minutes)),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!(
+        "orgcms: assets gc removed {} file(s), kept {}",
+        report.removed, report.kept
+    );
+    Ok(())
 }
 
 fn read_password() -> anyhow::Result<String> {

@@ -117,3 +117,26 @@ tools_cargo_fuzz() {
   fi
   CARGO_FUZZ_OK=1
 }
+
+# The S3-compatible server of the storage tests: moto's server mode (it speaks S3's HTTP API and
+# keeps the objects in memory), in a virtualenv of its own so that its dependencies and the
+# contract tools' never pull each other's versions. Unlike the contract tools it is required: the
+# storage tests of both backends are part of the suite, so a failed install fails the test command.
+S3_TOOLS=("moto[server]==5.2.5")
+
+# Installs the pinned moto into .tools/moto; returns 1, saying why, when it cannot.
+tools_s3() {
+  local venv="$tools_dir/moto"
+  local stamp="$venv/.installed-$(printf '%s ' "${S3_TOOLS[@]}" | sha256sum | cut -c1-12)"
+  [ -f "$stamp" ] && return 0
+  mkdir -p "$tools_dir"
+  echo "installing ${S3_TOOLS[*]} into .tools/moto (about two minutes, once)" >&2
+  if ! python3 -m venv "$venv" >"$tools_dir/pip-moto.log" 2>&1 \
+    || ! "$venv/bin/pip" install -q --disable-pip-version-check "${S3_TOOLS[@]}" >>"$tools_dir/pip-moto.log" 2>&1; then
+    cat "$tools_dir/pip-moto.log" >&2
+    echo "orgcms: the S3 test server (${S3_TOOLS[*]}) could not be installed from PyPI into .tools/moto" \
+      "(log above, in .tools/pip-moto.log); the storage tests need it, so the tests cannot run" >&2
+    return 1
+  fi
+  touch "$stamp"
+}

@@ -1,9 +1,12 @@
 //! Typed settings from the environment. Built once in `main` (or by a test) and passed explicitly.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::content::locale::Locales;
+use crate::media::limits::ImageLimits;
+use crate::media::variant::Preset;
 
 /// Which rules apply to secrets: development has throw-away defaults, production has none.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +62,116 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// How the server treats slow or idle clients, and how it stops.
     pub http: HttpTimeouts,
+    /// Uploaded files and their variants: where they are stored, how large they may be, which
+    /// variants may be asked for.
+    pub media: MediaSettings,
+}
+
+/// Uploads, their storage and the variants that may be rendered of them.
+#[derive(Clone, Debug)]
+pub struct MediaSettings {
+    pub storage: StorageSettings,
+    /// The largest upload, in bytes (`ORGCMS_MEDIA_MAX_UPLOAD_BYTES`); separate from the JSON
+    /// body limit `max_body_bytes`.
+    pub max_upload_bytes: u64,
+    /// How large an image may be to be accepted at all (decompression bombs).
+    pub limits: ImageLimits,
+    /// The named sizes (`?preset=card`); their sizes are allowed as `w` and `h` too.
+    pub presets: Vec<Preset>,
+    /// The sizes `w` and `h` may take, ascending.
+    pub widths: Vec<u32>,
+    /// The qualities `q` may take, ascending; `default_quality` is one of them.
+    pub qualities: Vec<u8>,
+    pub default_quality: u8,
+    /// Variants rendered at once by this process; more wait.
+    pub render_concurrency: usize,
+    /// How long one render may take before it is given up.
+    pub render_timeout: Duration,
+}
+
+/// The presets when `ORGCMS_MEDIA_PRESETS` is unset.
+pub const DEFAULT_MEDIA_PRESETS: &str = "thumb=320,card=640,hero=1600";
+/// The sizes of `w` and `h` when `ORGCMS_MEDIA_WIDTHS` is unset.
+pub const DEFAULT_MEDIA_WIDTHS: &str = "160,320,480,640,960,1280,1600,1920,2560";
+/// The qualities of `q` when `ORGCMS_MEDIA_QUALITIES` is unset.
+pub const DEFAULT_MEDIA_QUALITIES: &str = "50,60,70,75,80,90";
+
+impl MediaSettings {
+    /// Whether `w` or `h` may be `size`: one of `widths`, or a width or height of a preset.
+    pub fn allows_size(&self, size: u32) -> bool {
+        self.widths.contains(&size)
+            || self
+                .presets
+                .iter()
+                .any(|p| p.width == Some(size) || p.height == Some(size))
+    }
+
+    /// Every size `w` and `h` may take, ascending, for error messages and documentation.
+    pub fn allowed_sizes(&self) -> Vec<u32> {
+        let mut sizes = self.widths.clone();
+        sizes.extend(
+            self.presets
+                .iter()
+                .flat_map(|p| [p.width, p.height])
+                .flatten(),
+        );
+        sizes.sort_unstable();
+        sizes.dedup();
+        sizes
+    }
+
+    /// The preset called `name`.
+    pub fn preset(&self, name: &str) -> Option<&Preset> {
+        self.presets.iter().find(|p| p.name == name)
+    }
+}
+
+impl Default for MediaSettings {
+    /// What an empty environment gives: a local folder `media`, the documented defaults.
+    fn default() -> Self {
+        Self {
+            storage: StorageSettings::Local {
+                root: PathBuf::from("media"),
+            },
+            max_upload_bytes: 32 << 20,
+            limits: ImageLimits::default(),
+            presets: Preset::parse_list(DEFAULT_MEDIA_PRESETS).unwrap_or_default(),
+            widths: number_list(DEFAULT_MEDIA_WIDTHS).unwrap_or_default(),
+            qualities: number_list(DEFAULT_MEDIA_QUALITIES).unwrap_or_default(),
+            default_quality: 75,
+            render_concurrency: cpus(),
+            render_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// The number of CPUs this process may use, at least 1.
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Where the files of media are stored (`ORGCMS_MEDIA_STORE`).
+#[derive(Clone, Debug)]
+pub enum StorageSettings {
+    /// A folder of this machine (`ORGCMS_MEDIA_DIR`), created when missing; a relative path is
+    /// relative to the working directory. Several nodes need a shared one, or S3.
+    Local { root: PathBuf },
+    /// A bucket of an S3-compatible store.
+    S3 {
+        bucket: String,
+        /// A key prefix within the bucket, without leading or trailing `/`.
+        prefix: Option<String>,
+        /// The store's URL (MinIO, Ceph, R2, ...); `None` is AWS in `region`.
+        endpoint: Option<String>,
+        region: String,
+        /// Both or neither; with neither, the credentials of the instance (AWS's metadata
+        /// service).
+        access_key_id: Option<String>,
+        secret_access_key: Option<Secret>,
+        /// Whether a plain `http://` endpoint is accepted (only for a store on a trusted
+        /// network or a test server).
+        allow_http: bool,
+    },
 }
 
 /// The limits every pooled database session runs under. A statement that runs longer than
@@ -341,6 +454,73 @@ struct Vars {
         value_parser = between(1, 3600)
     )]
     shutdown_timeout_secs: u32,
+    #[arg(long, env = "ORGCMS_MEDIA_STORE", default_value = "local", value_parser = media_store)]
+    media_store: MediaStore,
+    #[arg(long, env = "ORGCMS_MEDIA_DIR", default_value = "media")]
+    media_dir: PathBuf,
+    #[arg(long, env = "ORGCMS_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    #[arg(long, env = "ORGCMS_S3_PREFIX")]
+    s3_prefix: Option<String>,
+    #[arg(long, env = "ORGCMS_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    #[arg(long, env = "ORGCMS_S3_REGION")]
+    s3_region: Option<String>,
+    #[arg(long, env = "ORGCMS_S3_ACCESS_KEY_ID")]
+    s3_access_key_id: Option<String>,
+    #[arg(long, env = "ORGCMS_S3_SECRET_ACCESS_KEY", value_parser = secret)]
+    s3_secret_access_key: Option<Secret>,
+    #[arg(
+        long,
+        env = "ORGCMS_S3_ALLOW_HTTP",
+        default_value = "false",
+        value_parser = boolean,
+        action = clap::ArgAction::Set
+    )]
+    s3_allow_http: bool,
+    #[arg(
+        long,
+        env = "ORGCMS_MEDIA_MAX_UPLOAD_BYTES",
+        default_value_t = 32 << 20,
+        value_parser = between_u64(1024, 4 << 30)
+    )]
+    media_max_upload_bytes: u64,
+    #[arg(
+        long,
+        env = "ORGCMS_MEDIA_MAX_PIXELS",
+        default_value_t = 50_000_000,
+        value_parser = between_u64(1, 1_000_000_000)
+    )]
+    media_max_pixels: u64,
+    #[arg(long, env = "ORGCMS_MEDIA_MAX_DIMENSION", default_value_t = 12_000, value_parser = between(1, 65_535))]
+    media_max_dimension: u32,
+    #[arg(long, env = "ORGCMS_MEDIA_MAX_FRAMES", default_value_t = 500, value_parser = between(1, 100_000))]
+    media_max_frames: u32,
+    #[arg(
+        long,
+        env = "ORGCMS_MEDIA_MAX_DECODE_BYTES",
+        default_value_t = 256 << 20,
+        value_parser = between_u64(1 << 20, 64 << 30)
+    )]
+    media_max_decode_bytes: u64,
+    #[arg(long, env = "ORGCMS_MEDIA_PRESETS", default_value = DEFAULT_MEDIA_PRESETS, value_parser = presets)]
+    media_presets: Presets,
+    #[arg(long, env = "ORGCMS_MEDIA_WIDTHS", default_value = DEFAULT_MEDIA_WIDTHS, value_parser = widths)]
+    media_widths: Numbers<u32>,
+    #[arg(long, env = "ORGCMS_MEDIA_QUALITIES", default_value = DEFAULT_MEDIA_QUALITIES, value_parser = qualities)]
+    media_qualities: Numbers<u8>,
+    #[arg(long, env = "ORGCMS_MEDIA_DEFAULT_QUALITY", default_value_t = 75, value_parser = between(1, 100))]
+    media_default_quality: u32,
+    /// None: one per CPU.
+    #[arg(long, env = "ORGCMS_MEDIA_RENDER_CONCURRENCY", value_parser = between(1, 256))]
+    media_render_concurrency: Option<u32>,
+    #[arg(
+        long,
+        env = "ORGCMS_MEDIA_RENDER_TIMEOUT_SECONDS",
+        default_value_t = 20,
+        value_parser = between(1, 600)
+    )]
+    media_render_timeout_seconds: u32,
 }
 
 /// Why a value is refused; the message names the variable first.
@@ -384,6 +564,286 @@ fn between(min: u32, max: u32) -> impl Fn(&str) -> Result<u32, Invalid> + Clone 
             Err(Invalid::Must(format!("be between {min} and {max}")))
         }
     }
+}
+
+/// A whole number within `min..=max`, of 64 bits.
+fn between_u64(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, Invalid> + Clone {
+    move |value| {
+        let number = value
+            .parse::<u64>()
+            .map_err(|e| Invalid::Cause(e.to_string()))?;
+        if (min..=max).contains(&number) {
+            Ok(number)
+        } else {
+            Err(Invalid::Must(format!("be between {min} and {max}")))
+        }
+    }
+}
+
+fn boolean(value: &str) -> Result<bool, Invalid> {
+    match value {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        other => Err(Invalid::Must(format!(
+            "be `true` or `false`, not `{other}`"
+        ))),
+    }
+}
+
+/// `ORGCMS_MEDIA_STORE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MediaStore {
+    Local,
+    S3,
+}
+
+fn media_store(value: &str) -> Result<MediaStore, Invalid> {
+    match value {
+        "local" => Ok(MediaStore::Local),
+        "s3" => Ok(MediaStore::S3),
+        other => Err(Invalid::Must(format!("be `local` or `s3`, not `{other}`"))),
+    }
+}
+
+/// `ORGCMS_MEDIA_PRESETS`: comma-separated `name=<width>[x<height>][:<fit>]`.
+#[derive(Clone)]
+struct Presets(Vec<Preset>);
+
+fn presets(list: &str) -> Result<Presets, Invalid> {
+    Preset::parse_list(list)
+        .map(Presets)
+        .map_err(Invalid::Cause)
+}
+
+/// A comma-separated list of whole numbers, ascending without repeats once read.
+#[derive(Clone)]
+struct Numbers<T>(Vec<T>);
+
+fn number_list<T: std::str::FromStr + Ord>(list: &str) -> Result<Vec<T>, String> {
+    let mut numbers = list
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.parse::<T>() {
+            Ok(n) if s.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+            _ => Err(format!("`{s}` is not a whole number")),
+        })
+        .collect::<Result<Vec<T>, String>>()?;
+    numbers.sort_unstable();
+    numbers.dedup();
+    if numbers.is_empty() {
+        return Err("lists no number".into());
+    }
+    Ok(numbers)
+}
+
+/// `ORGCMS_MEDIA_WIDTHS`: sizes of at least 1 (their upper bound is `ORGCMS_MEDIA_MAX_DIMENSION`,
+/// checked with it).
+fn widths(list: &str) -> Result<Numbers<u32>, Invalid> {
+    let widths = number_list::<u32>(list).map_err(Invalid::Cause)?;
+    if widths.first() == Some(&0) {
+        return Err(Invalid::Cause("a size is at least 1".into()));
+    }
+    Ok(Numbers(widths))
+}
+
+/// `ORGCMS_MEDIA_QUALITIES`: qualities from 1 to 100.
+fn qualities(list: &str) -> Result<Numbers<u8>, Invalid> {
+    let qualities = number_list::<u8>(list).map_err(|_| {
+        Invalid::Must("be comma-separated qualities from 1 to 100, e.g. 50,75,90".into())
+    })?;
+    if qualities.first() == Some(&0) || qualities.last().is_some_and(|q| *q > 100) {
+        return Err(Invalid::Must(
+            "be comma-separated qualities from 1 to 100, e.g. 50,75,90".into(),
+        ));
+    }
+    Ok(Numbers(qualities))
+}
+
+/// The checks of the media variables that depend on several of them.
+fn media_settings(vars: &mut Vars) -> Result<MediaSettings, ConfigError> {
+    let limits = ImageLimits {
+        max_pixels: vars.media_max_pixels,
+        max_dimension: vars.media_max_dimension,
+        max_frames: vars.media_max_frames,
+        max_decode_bytes: vars.media_max_decode_bytes,
+    };
+    let max = limits.max_dimension;
+    let widths = std::mem::take(&mut vars.media_widths.0);
+    if let Some(too_large) = widths.iter().find(|w| **w > max) {
+        return Err(ConfigError(format!(
+            "ORGCMS_MEDIA_WIDTHS: {too_large} is larger than ORGCMS_MEDIA_MAX_DIMENSION ({max})"
+        )));
+    }
+    let presets = std::mem::take(&mut vars.media_presets.0);
+    for preset in &presets {
+        if let Some(too_large) = [preset.width, preset.height]
+            .into_iter()
+            .flatten()
+            .find(|s| *s > max)
+        {
+            return Err(ConfigError(format!(
+                "ORGCMS_MEDIA_PRESETS: preset `{}` has the size {too_large}, larger than \
+                 ORGCMS_MEDIA_MAX_DIMENSION ({max})",
+                preset.name
+            )));
+        }
+    }
+    let qualities = std::mem::take(&mut vars.media_qualities.0);
+    // The range is checked by clap.
+    let default_quality = u8::try_from(vars.media_default_quality).unwrap_or(75);
+    if !qualities.contains(&default_quality) {
+        return Err(ConfigError(format!(
+            "ORGCMS_MEDIA_DEFAULT_QUALITY ({default_quality}) must be one of \
+             ORGCMS_MEDIA_QUALITIES ({})",
+            join(&qualities)
+        )));
+    }
+    Ok(MediaSettings {
+        storage: storage_settings(vars)?,
+        max_upload_bytes: vars.media_max_upload_bytes,
+        limits,
+        presets,
+        widths,
+        qualities,
+        default_quality,
+        render_concurrency: vars
+            .media_render_concurrency
+            .map_or_else(cpus, |n| n as usize),
+        render_timeout: secs(vars.media_render_timeout_seconds),
+    })
+}
+
+fn join<T: ToString>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `ORGCMS_MEDIA_STORE` and what goes with it. The `ORGCMS_S3_*` variables are refused with a
+/// local store: set without `ORGCMS_MEDIA_STORE=s3`, they would otherwise leave the files on the
+/// local disk of a node that is meant to keep none.
+fn storage_settings(vars: &mut Vars) -> Result<StorageSettings, ConfigError> {
+    let s3_vars = [
+        ("ORGCMS_S3_BUCKET", vars.s3_bucket.is_some()),
+        ("ORGCMS_S3_PREFIX", vars.s3_prefix.is_some()),
+        ("ORGCMS_S3_ENDPOINT", vars.s3_endpoint.is_some()),
+        ("ORGCMS_S3_REGION", vars.s3_region.is_some()),
+        ("ORGCMS_S3_ACCESS_KEY_ID", vars.s3_access_key_id.is_some()),
+        (
+            "ORGCMS_S3_SECRET_ACCESS_KEY",
+            vars.s3_secret_access_key.is_some(),
+        ),
+        ("ORGCMS_S3_ALLOW_HTTP", vars.s3_allow_http),
+    ];
+    if vars.media_store == MediaStore::Local {
+        if let Some((name, _)) = s3_vars.iter().find(|(_, set)| *set) {
+            return Err(ConfigError(format!(
+                "{name} is set but ORGCMS_MEDIA_STORE is `local` (set ORGCMS_MEDIA_STORE=s3 \
+                 to store media in S3, or unset the ORGCMS_S3_ variables)"
+            )));
+        }
+        return Ok(StorageSettings::Local {
+            root: vars.media_dir.clone(),
+        });
+    }
+    let bucket = vars.s3_bucket.take().ok_or_else(|| {
+        ConfigError("ORGCMS_S3_BUCKET is required with ORGCMS_MEDIA_STORE=s3".into())
+    })?;
+    let bucket = bucket.trim().to_owned();
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-'))
+        && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !bucket_ok {
+        return Err(ConfigError(format!(
+            "ORGCMS_S3_BUCKET: `{bucket}` is not a bucket name (3 to 63 of a-z, 0-9, `.` and \
+             `-`, starting and ending with a letter or digit)"
+        )));
+    }
+    let prefix = match vars.s3_prefix.take() {
+        Some(prefix) => {
+            let trimmed = prefix.trim().trim_matches('/');
+            if !crate::media::storage::is_valid_key(trimmed) {
+                return Err(ConfigError(format!(
+                    "ORGCMS_S3_PREFIX: `{prefix}` must be segments of a-z, 0-9, `.`, `_` and \
+                     `-` separated by `/`, e.g. orgcms/media"
+                )));
+            }
+            Some(trimmed.to_owned())
+        }
+        None => None,
+    };
+    let allow_http = vars.s3_allow_http;
+    let endpoint = match vars.s3_endpoint.take() {
+        Some(endpoint) => {
+            // Never echoed when it carries credentials: the message goes to the log.
+            if url::Url::parse(endpoint.trim())
+                .is_ok_and(|url| !url.username().is_empty() || url.password().is_some())
+            {
+                return Err(ConfigError(
+                    "ORGCMS_S3_ENDPOINT must not contain credentials (they go in \
+                     ORGCMS_S3_ACCESS_KEY_ID and ORGCMS_S3_SECRET_ACCESS_KEY)"
+                        .into(),
+                ));
+            }
+            let url = http_url(endpoint.trim())
+                .and_then(|url| {
+                    if url.query().is_some() || url.fragment().is_some() {
+                        Err(format!("`{endpoint}` must not have a query or a fragment"))
+                    } else {
+                        Ok(url)
+                    }
+                })
+                .map_err(|e| {
+                    ConfigError(format!(
+                        "ORGCMS_S3_ENDPOINT: {e} (the store's URL, e.g. https://s3.example.org)"
+                    ))
+                })?;
+            if url.scheme() == "http" && !allow_http {
+                return Err(ConfigError(format!(
+                    "ORGCMS_S3_ENDPOINT: `{endpoint}` is plain http, which sends the media and \
+                     the signed requests unencrypted; use https, or set ORGCMS_S3_ALLOW_HTTP=true \
+                     for a store on a trusted network"
+                )));
+            }
+            Some(url.as_str().trim_end_matches('/').to_owned())
+        }
+        None => None,
+    };
+    let region = vars
+        .s3_region
+        .take()
+        .map(|r| r.trim().to_owned())
+        .unwrap_or_else(|| "us-east-1".to_owned());
+    if !region
+        .bytes()
+        .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
+    {
+        return Err(ConfigError(format!(
+            "ORGCMS_S3_REGION: `{region}` is not a region name (a-z, 0-9 and `-`, e.g. eu-west-1)"
+        )));
+    }
+    let access_key_id = vars.s3_access_key_id.take().map(|k| k.trim().to_owned());
+    let secret_access_key = vars.s3_secret_access_key.take();
+    if access_key_id.is_some() != secret_access_key.is_some() {
+        return Err(ConfigError(
+            "ORGCMS_S3_ACCESS_KEY_ID and ORGCMS_S3_SECRET_ACCESS_KEY go together".into(),
+        ));
+    }
+    Ok(StorageSettings::S3 {
+        bucket,
+        prefix,
+        endpoint,
+        region,
+        access_key_id,
+        secret_access_key,
+        allow_http,
+    })
 }
 
 /// `ORGCMS_TRUSTED_PROXIES`: comma-separated IP addresses.
@@ -465,7 +925,8 @@ impl Settings {
 
     /// Reads settings through `lookup`, so tests can supply an environment of their own.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let vars = Vars::from_lookup(lookup)?;
+        let mut vars = Vars::from_lookup(lookup)?;
+        let media = media_settings(&mut vars)?;
         let environment = vars.environment;
         let database_url = vars.database_url.ok_or_else(|| {
             ConfigError(
@@ -547,6 +1008,7 @@ impl Settings {
                 shutdown_drain: secs(vars.shutdown_drain_secs),
                 shutdown_timeout: secs(vars.shutdown_timeout_secs),
             },
+            media,
         })
     }
 }
@@ -880,6 +1342,280 @@ mod tests {
         );
         assert!(error(&[DB, ("ORGCMS_LOCALES", "en,,EN!")])
             .starts_with("configuration: ORGCMS_LOCALES: "));
+    }
+
+    #[test]
+    fn media_defaults() {
+        let media = settings(&[DB]).unwrap().media;
+        match &media.storage {
+            StorageSettings::Local { root } => assert_eq!(root, &PathBuf::from("media")),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(media.max_upload_bytes, 32 << 20);
+        assert_eq!(media.limits, ImageLimits::default());
+        assert_eq!(
+            media
+                .presets
+                .iter()
+                .map(|p| (p.name.as_str(), p.width))
+                .collect::<Vec<_>>(),
+            [
+                ("thumb", Some(320)),
+                ("card", Some(640)),
+                ("hero", Some(1600))
+            ]
+        );
+        assert_eq!(
+            media.widths,
+            [160, 320, 480, 640, 960, 1280, 1600, 1920, 2560]
+        );
+        assert_eq!(media.qualities, [50, 60, 70, 75, 80, 90]);
+        assert_eq!(media.default_quality, 75);
+        assert!(media.render_concurrency >= 1);
+        assert_eq!(media.render_timeout, Duration::from_secs(20));
+        let default = MediaSettings::default();
+        assert_eq!(
+            (default.presets, default.widths, default.qualities),
+            (media.presets, media.widths, media.qualities),
+            "Default says what the empty environment says"
+        );
+    }
+
+    #[test]
+    fn media_sizes_presets_and_qualities() {
+        let s = settings(&[
+            DB,
+            ("ORGCMS_MEDIA_PRESETS", "square=400x400:cover,tall=x800"),
+            ("ORGCMS_MEDIA_WIDTHS", "640, 320,320"),
+            ("ORGCMS_MEDIA_QUALITIES", "90,60"),
+            ("ORGCMS_MEDIA_DEFAULT_QUALITY", "60"),
+            ("ORGCMS_MEDIA_MAX_UPLOAD_BYTES", "1048576"),
+            ("ORGCMS_MEDIA_MAX_DIMENSION", "5000"),
+            ("ORGCMS_MEDIA_MAX_PIXELS", "1000000"),
+            ("ORGCMS_MEDIA_MAX_FRAMES", "10"),
+            ("ORGCMS_MEDIA_MAX_DECODE_BYTES", "10485760"),
+            ("ORGCMS_MEDIA_RENDER_CONCURRENCY", "3"),
+            ("ORGCMS_MEDIA_RENDER_TIMEOUT_SECONDS", "5"),
+        ])
+        .unwrap()
+        .media;
+        assert_eq!(media_names(&s), ["square", "tall"]);
+        assert_eq!(s.presets[0].fit, crate::media::spec::Fit::Cover);
+        assert_eq!(s.widths, [320, 640]);
+        assert_eq!(s.qualities, [60, 90]);
+        assert_eq!(s.default_quality, 60);
+        assert_eq!(s.max_upload_bytes, 1 << 20);
+        assert_eq!(
+            s.limits,
+            ImageLimits {
+                max_pixels: 1_000_000,
+                max_dimension: 5000,
+                max_frames: 10,
+                max_decode_bytes: 10 << 20,
+            }
+        );
+        assert_eq!(s.render_concurrency, 3);
+        assert_eq!(s.render_timeout, Duration::from_secs(5));
+        assert!(s.allows_size(400) && s.allows_size(800) && s.allows_size(640));
+        assert!(!s.allows_size(401));
+        assert_eq!(s.allowed_sizes(), [320, 400, 640, 800]);
+        assert_eq!(s.preset("tall").unwrap().height, Some(800));
+
+        let error = |vars: &[(&str, &str)]| {
+            let mut all = vec![DB];
+            all.extend_from_slice(vars);
+            settings(&all).unwrap_err().to_string()
+        };
+        for (vars, expected) in [
+            (
+                vec![("ORGCMS_MEDIA_PRESETS", "card=640,card=320")],
+                "configuration: ORGCMS_MEDIA_PRESETS: preset `card` is defined twice",
+            ),
+            (
+                vec![("ORGCMS_MEDIA_PRESETS", "card=640:crop")],
+                "configuration: ORGCMS_MEDIA_PRESETS: `card=640:crop` has an unknown fit \
+                 (one of inside, cover, contain, fill)",
+            ),
+            (
+                vec![
+                    ("ORGCMS_MEDIA_PRESETS", "huge=20000"),
+                    ("ORGCMS_MEDIA_MAX_DIMENSION", "12000"),
+                ],
+                "configuration: ORGCMS_MEDIA_PRESETS: preset `huge` has the size 20000, larger \
+                 than ORGCMS_MEDIA_MAX_DIMENSION (12000)",
+            ),
+            (
+                vec![("ORGCMS_MEDIA_WIDTHS", "640,13000")],
+                "configuration: ORGCMS_MEDIA_WIDTHS: 13000 is larger than \
+                 ORGCMS_MEDIA_MAX_DIMENSION (12000)",
+            ),
+            (
+                vec![("ORGCMS_MEDIA_WIDTHS", "640,wide")],
+                "configuration: ORGCMS_MEDIA_WIDTHS: `wide` is not a whole number",
+            ),
+            (
+                vec![("ORGCMS_MEDIA_WIDTHS", "0,640")],
+                "configuration: ORGCMS_MEDIA_WIDTHS: a size is at least 1",
+            ),
+            (
+                vec![("ORGCMS_MEDIA_QUALITIES", "50,101")],
+                "configuration: ORGCMS_MEDIA_QUALITIES must be comma-separated qualities from 1 \
+                 to 100, e.g. 50,75,90",
+            ),
+            (
+                vec![("ORGCMS_MEDIA_DEFAULT_QUALITY", "85")],
+                "configuration: ORGCMS_MEDIA_DEFAULT_QUALITY (85) must be one of \
+                 ORGCMS_MEDIA_QUALITIES (50,60,70,75,80,90)",
+            ),
+            (
+                vec![("ORGCMS_MEDIA_MAX_UPLOAD_BYTES", "10")],
+                "configuration: ORGCMS_MEDIA_MAX_UPLOAD_BYTES must be between 1024 and 4294967296",
+            ),
+            (
+                vec![("ORGCMS_MEDIA_RENDER_CONCURRENCY", "0")],
+                "configuration: ORGCMS_MEDIA_RENDER_CONCURRENCY must be between 1 and 256",
+            ),
+            (
+                vec![("ORGCMS_MEDIA_RENDER_TIMEOUT_SECONDS", "0")],
+                "configuration: ORGCMS_MEDIA_RENDER_TIMEOUT_SECONDS must be between 1 and 600",
+            ),
+        ] {
+            assert_eq!(error(&vars), expected, "{vars:?}");
+        }
+    }
+
+    fn media_names(media: &MediaSettings) -> Vec<&str> {
+        media.presets.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    const S3: [(&str, &str); 2] = [("ORGCMS_MEDIA_STORE", "s3"), ("ORGCMS_S3_BUCKET", "media")];
+
+    fn storage(vars: &[(&str, &str)]) -> Result<StorageSettings, String> {
+        let mut all = vec![DB];
+        all.extend_from_slice(vars);
+        settings(&all)
+            .map(|s| s.media.storage)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn media_storage_is_a_folder_or_a_bucket() {
+        match storage(&[("ORGCMS_MEDIA_DIR", "/srv/media")]).unwrap() {
+            StorageSettings::Local { root } => assert_eq!(root, PathBuf::from("/srv/media")),
+            other => panic!("{other:?}"),
+        }
+        match storage(&S3).unwrap() {
+            StorageSettings::S3 {
+                bucket,
+                prefix,
+                endpoint,
+                region,
+                access_key_id,
+                secret_access_key,
+                allow_http,
+            } => {
+                assert_eq!(bucket, "media");
+                assert_eq!((prefix, endpoint), (None, None));
+                assert_eq!(region, "us-east-1");
+                assert!(access_key_id.is_none() && secret_access_key.is_none());
+                assert!(!allow_http);
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut vars = S3.to_vec();
+        vars.extend([
+            ("ORGCMS_S3_PREFIX", "/cms/media/"),
+            ("ORGCMS_S3_ENDPOINT", "http://127.0.0.1:9000/"),
+            ("ORGCMS_S3_ALLOW_HTTP", "true"),
+            ("ORGCMS_S3_REGION", "eu-west-1"),
+            ("ORGCMS_S3_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("ORGCMS_S3_SECRET_ACCESS_KEY", "s3-secret-s3-secret"),
+        ]);
+        match storage(&vars).unwrap() {
+            StorageSettings::S3 {
+                prefix,
+                endpoint,
+                region,
+                access_key_id,
+                secret_access_key,
+                allow_http,
+                ..
+            } => {
+                assert_eq!(prefix.as_deref(), Some("cms/media"));
+                assert_eq!(endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+                assert_eq!(region, "eu-west-1");
+                assert_eq!(access_key_id.as_deref(), Some("AKIDEXAMPLE"));
+                assert_eq!(
+                    secret_access_key.unwrap().expose_secret(),
+                    "s3-secret-s3-secret"
+                );
+                assert!(allow_http);
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut all = vec![DB];
+        all.extend(vars);
+        let printed = format!("{:?}", settings(&all).unwrap());
+        assert!(!printed.contains("s3-secret"), "{printed}");
+    }
+
+    #[test]
+    fn media_storage_refuses_what_does_not_fit() {
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut vars = S3.to_vec();
+            vars.extend_from_slice(extra);
+            storage(&vars).unwrap_err()
+        };
+        assert_eq!(
+            storage(&[("ORGCMS_MEDIA_STORE", "ftp")]).unwrap_err(),
+            "configuration: ORGCMS_MEDIA_STORE must be `local` or `s3`, not `ftp`"
+        );
+        assert_eq!(
+            storage(&[("ORGCMS_MEDIA_STORE", "s3")]).unwrap_err(),
+            "configuration: ORGCMS_S3_BUCKET is required with ORGCMS_MEDIA_STORE=s3"
+        );
+        assert_eq!(
+            storage(&[("ORGCMS_S3_BUCKET", "media")]).unwrap_err(),
+            "configuration: ORGCMS_S3_BUCKET is set but ORGCMS_MEDIA_STORE is `local` (set \
+             ORGCMS_MEDIA_STORE=s3 to store media in S3, or unset the ORGCMS_S3_ variables)"
+        );
+        assert_eq!(
+            with(&[("ORGCMS_S3_ENDPOINT", "http://minio:9000")]),
+            "configuration: ORGCMS_S3_ENDPOINT: `http://minio:9000` is plain http, which sends \
+             the media and the signed requests unencrypted; use https, or set \
+             ORGCMS_S3_ALLOW_HTTP=true for a store on a trusted network"
+        );
+        assert_eq!(
+            with(&[("ORGCMS_S3_ACCESS_KEY_ID", "AKIDEXAMPLE")]),
+            "configuration: ORGCMS_S3_ACCESS_KEY_ID and ORGCMS_S3_SECRET_ACCESS_KEY go together"
+        );
+        assert_eq!(
+            with(&[("ORGCMS_S3_ALLOW_HTTP", "yes")]),
+            "configuration: ORGCMS_S3_ALLOW_HTTP must be `true` or `false`, not `yes`"
+        );
+        for (name, bad) in [
+            ("ORGCMS_S3_ENDPOINT", "s3.example.org"),
+            ("ORGCMS_S3_ENDPOINT", "ftp://s3.example.org"),
+            ("ORGCMS_S3_ENDPOINT", "https://key:secret@s3.example.org"),
+            ("ORGCMS_S3_ENDPOINT", "https://s3.example.org/?x=1"),
+            ("ORGCMS_S3_BUCKET", "Media"),
+            ("ORGCMS_S3_BUCKET", "me"),
+            ("ORGCMS_S3_BUCKET", "-media"),
+            ("ORGCMS_S3_BUCKET", "me_dia"),
+            ("ORGCMS_S3_PREFIX", "cms/../x"),
+            ("ORGCMS_S3_PREFIX", "cms//x"),
+            ("ORGCMS_S3_PREFIX", "Cms"),
+            ("ORGCMS_S3_REGION", "EU West"),
+        ] {
+            let mut vars = S3.to_vec();
+            vars.push((name, bad));
+            let error = storage(&vars).unwrap_err();
+            assert!(
+                error.starts_with(&format!("configuration: {name}")),
+                "{name}={bad}: {error}"
+            );
+            assert!(!error.contains("secret@"), "{error}");
+        }
     }
 
     #[test]

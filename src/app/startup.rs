@@ -20,7 +20,9 @@ use crate::app::state::{AppState, State};
 use crate::db::{self, DbPool};
 use crate::http::openapi::{ApiDoc, SharedBehaviour};
 use crate::resources::health::routes::Readiness;
-use crate::resources::{audit, changes, feeds, health, missions, news, objectives, organization};
+use crate::resources::{
+    assets, audit, changes, feeds, health, missions, news, objectives, organization,
+};
 
 /// Every documented route. utoipa-actix-web collects the OpenAPI paths from exactly these.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -52,6 +54,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(news::routes::replace_news)
             .service(news::routes::update_news)
             .service(news::routes::delete_news)
+            .service(assets::routes::list_assets)
+            .service(assets::routes::upload_asset)
+            .service(assets::routes::get_asset)
+            .service(assets::routes::replace_asset)
+            .service(assets::routes::update_asset)
+            .service(assets::routes::delete_asset)
+            .service(assets::files::get_asset_file)
             .service(changes::routes::list_changes)
             .service(auth::routes::login)
             .service(auth::routes::refresh)

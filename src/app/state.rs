@@ -16,6 +16,9 @@ use crate::http::error::ApiError;
 use crate::http::middleware::rate_limit::RateLimits;
 use crate::http::middleware::response_cache::ResponseCache;
 use crate::http::routing::RouteTable;
+use crate::media::library::MediaLibrary;
+use crate::media::links::MediaLinks;
+use crate::media::storage::Storage;
 use crate::resources::health::routes::Readiness;
 
 pub struct AppState {
@@ -39,6 +42,8 @@ pub struct AppState {
     pub response_cache: Option<Arc<ResponseCache>>,
     /// The OpenAPI document's bytes, as `/openapi.json` serves them.
     pub openapi_json: web::Bytes,
+    /// Storage, links and the render limits of the media library.
+    pub media: Arc<MediaLibrary>,
 }
 
 /// What handlers take: `state: State`.
@@ -85,6 +90,12 @@ impl AppState {
                 )
             }),
             openapi_json,
+            media: Arc::new(MediaLibrary::new(
+                settings.media.clone(),
+                Storage::open(&settings.media.storage)
+                    .map_err(|e| std::io::Error::other(format!("media storage: {e}")))?,
+                MediaLinks::new(settings.public_urls.base(), settings.media.presets.clone()),
+            )),
         })
     }
 

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::content::validation::Checker;
 use crate::http::error::ApiError;
 use crate::http::params::ItemKey;
+use crate::media::links::MediaLinks;
 
 /// A resource that editors write as one document.
 pub trait Document: 'static {
@@ -22,6 +23,8 @@ pub trait Document: 'static {
     type Editor: Serialize + Send + 'static;
 
     fn validate(input: &Self::Input, checker: &mut Checker);
+    /// The rules of a change that depend on the item as it is (e.g. on an asset's file).
+    fn validate_change(_current: &Self::Editor, _input: &Self::Input, _checker: &mut Checker) {}
     /// Where a created item lives.
     fn location(id: Uuid) -> String {
         format!("{}/{id}", Self::COLLECTION)
@@ -30,16 +33,27 @@ pub trait Document: 'static {
     fn id_of(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<Uuid>, ApiError>;
     /// Locks the item's row for the rest of the transaction; false when it no longer exists.
     fn lock(conn: &mut PgConnection, id: Uuid) -> Result<bool, ApiError>;
-    fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<Self::Editor>, ApiError>;
+    /// The editor view of the item; `links` makes the absolute URLs of the assets it shows.
+    fn load(
+        conn: &mut PgConnection,
+        id: Uuid,
+        links: &MediaLinks,
+    ) -> Result<Option<Self::Editor>, ApiError>;
     /// The item's id.
     fn id(editor: &Self::Editor) -> Uuid;
     /// The input that would write the item as it is now.
     fn input_of(editor: &Self::Editor) -> Self::Input;
-    fn insert(conn: &mut PgConnection, input: Self::Input) -> Result<Uuid, ApiError>;
+    /// Inserts the item; `links` makes the URLs of the assets its bodies embed.
+    fn insert(
+        conn: &mut PgConnection,
+        input: Self::Input,
+        links: &MediaLinks,
+    ) -> Result<Uuid, ApiError>;
     fn update(
         conn: &mut PgConnection,
         current: &Self::Editor,
         input: Self::Input,
+        links: &MediaLinks,
     ) -> Result<(), ApiError>;
     fn delete(conn: &mut PgConnection, current: &Self::Editor) -> Result<(), ApiError>;
 }

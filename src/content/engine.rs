@@ -20,12 +20,14 @@ use crate::http::body::{merge_patch, parse_input, READ_ONLY_FIELDS};
 use crate::http::caching::strong_etag;
 use crate::http::error::ApiError;
 use crate::http::params::ItemKey;
+use crate::media::links::MediaLinks;
 
 /// Everything a write needs besides its body.
 pub struct WriteContext {
     pub editor: Editor,
     pub headers: WriteHeaders,
     pub locales: Locales,
+    pub links: MediaLinks,
 }
 
 /// The answer of a successful write.
@@ -103,8 +105,13 @@ where
     })
 }
 
-fn loaded<D: Document>(conn: &mut PgConnection, id: Uuid) -> Result<D::Editor, ApiError> {
-    D::load(conn, id)?.ok_or_else(|| ApiError::Internal(format!("{} {id} vanished", D::RESOURCE)))
+fn loaded<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    id: Uuid,
+) -> Result<D::Editor, ApiError> {
+    D::load(conn, id, &ctx.links)?
+        .ok_or_else(|| ApiError::Internal(format!("{} {id} vanished", D::RESOURCE)))
 }
 
 fn insert_new<D: Document>(
@@ -112,8 +119,17 @@ fn insert_new<D: Document>(
     ctx: &WriteContext,
     input: D::Input,
 ) -> Result<Written, ApiError> {
-    let id = D::insert(conn, input)?;
-    let created = loaded::<D>(conn, id)?;
+    let id = D::insert(conn, input, &ctx.links)?;
+    created::<D>(conn, ctx, id)
+}
+
+/// The answer and the audit entry of an item just inserted.
+fn created<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    id: Uuid,
+) -> Result<Written, ApiError> {
+    let created = loaded::<D>(conn, ctx, id)?;
     audit::record(
         conn,
         &ctx.editor,
@@ -131,11 +147,29 @@ pub fn create<D: Document>(
     ctx: &WriteContext,
     raw: Value,
 ) -> Result<Written, ApiError> {
+    create_by::<D, _>(conn, ctx, &raw.to_string(), |conn| {
+        let input = validated::<D>(ctx, raw)?;
+        D::insert(conn, input, &ctx.links)
+    })
+}
+
+/// A create whose item is not made from a JSON body (an upload): `insert` makes the row,
+/// `request` stands for the request in the `Idempotency-Key` check (the same key with another
+/// request is a conflict). Everything else is `create`'s.
+pub fn create_by<D: Document, F>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    request: &str,
+    insert: F,
+) -> Result<Written, ApiError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<Uuid, ApiError>,
+{
     content_transaction(conn, |conn| {
         let idempotency = match &ctx.headers.idempotency_key {
             Some(key) => {
                 // The key stands for one request: the same body sent elsewhere is another one.
-                let request = format!("POST {}\n{raw}", D::COLLECTION);
+                let request = format!("POST {}\n{request}", D::COLLECTION);
                 let hash: String = Sha256::digest(request.as_bytes())
                     .iter()
                     .map(|b| format!("{b:02x}"))
@@ -149,8 +183,8 @@ pub fn create<D: Document>(
             }
             None => None,
         };
-        let input = validated::<D>(ctx, raw)?;
-        let written = insert_new::<D>(conn, ctx, input)?;
+        let id = insert(conn)?;
+        let written = created::<D>(conn, ctx, id)?;
         if let Some(key) = idempotency {
             idempotency::store(conn, &ctx.editor, key, &written)?;
         }
@@ -169,9 +203,12 @@ fn write_over<D: Document>(
         // Nothing changes: no new version, no audit entry.
         return Written::of(StatusCode::OK, &current, None);
     }
+    let mut checker = Checker::new(&ctx.locales);
+    D::validate_change(&current, &input, &mut checker);
+    checker.finish()?;
     let before = to_value(&current)?;
-    D::update(conn, &current, input)?;
-    let updated = loaded::<D>(conn, id)?;
+    D::update(conn, &current, input, &ctx.links)?;
+    let updated = loaded::<D>(conn, ctx, id)?;
     let changed = audit::changes(&before, &to_value(&updated)?);
     if changed.as_object().is_some_and(|c| !c.is_empty()) {
         audit::record(conn, &ctx.editor, "update", D::RESOURCE, id, changed)?;
@@ -183,6 +220,7 @@ fn write_over<D: Document>(
 /// row is locked by id, so that a concurrent change of the slug cannot turn a 412 into a 404.
 fn locked<D: Document>(
     conn: &mut PgConnection,
+    ctx: &WriteContext,
     key: &ItemKey,
 ) -> Result<Option<D::Editor>, ApiError> {
     let Some(id) = D::id_of(conn, key)? else {
@@ -191,7 +229,7 @@ fn locked<D: Document>(
     if !D::lock(conn, id)? {
         return Ok(None);
     }
-    Ok(Some(loaded::<D>(conn, id)?))
+    Ok(Some(loaded::<D>(conn, ctx, id)?))
 }
 
 fn not_found<D: Document>() -> ApiError {
@@ -208,7 +246,7 @@ pub fn replace<D: Document>(
 ) -> Result<Written, ApiError> {
     // A request that fails anyway gets that answer, not 412 (RFC 9110 13.2.1).
     let input = validated::<D>(ctx, raw)?;
-    content_transaction(conn, |conn| match locked::<D>(conn, key)? {
+    content_transaction(conn, |conn| match locked::<D>(conn, ctx, key)? {
         Some(current) => {
             preconditions::check(ctx.headers.if_match.as_ref(), &current)?;
             write_over::<D>(conn, ctx, current, input)
@@ -243,7 +281,7 @@ pub fn patch<D: Document>(
         return Err(ApiError::validation(field, "is read-only"));
     }
     content_transaction(conn, |conn| {
-        let current = locked::<D>(conn, key)?.ok_or_else(not_found::<D>)?;
+        let current = locked::<D>(conn, ctx, key)?.ok_or_else(not_found::<D>)?;
         let mut document = to_value(&D::input_of(&current))?;
         merge_patch(&mut document, &patch);
         let input = validated::<D>(ctx, document)?;
@@ -259,7 +297,7 @@ pub fn delete<D: Document>(
     key: &ItemKey,
 ) -> Result<Written, ApiError> {
     content_transaction(conn, |conn| {
-        let current = locked::<D>(conn, key)?.ok_or_else(not_found::<D>)?;
+        let current = locked::<D>(conn, ctx, key)?.ok_or_else(not_found::<D>)?;
         preconditions::check(ctx.headers.if_match.as_ref(), &current)?;
         let id = D::id(&current);
         let before = to_value(&current)?;

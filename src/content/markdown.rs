@@ -15,7 +15,9 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
         let mut builder = ammonia::Builder::default();
         builder
             .url_schemes(HashSet::from(["http", "https", "mailto"]))
-            .link_rel(Some("noopener noreferrer nofollow"));
+            .link_rel(Some("noopener noreferrer nofollow"))
+            // What an embedded asset's `<img>` carries (`embeds::Embed`).
+            .add_tag_attributes("img", ["srcset", "sizes", "loading", "decoding"]);
         builder
     })
 }
@@ -102,6 +104,19 @@ pub fn nesting_depth(markdown: &str) -> usize {
 /// refuse, but a row written by other means may hold) is shown as escaped preformatted text
 /// rather than parsed as HTML, so rendering any text takes time linear in its length.
 pub fn to_safe_html(markdown: &str) -> String {
+    to_safe_html_with(markdown, &|_, _| None)
+}
+
+/// An image of the media library in a body, `![alt](asset:<id>)`, as HTML (an `<img>` with its
+/// size, alt text and `srcset`), given its id and the Markdown's alt text; None drops it (an
+/// asset that is gone, or a body rendered without the library).
+pub type EmbedRenderer<'a> = dyn Fn(uuid::Uuid, &str) -> Option<String> + 'a;
+
+/// The prefix of an embedded asset's destination.
+pub const ASSET_SCHEME: &str = "asset:";
+
+/// `to_safe_html`, with the images of the media library rendered by `embed`.
+pub fn to_safe_html_with(markdown: &str, embed: &EmbedRenderer<'_>) -> String {
     if nesting_depth(markdown) > MAX_NESTING {
         let mut html = String::with_capacity(markdown.len() + 16);
         html.push_str("<pre>");
@@ -111,17 +126,80 @@ pub fn to_safe_html(markdown: &str) -> String {
         return html;
     }
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options()));
+    html::push_html(
+        &mut unsafe_html,
+        with_embeds(Parser::new_ext(markdown, options()), embed),
+    );
     sanitizer().clean(&unsafe_html).to_string()
+}
+
+/// The asset id of an image destination `asset:<uuid>`.
+pub fn embedded_asset(destination: &str) -> Option<uuid::Uuid> {
+    destination
+        .strip_prefix(ASSET_SCHEME)
+        .and_then(|id| uuid::Uuid::parse_str(id).ok())
+}
+
+/// The ids of the assets a Markdown text embeds, in order, each once.
+pub fn embedded_assets(markdown: &str) -> Vec<uuid::Uuid> {
+    let mut ids = Vec::new();
+    for event in Parser::new_ext(markdown, options()) {
+        if let Event::Start(pulldown_cmark::Tag::Image { dest_url, .. }) = event {
+            if let Some(id) = embedded_asset(&dest_url) {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+    }
+    ids
+}
+
+/// The events with each `asset:` image replaced by the HTML `embed` makes of it (its alt text is
+/// the text inside the image).
+fn with_embeds<'a>(
+    events: impl Iterator<Item = Event<'a>>,
+    embed: &'a EmbedRenderer<'a>,
+) -> impl Iterator<Item = Event<'a>> {
+    let mut inside: Option<(uuid::Uuid, String)> = None;
+    events.filter_map(move |event| match (&mut inside, event) {
+        (None, Event::Start(pulldown_cmark::Tag::Image { dest_url, .. }))
+            if embedded_asset(&dest_url).is_some() =>
+        {
+            inside = embedded_asset(&dest_url).map(|id| (id, String::new()));
+            None
+        }
+        (Some(_), Event::End(pulldown_cmark::TagEnd::Image)) => {
+            let (id, alt) = inside.take()?;
+            embed(id, &alt).map(|html| Event::InlineHtml(html.into()))
+        }
+        (Some((_, alt)), Event::Text(text) | Event::Code(text)) => {
+            alt.push_str(&text);
+            None
+        }
+        (Some(_), _) => None,
+        (None, event) => Some(event),
+    })
 }
 
 /// Every locale of a Markdown text rendered (what the write mechanism stores as `body_html`).
 pub fn render_localized(markdown: &Localized) -> Localized {
+    render_localized_with(markdown, &|_, _, _| None)
+}
+
+/// `render_localized` with the media library's images: `embed(locale, id, alt)`.
+pub fn render_localized_with(
+    markdown: &Localized,
+    embed: &dyn Fn(&str, uuid::Uuid, &str) -> Option<String>,
+) -> Localized {
     Localized(
         markdown
             .0
             .iter()
-            .map(|(locale, text)| (locale.clone(), to_safe_html(text)))
+            .map(|(locale, text)| {
+                let html = to_safe_html_with(text, &|id, alt| embed(locale, id, alt));
+                (locale.clone(), html)
+            })
             .collect(),
     )
 }

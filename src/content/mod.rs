@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod document;
+pub mod embeds;
 pub mod engine;
 pub mod idempotency;
 pub mod locale;

@@ -112,7 +112,7 @@ impl FromRequest for BodilessWriteRequest {
 }
 
 /// Runs `operation` in the write's context on the blocking pool and answers with its result.
-async fn run<F>(
+pub async fn run_write<F>(
     state: &AppState,
     editor: Editor,
     headers: WriteHeaders,
@@ -125,6 +125,7 @@ where
         editor,
         headers,
         locales: state.locales.clone(),
+        links: state.media.links.clone(),
     };
     let written = crate::db::run(&state.pool, move |conn| operation(conn, &ctx)).await?;
     Ok(written.response())
@@ -134,7 +135,7 @@ impl WriteRequest {
     /// POST: creates an item of `D` from the body.
     pub async fn create<D: Document>(self, state: &AppState) -> Result<HttpResponse, ApiError> {
         let body = self.body;
-        run(state, self.editor, self.headers, move |conn, ctx| {
+        run_write(state, self.editor, self.headers, move |conn, ctx| {
             engine::create::<D>(conn, ctx, body)
         })
         .await
@@ -149,7 +150,7 @@ impl WriteRequest {
         create_missing: bool,
     ) -> Result<HttpResponse, ApiError> {
         let body = self.body;
-        run(state, self.editor, self.headers, move |conn, ctx| {
+        run_write(state, self.editor, self.headers, move |conn, ctx| {
             engine::replace::<D>(conn, ctx, &key, body, create_missing)
         })
         .await
@@ -162,7 +163,7 @@ impl WriteRequest {
         key: ItemKey,
     ) -> Result<HttpResponse, ApiError> {
         let body = self.body;
-        run(state, self.editor, self.headers, move |conn, ctx| {
+        run_write(state, self.editor, self.headers, move |conn, ctx| {
             engine::patch::<D>(conn, ctx, &key, body)
         })
         .await
@@ -176,7 +177,7 @@ impl BodilessWriteRequest {
         state: &AppState,
         key: ItemKey,
     ) -> Result<HttpResponse, ApiError> {
-        run(state, self.editor, self.headers, move |conn, ctx| {
+        run_write(state, self.editor, self.headers, move |conn, ctx| {
             engine::delete::<D>(conn, ctx, &key)
         })
         .await

@@ -14,6 +14,7 @@ use crate::http::error::ApiError;
 use crate::http::item_path::{ItemPath, NamedByPath};
 use crate::http::params::{ItemKey, LocaleParams, Query};
 use crate::http::viewer::{Presented, Shown, Viewer};
+use crate::media::links::MediaLinks;
 
 /// A document readers get one at a time (`GET /{collection}/{id_or_slug}`).
 pub trait Readable: Document + NamedByPath {
@@ -27,15 +28,17 @@ pub trait Readable: Document + NamedByPath {
         conn: &mut diesel::PgConnection,
         key: &ItemKey,
         locale: &RequestLocale,
+        links: &MediaLinks,
     ) -> Result<Option<Self::Public>, ApiError>;
 
     /// The editor view of the item `key` names.
     fn find_editor(
         conn: &mut diesel::PgConnection,
         key: &ItemKey,
+        links: &MediaLinks,
     ) -> Result<Option<Self::Editor>, ApiError> {
         match Self::id_of(conn, key)? {
-            Some(id) => Self::load(conn, id),
+            Some(id) => Self::load(conn, id, links),
             None => Ok(None),
         }
     }
@@ -50,10 +53,11 @@ pub async fn get<D: Readable>(
 ) -> Result<HttpResponse, ApiError> {
     let key = path.key()?;
     let locale = (!viewer.is_editor()).then(|| viewer.locale.clone());
+    let links = state.media.links.clone();
     let found = db::run(&state.pool, move |conn| {
         Ok(match locale {
-            Some(locale) => D::find_public(conn, &key, &locale)?.map(Presented::Public),
-            None => D::find_editor(conn, &key)?.map(Presented::Editor),
+            Some(locale) => D::find_public(conn, &key, &locale, &links)?.map(Presented::Public),
+            None => D::find_editor(conn, &key, &links)?.map(Presented::Editor),
         })
     })
     .await?;
@@ -86,13 +90,15 @@ macro_rules! document_routes {
     (
         document: $doc:ident, input: $input:ident, tag: $tag:literal,
         collection: $collection:literal, item: $item:literal
-        $(, path_parameter: $path_description:literal, example $path_example:literal)?;
+        $(, path_parameter: $path_description:literal, example $path_example:literal
+            $(, named $path_name:literal)?)?;
         $($operations:tt)*
     ) => {
         $(
             impl $crate::http::item_path::NamedByPath for $doc {
                 const PATH_DESCRIPTION: &'static str = $path_description;
                 const PATH_EXAMPLE: &'static str = $path_example;
+                $(const PATH_NAME: &'static str = $path_name;)?
             }
         )?
         // utoipa reads the route from actix-web's attribute only when it is named bare

@@ -18,6 +18,8 @@ pub trait NamedByPath {
     const PATH_DESCRIPTION: &'static str;
     /// A slug of the seed content.
     const PATH_EXAMPLE: &'static str;
+    /// The parameter's name in the route.
+    const PATH_NAME: &'static str = "id_or_slug";
 }
 
 /// The item a path names, by UUID or slug. A segment that names nothing is a 404 only when the
@@ -55,7 +57,7 @@ impl<R: NamedByPath> IntoParams for ItemPath<R> {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
         #[allow(deprecated)] // `example` is what the committed document carries
         let parameter = ParameterBuilder::new()
-            .name("id_or_slug")
+            .name(R::PATH_NAME)
             .parameter_in(ParameterIn::Path)
             .required(Required::True)
             .description(Some(R::PATH_DESCRIPTION))

@@ -51,6 +51,39 @@ impl Default for ImageLimits {
     }
 }
 
+impl ImageLimits {
+    /// The limits handed to `image`'s decoders: the largest side and the allocation limit, so
+    /// that a decoder refuses what [`inspect`] would (a second line of defence, should a header
+    /// reader and a decoder ever disagree about a file).
+    pub fn decoder_limits(&self) -> image::Limits {
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(self.max_dimension);
+        limits.max_image_height = Some(self.max_dimension);
+        limits.max_alloc = Some(self.max_decode_bytes);
+        limits
+    }
+}
+
+/// An `image` decoding error as a [`LimitError`]: its allocation limit reached is
+/// [`LimitError::DecodeMemory`], anything else the file's fault ([`LimitError::Malformed`], with
+/// the decoder's message in one line).
+pub fn decode_error(
+    kind: MediaKind,
+    limits: &ImageLimits,
+    error: &image::ImageError,
+) -> LimitError {
+    match error {
+        image::ImageError::Limits(_) => LimitError::DecodeMemory {
+            needed: None,
+            max: limits.max_decode_bytes,
+        },
+        other => LimitError::Malformed {
+            kind,
+            reason: reason_of(other),
+        },
+    }
+}
+
 /// What an image's header says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ImageHeader {

@@ -1,5 +1,6 @@
 //! One folder per resource of the API.
 
+pub mod assets;
 pub mod audit;
 pub mod changes;
 pub mod feeds;

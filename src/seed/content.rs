@@ -155,6 +155,7 @@ pub fn ukraine_mission() -> MissionDocument {
             name: en("IOM Mission in Ukraine"),
             office_city: en("Kyiv"),
             started_year: Some(1996),
+            cover_asset_id: None,
             summary: en(
                 "IOM in Ukraine helps internally displaced persons (IDPs) and people affected by \
                  war, combats human trafficking, assists the Government in improving migration \
@@ -224,6 +225,7 @@ pub fn ukraine_mission() -> MissionDocument {
                 name: en(name),
             })
             .collect(),
+        cover: None,
     }
 }
 

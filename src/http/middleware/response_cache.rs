@@ -15,7 +15,7 @@
 use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
 use std::time::Duration;
 
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
@@ -310,7 +310,11 @@ pub async fn serve(
             .headers()
             .get(header::CACHE_CONTROL)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("public"));
+            .is_some_and(|v| v.starts_with("public"))
+        // The key holds the negotiated locale only: an answer that varies on `Accept` (an
+        // image's `format=auto`) is not stored, nor a large file (the CDN's job).
+        && !varies_on_accept(response.headers())
+        && matches!(response.response().body().size(), BodySize::Sized(n) if n <= MAX_STORED_BODY);
     if !cacheable {
         return Ok(response.map_into_boxed_body());
     }
@@ -334,6 +338,18 @@ pub async fn serve(
     );
     let response = head.set_body(BoxBody::new(body));
     Ok(ServiceResponse::new(req, response))
+}
+
+/// The largest body the cache stores.
+const MAX_STORED_BODY: u64 = 1 << 20;
+
+fn varies_on_accept(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers.get_all(header::VARY).any(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|name| name.trim().eq_ignore_ascii_case("accept") || name.trim() == "*")
+        })
+    })
 }
 
 /// What identifies a public read: its path, query and the locale `Accept-Language` negotiates

@@ -19,9 +19,10 @@ use crate::http::error::{ApiError, PROBLEM_JSON};
 /// application: actix-http answers those with a bare 431 and closes the connection.
 pub const MAX_REQUEST_HEADER_BYTES: usize = 16 * 1024;
 
-/// The policy of every API response: JSON and feeds load nothing, run nothing, and are framed
-/// by no one.
-pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+/// The policy of every API response: JSON, feeds and media files load nothing, run nothing, and
+/// are framed by no one; `sandbox` makes a document opened from the API (an SVG, a PDF) an
+/// opaque origin whose scripts, if any, cannot run.
+pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
 
 /// The policy of the interactive documentation (`/docs`, the vendored Swagger UI 5.17.14): its
 /// own scripts and style sheets only (its page has no inline script; the styles it sets from

@@ -29,10 +29,32 @@ impl Modify for FlatAllOf {
         };
         let originals = components.schemas.clone();
         for schema in components.schemas.values_mut() {
-            if let RefOr::T(Schema::AllOf(all_of)) = schema {
-                *schema = RefOr::T(Schema::Object(flattened(all_of, &originals, 0)));
+            flatten_within(schema, &originals, 0);
+        }
+    }
+}
+
+/// Flattens `schema` if it is an `allOf`, and the `allOf`s inside its properties and array
+/// items (a generic list's items are inlined: `ListResponse<AssetEditor>`).
+fn flatten_within(schema: &mut RefOr<Schema>, originals: &Schemas, depth: usize) {
+    if depth > FLATTEN_DEPTH {
+        return;
+    }
+    if let RefOr::T(Schema::AllOf(all_of)) = schema {
+        *schema = RefOr::T(Schema::Object(flattened(all_of, originals, 0)));
+    }
+    match schema {
+        RefOr::T(Schema::Object(object)) => {
+            for property in object.properties.values_mut() {
+                flatten_within(property, originals, depth + 1);
             }
         }
+        RefOr::T(Schema::Array(array)) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                flatten_within(items, originals, depth + 1);
+            }
+        }
+        _ => {}
     }
 }
 

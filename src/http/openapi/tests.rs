@@ -103,6 +103,10 @@ fn the_content_operations_are_marked_with_their_resource() {
         "replace_news",
         "update_news",
         "delete_news",
+        "get_asset",
+        "replace_asset",
+        "update_asset",
+        "delete_asset",
     ];
     expected.sort();
     assert_eq!(marked, expected);

@@ -27,7 +27,7 @@ pub struct AuditEntry {
     pub user_email: String,
     /// `create`, `update` or `delete`.
     pub action: String,
-    /// `organization`, `objectives`, `missions`, `news` or `users`.
+    /// `organization`, `objectives`, `missions`, `news`, `assets` or `users`.
     pub resource: String,
     pub item_id: Uuid,
     /// `{field: {"from": old, "to": new}}` for every field that changed.

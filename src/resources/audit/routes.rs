@@ -21,6 +21,7 @@ pub enum AuditResource {
     Objectives,
     Missions,
     News,
+    Assets,
     Users,
 }
 
@@ -31,6 +32,7 @@ impl AuditResource {
             Self::Objectives => "objectives",
             Self::Missions => "missions",
             Self::News => "news",
+            Self::Assets => "assets",
             Self::Users => "users",
         }
     }

@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 use super::feed::{Entry, Page, State};
 use crate::content::locale::RequestLocale;
+use crate::media::links::MediaLinks;
 use crate::resources::missions::dto::Mission;
 use crate::resources::news::dto::News;
 use crate::resources::objectives::dto::Objective;
@@ -229,7 +230,7 @@ pub enum Change {
 }
 
 impl Change {
-    fn new(entry: Entry, locale: &RequestLocale) -> Self {
+    fn new(entry: Entry, locale: &RequestLocale, links: &MediaLinks) -> Self {
         let id = entry.id;
         match entry.state {
             Some(State::Organization(row)) => Self::Organization(OrganizationUpsert {
@@ -248,13 +249,13 @@ impl Change {
                 resource: MissionResource::Mission,
                 id,
                 op: UpsertOp::Upsert,
-                item: Mission::new(*document, locale),
+                item: Mission::new(*document, locale, links),
             }),
             Some(State::News(row)) => Self::News(NewsUpsert {
                 resource: NewsResource::News,
                 id,
                 op: UpsertOp::Upsert,
-                item: News::new(&row, locale),
+                item: News::new(&row, locale, links),
             }),
             None => Self::Delete(Tombstone {
                 resource: entry.resource,
@@ -318,12 +319,12 @@ pub struct ChangesResponse {
 }
 
 impl ChangesResponse {
-    pub fn new(page: Page, locale: &RequestLocale) -> Self {
+    pub fn new(page: Page, locale: &RequestLocale, links: &MediaLinks) -> Self {
         Self {
             data: page
                 .entries
                 .into_iter()
-                .map(|e| Change::new(e, locale))
+                .map(|e| Change::new(e, locale, links))
                 .collect(),
             meta: ChangesMeta {
                 next_cursor: page.next.encode(),

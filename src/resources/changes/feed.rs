@@ -28,7 +28,7 @@ pub enum State {
     Organization(OrganizationRow),
     Objective(ObjectiveRow),
     Mission(Box<MissionDocument>),
-    News(NewsWithMission),
+    News(Box<NewsWithMission>),
 }
 
 /// An item of the page: its public state, or None when it is gone or not public.
@@ -121,7 +121,7 @@ pub fn page(
     entries.extend(window.items.into_iter().map(|n| Entry {
         resource: Resource::News,
         id: n.news.head.id,
-        state: Some(State::News(n)),
+        state: Some(State::News(Box::new(n))),
     }));
     Ok(Page {
         entries,
@@ -170,7 +170,10 @@ fn current_states(
         );
     }
     for row in crate::resources::news::queries::find_public_many(conn, &ids(Resource::News), now)? {
-        states.insert((Resource::News, row.news.head.id), State::News(row));
+        states.insert(
+            (Resource::News, row.news.head.id),
+            State::News(Box::new(row)),
+        );
     }
     Ok(items
         .into_iter()

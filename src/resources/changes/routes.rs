@@ -75,13 +75,14 @@ pub async fn list_changes(
     // Assembled and serialized on the blocking pool with the queries: a page of long bodies is
     // megabytes of JSON, which must not hold an async worker.
     let locale = viewer.locale.clone();
+    let links = state.media.links.clone();
     let (bytes, language) = db::run(&state.pool, move |conn| {
         let page = conn
             .build_transaction()
             .read_only()
             .repeatable_read()
             .run(|conn| feed::page(conn, &since, limit as usize, now))?;
-        let body = ChangesResponse::new(page, &locale);
+        let body = ChangesResponse::new(page, &locale, &links);
         let language = content_language(body.data.iter().filter_map(|c| c.locale()), &locale);
         let bytes =
             serde_json::to_vec(&body).map_err(|e| ApiError::Internal(format!("serialize: {e}")))?;

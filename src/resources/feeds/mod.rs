@@ -227,6 +227,7 @@ pub fn example(path_and_query: &str) -> Option<Feed> {
                 tags: vec![Some("example".into())],
                 cover_image_url: None,
                 cover_image_alt: Localized::default(),
+                cover_asset_id: None,
                 created_at: at("2026-11-29T00:00:00Z")?,
                 updated_at: at("2026-11-29T00:00:00Z")?,
                 version: 1,
@@ -236,6 +237,7 @@ pub fn example(path_and_query: &str) -> Option<Feed> {
         },
         mission_slug: Some("ukraine".into()),
         rank: None,
+        cover: None,
     };
     let request = FeedRequest {
         mission: Some("ukraine".into()),
@@ -288,6 +290,7 @@ pub(crate) mod tests {
                     tags: vec![Some("health".into()), Some("shelter".into())],
                     cover_image_url: None,
                     cover_image_alt: Localized::default(),
+                    cover_asset_id: None,
                     created_at: at(published),
                     updated_at: at(updated),
                     version: 1,
@@ -297,6 +300,7 @@ pub(crate) mod tests {
             },
             mission_slug: None,
             rank: None,
+            cover: None,
         }
     }
 

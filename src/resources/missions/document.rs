@@ -20,8 +20,23 @@ use crate::db::schema::{
 };
 use crate::http::error::ApiError;
 use crate::http::params::ItemKey;
+use crate::media::links::MediaLinks;
+use crate::resources::assets::queries::set_uses;
 
 pub struct MissionDocument;
+
+/// The assets the mission uses: its cover.
+fn asset_uses(
+    conn: &mut PgConnection,
+    input: &MissionInput,
+) -> Result<Vec<(String, Uuid)>, ApiError> {
+    let mut uses = Vec::new();
+    if let Some(id) = input.cover_asset_id {
+        crate::content::embeds::check_image(conn, "cover_asset_id", id)?;
+        uses.push(("cover_asset_id".to_owned(), id));
+    }
+    Ok(uses)
+}
 
 /// At most this many parts of each kind.
 const MAX_PARTS: usize = 100;
@@ -39,6 +54,7 @@ struct MissionForm<'a> {
     started_year: Option<i32>,
     summary: &'a Localized,
     body: &'a Localized,
+    cover_asset_id: Option<Uuid>,
 }
 
 impl<'a> MissionForm<'a> {
@@ -52,6 +68,7 @@ impl<'a> MissionForm<'a> {
             started_year: input.started_year,
             summary: &input.summary,
             body: &input.body,
+            cover_asset_id: input.cover_asset_id,
         }
     }
 }
@@ -226,7 +243,11 @@ impl Document for MissionDocument {
 
     crate::content::document::id_or_slug_lookups!(missions);
 
-    fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<MissionEditor>, ApiError> {
+    fn load(
+        conn: &mut PgConnection,
+        id: Uuid,
+        _links: &MediaLinks,
+    ) -> Result<Option<MissionEditor>, ApiError> {
         Ok(queries::find(conn, &ItemKey::Id(id))?.map(MissionEditor::new))
     }
 
@@ -238,16 +259,22 @@ impl Document for MissionDocument {
         editor.fields.clone()
     }
 
-    fn insert(conn: &mut PgConnection, input: MissionInput) -> Result<Uuid, ApiError> {
+    fn insert(
+        conn: &mut PgConnection,
+        input: MissionInput,
+        _links: &MediaLinks,
+    ) -> Result<Uuid, ApiError> {
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
             None => free_slug(conn, missions::slug, &slug_base(&input.name, "mission"))?,
         };
+        let uses = asset_uses(conn, &input)?;
         let id: Uuid = diesel::insert_into(missions::table)
             .values(MissionForm::from_input(&input, slug))
             .returning(missions::id)
             .get_result(conn)?;
         insert_parts(conn, id, &input)?;
+        set_uses(conn, "mission", id, &uses)?;
         Ok(id)
     }
 
@@ -255,7 +282,9 @@ impl Document for MissionDocument {
         conn: &mut PgConnection,
         current: &MissionEditor,
         input: MissionInput,
+        _links: &MediaLinks,
     ) -> Result<(), ApiError> {
+        let uses = asset_uses(conn, &input)?;
         let slug = input
             .slug
             .clone()
@@ -269,10 +298,13 @@ impl Document for MissionDocument {
             ))
             .execute(conn)?;
         delete_parts(conn, current.id)?;
-        insert_parts(conn, current.id, &input)
+        insert_parts(conn, current.id, &input)?;
+        set_uses(conn, "mission", current.id, &uses)?;
+        Ok(())
     }
 
     fn delete(conn: &mut PgConnection, current: &MissionEditor) -> Result<(), ApiError> {
+        set_uses(conn, "mission", current.id, &[])?;
         diesel::delete(missions::table.find(current.id)).execute(conn)?;
         Ok(())
     }
@@ -286,13 +318,15 @@ impl Readable for MissionDocument {
         conn: &mut PgConnection,
         key: &ItemKey,
         locale: &RequestLocale,
+        links: &MediaLinks,
     ) -> Result<Option<Mission>, ApiError> {
-        Ok(queries::find(conn, key)?.map(|doc| Mission::new(doc, locale)))
+        Ok(queries::find(conn, key)?.map(|doc| Mission::new(doc, locale, links)))
     }
 
     fn find_editor(
         conn: &mut PgConnection,
         key: &ItemKey,
+        _links: &MediaLinks,
     ) -> Result<Option<MissionEditor>, ApiError> {
         Ok(queries::find(conn, key)?.map(MissionEditor::new))
     }

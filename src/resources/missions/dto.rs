@@ -7,6 +7,8 @@ use super::queries::{
     AssistanceTypeRow, FocusAreaRow, KeyFigureRow, MilestoneRow, MissionDocument, MissionRow,
 };
 use crate::content::locale::{item_locale, Localized, RequestLocale};
+use crate::media::links::MediaLinks;
+use crate::resources::news::dto::CoverImage;
 
 /// A country mission as it appears in lists, in the reader's locale.
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,6 +53,8 @@ pub struct MissionSummary {
 pub struct Mission {
     #[serde(flatten)]
     pub summary: MissionSummary,
+    /// The mission's cover picture, from the media library.
+    pub cover_image: Option<CoverImage>,
     /// Longer text, Markdown.
     pub body: Option<String>,
     /// The mission's history, oldest first.
@@ -194,7 +198,7 @@ impl crate::http::viewer::Shown for Mission {
 }
 
 impl Mission {
-    pub fn new(doc: MissionDocument, locale: &RequestLocale) -> Self {
+    pub fn new(doc: MissionDocument, locale: &RequestLocale, links: &MediaLinks) -> Self {
         let milestone = |m: MilestoneRow| Milestone {
             kind: MilestoneKind::from_db(&m.kind),
             year: m.year,
@@ -218,6 +222,13 @@ impl Mission {
         };
         Self {
             summary: MissionSummary::new(&doc.mission, locale),
+            cover_image: CoverImage::of(
+                doc.cover.as_ref(),
+                None,
+                &Localized::default(),
+                locale,
+                links,
+            ),
             body: doc.mission.body.text(locale),
             milestones: doc.milestones.into_iter().map(milestone).collect(),
             focus_areas: doc.focus_areas.into_iter().map(focus_area).collect(),
@@ -329,6 +340,9 @@ pub struct MissionInput {
     #[serde(default)]
     #[schema(max_items = 100)]
     pub assistance_types: Vec<AssistanceTypeInput>,
+    /// The mission's cover, an image of the media library.
+    #[serde(default)]
+    pub cover_asset_id: Option<Uuid>,
 }
 
 /// A mission as editors read it: all locales and parts.
@@ -356,6 +370,7 @@ impl MissionEditor {
                 started_year: m.started_year,
                 summary: m.summary,
                 body: m.body,
+                cover_asset_id: m.cover_asset_id,
                 milestones: doc
                     .milestones
                     .into_iter()

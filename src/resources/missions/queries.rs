@@ -27,6 +27,7 @@ pub struct MissionRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    pub cover_asset_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -82,6 +83,8 @@ pub struct MissionDocument {
     pub focus_areas: Vec<FocusAreaRow>,
     pub key_figures: Vec<KeyFigureRow>,
     pub assistance_types: Vec<AssistanceTypeRow>,
+    /// The cover from the media library (`cover_asset_id`).
+    pub cover: Option<crate::resources::assets::queries::AssetRow>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -269,6 +272,16 @@ fn with_parts(
     let mut focus_areas = by_mission(focus_areas, |p| p.mission_id);
     let mut key_figures = by_mission(key_figures, |p| p.mission_id);
     let mut assistance_types = by_mission(assistance_types, |p| p.mission_id);
+    let cover_ids: Vec<Uuid> = missions.iter().filter_map(|m| m.cover_asset_id).collect();
+    let covers: HashMap<Uuid, crate::resources::assets::queries::AssetRow> = if cover_ids.is_empty()
+    {
+        HashMap::new()
+    } else {
+        crate::resources::assets::queries::find_many(conn, &cover_ids)?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect()
+    };
     Ok(missions
         .into_iter()
         .map(|mission| MissionDocument {
@@ -276,6 +289,9 @@ fn with_parts(
             focus_areas: focus_areas.remove(&mission.id).unwrap_or_default(),
             key_figures: key_figures.remove(&mission.id).unwrap_or_default(),
             assistance_types: assistance_types.remove(&mission.id).unwrap_or_default(),
+            cover: mission
+                .cover_asset_id
+                .and_then(|id| covers.get(&id).cloned()),
             mission,
         })
         .collect())

@@ -8,6 +8,7 @@ use super::dto::{News, NewsEditor, NewsInput, NewsStatus};
 use super::queries;
 use super::queries::NewsRow;
 use crate::content::document::Document;
+use crate::content::embeds::check_image;
 use crate::content::locale::Localized;
 use crate::content::locale::RequestLocale;
 use crate::content::routes::Readable;
@@ -16,6 +17,8 @@ use crate::content::validation::{slug_base, Checker};
 use crate::db::schema::{missions, news};
 use crate::http::error::ApiError;
 use crate::http::params::ItemKey;
+use crate::media::links::MediaLinks;
+use crate::resources::assets::queries::set_uses;
 
 pub struct NewsDocument;
 
@@ -30,6 +33,21 @@ fn check_mission(conn: &mut PgConnection, mission_id: Option<Uuid>) -> Result<()
         }
     }
     Ok(())
+}
+
+/// The assets the item uses: its cover and the images its bodies embed, each checked.
+fn asset_uses(conn: &mut PgConnection, input: &NewsInput) -> Result<Vec<(String, Uuid)>, ApiError> {
+    let mut uses = Vec::new();
+    if let Some(id) = input.cover_asset_id {
+        check_image(conn, "cover_asset_id", id)?;
+        uses.push(("cover_asset_id".to_owned(), id));
+    }
+    uses.extend(crate::content::embeds::body_uses(
+        conn,
+        "body",
+        &input.body,
+    )?);
+    Ok(uses)
 }
 
 /// A published item without a date is published now.
@@ -68,24 +86,26 @@ struct NewsForm<'a> {
     tags: Vec<Option<String>>,
     cover_image_url: Option<&'a str>,
     cover_image_alt: &'a Localized,
+    cover_asset_id: Option<Uuid>,
 }
 
 impl<'a> NewsForm<'a> {
     /// `slug` as the write settles it (the input's may be absent); the body rendered, the
     /// publication time settled and the tags de-duplicated here.
-    fn from_input(input: &'a NewsInput, slug: String) -> Self {
+    fn from_input(input: &'a NewsInput, slug: String, body_html: Localized) -> Self {
         Self {
             slug,
             title: &input.title,
             summary: &input.summary,
             body: &input.body,
-            body_html: crate::content::markdown::render_localized(&input.body),
+            body_html,
             status: input.status.as_str(),
             published_at: publication_time(input),
             mission_id: input.mission_id,
             tags: tags_of(input),
             cover_image_url: input.cover_image_url.as_deref(),
             cover_image_alt: &input.cover_image_alt,
+            cover_asset_id: input.cover_asset_id,
         }
     }
 }
@@ -121,7 +141,11 @@ impl Document for NewsDocument {
 
     crate::content::document::id_or_slug_lookups!(news);
 
-    fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<NewsEditor>, ApiError> {
+    fn load(
+        conn: &mut PgConnection,
+        id: Uuid,
+        _links: &MediaLinks,
+    ) -> Result<Option<NewsEditor>, ApiError> {
         let row: Option<NewsRow> = news::table
             .find(id)
             .select(NewsRow::as_select())
@@ -138,36 +162,49 @@ impl Document for NewsDocument {
         editor.fields.clone()
     }
 
-    fn insert(conn: &mut PgConnection, input: NewsInput) -> Result<Uuid, ApiError> {
+    fn insert(
+        conn: &mut PgConnection,
+        input: NewsInput,
+        links: &MediaLinks,
+    ) -> Result<Uuid, ApiError> {
         check_mission(conn, input.mission_id)?;
+        let uses = asset_uses(conn, &input)?;
+        let body_html = crate::content::embeds::render_body(conn, &input.body, links)?;
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
             None => free_slug(conn, news::slug, &slug_base(&input.title, "item"))?,
         };
-        Ok(diesel::insert_into(news::table)
-            .values(NewsForm::from_input(&input, slug))
+        let id = diesel::insert_into(news::table)
+            .values(NewsForm::from_input(&input, slug, body_html))
             .returning(news::id)
-            .get_result(conn)?)
+            .get_result(conn)?;
+        set_uses(conn, "news", id, &uses)?;
+        Ok(id)
     }
 
     fn update(
         conn: &mut PgConnection,
         current: &NewsEditor,
         input: NewsInput,
+        links: &MediaLinks,
     ) -> Result<(), ApiError> {
         check_mission(conn, input.mission_id)?;
+        let uses = asset_uses(conn, &input)?;
+        let body_html = crate::content::embeds::render_body(conn, &input.body, links)?;
         let slug = input
             .slug
             .clone()
             .or_else(|| current.fields.slug.clone())
             .unwrap_or_default();
         diesel::update(news::table.find(current.id))
-            .set(NewsForm::from_input(&input, slug))
+            .set(NewsForm::from_input(&input, slug, body_html))
             .execute(conn)?;
+        set_uses(conn, "news", current.id, &uses)?;
         Ok(())
     }
 
     fn delete(conn: &mut PgConnection, current: &NewsEditor) -> Result<(), ApiError> {
+        set_uses(conn, "news", current.id, &[])?;
         diesel::delete(news::table.find(current.id)).execute(conn)?;
         Ok(())
     }
@@ -182,18 +219,23 @@ impl Readable for NewsDocument {
         conn: &mut PgConnection,
         key: &ItemKey,
         locale: &RequestLocale,
+        links: &MediaLinks,
     ) -> Result<Option<News>, ApiError> {
         let found = queries::find_public(conn, key, Utc::now())?;
-        Ok(found.map(|item| News::new(&item, locale)))
+        Ok(found.map(|item| News::new(&item, locale, links)))
     }
 
-    fn find_editor(conn: &mut PgConnection, key: &ItemKey) -> Result<Option<NewsEditor>, ApiError> {
+    fn find_editor(
+        conn: &mut PgConnection,
+        key: &ItemKey,
+        links: &MediaLinks,
+    ) -> Result<Option<NewsEditor>, ApiError> {
         let id = match key {
             ItemKey::Id(id) => Some(*id),
             ItemKey::Slug(_) => queries::id_of(conn, key)?,
         };
         match id {
-            Some(id) => Self::load(conn, id),
+            Some(id) => Self::load(conn, id, links),
             None => Ok(None),
         }
     }

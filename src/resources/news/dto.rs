@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::queries::NewsWithMission;
 use crate::content::locale::{item_locale, RequestLocale};
+use crate::media::links::MediaLinks;
 
 /// The mission a news item belongs to.
 #[derive(Debug, Serialize, ToSchema)]
@@ -14,13 +15,60 @@ pub struct MissionRef {
     pub slug: String,
 }
 
-/// A news item's cover picture.
+/// A news item's cover picture: an asset of the media library (with its size and variants,
+/// for `<img srcset>`), or an image elsewhere (`cover_image_url`: only its URL).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CoverImage {
     #[schema(example = "https://example.org/images/dormitory.jpg")]
     pub url: String,
-    /// Text that describes the picture, for readers who cannot see it.
+    /// Text that describes the picture, for readers who cannot see it: the item's
+    /// `cover_image_alt`, else the asset's alt text.
     pub alt: Option<String>,
+    /// The asset, when the cover is one.
+    pub asset_id: Option<Uuid>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// The asset's preset variants, smallest first.
+    pub variants: Vec<crate::media::links::VariantLink>,
+    /// The width-only variants as an `<img srcset>` value.
+    pub srcset: Option<String>,
+}
+
+impl CoverImage {
+    /// The cover of a news item or a mission: its asset if it has one, else its URL.
+    pub fn of(
+        asset: Option<&crate::resources::assets::queries::AssetRow>,
+        url: Option<&String>,
+        alt: &crate::content::locale::Localized,
+        locale: &RequestLocale,
+        links: &crate::media::links::MediaLinks,
+    ) -> Option<Self> {
+        let alt = alt.text(locale);
+        match (asset, url) {
+            (Some(asset), _) => {
+                let image = links.of(&asset.link_facts());
+                Some(Self {
+                    url: image.url,
+                    alt: alt.or_else(|| asset.alt.text(locale)),
+                    asset_id: Some(asset.id),
+                    width: image.width,
+                    height: image.height,
+                    variants: image.variants,
+                    srcset: image.srcset,
+                })
+            }
+            (None, Some(url)) => Some(Self {
+                url: url.clone(),
+                alt,
+                asset_id: None,
+                width: None,
+                height: None,
+                variants: Vec::new(),
+                srcset: None,
+            }),
+            (None, None) => None,
+        }
+    }
 }
 
 /// A news item as it appears in lists, in the reader's locale.
@@ -87,7 +135,7 @@ impl crate::http::viewer::Shown for NewsSummary {
 }
 
 impl NewsSummary {
-    pub fn new(item: &NewsWithMission, locale: &RequestLocale) -> Self {
+    pub fn new(item: &NewsWithMission, locale: &RequestLocale, links: &MediaLinks) -> Self {
         let row = &item.news;
         let (shown, available) = item_locale(&row.head.title, locale);
         Self {
@@ -104,10 +152,13 @@ impl NewsSummary {
                 .zip(item.mission_slug.clone())
                 .map(|(id, slug)| MissionRef { id, slug }),
             tags: row.head.tags.iter().flatten().cloned().collect(),
-            cover_image: row.head.cover_image_url.as_ref().map(|url| CoverImage {
-                url: url.clone(),
-                alt: row.head.cover_image_alt.text(locale),
-            }),
+            cover_image: CoverImage::of(
+                item.cover.as_ref(),
+                row.head.cover_image_url.as_ref(),
+                &row.head.cover_image_alt,
+                locale,
+                links,
+            ),
             created_at: row.head.created_at,
             updated_at: row.head.updated_at,
             version: row.head.version,
@@ -123,11 +174,11 @@ impl crate::http::viewer::Shown for News {
 }
 
 impl News {
-    pub fn new(item: &NewsWithMission, locale: &RequestLocale) -> Self {
+    pub fn new(item: &NewsWithMission, locale: &RequestLocale, links: &MediaLinks) -> Self {
         let body = item.news.body.text(locale);
         let body_html = item.news.html_body().text(locale);
         Self {
-            summary: NewsSummary::new(item, locale),
+            summary: NewsSummary::new(item, locale, links),
             body,
             body_html,
         }
@@ -175,7 +226,8 @@ impl NewsStatus {
     "mission_id": "70808a34-63c1-5675-aa27-930c3550af48",
     "tags": ["shelter"],
     "cover_image_url": "https://example.org/images/shelter.jpg",
-    "cover_image_alt": {"en": "The shelter's entrance"}
+    "cover_image_alt": {"en": "The shelter's entrance"},
+    "cover_asset_id": null
 }))]
 pub struct NewsInput {
     /// Generated from the default-locale title when absent; kept when the title changes.
@@ -214,6 +266,9 @@ pub struct NewsInput {
     #[serde(default)]
     #[schema(schema_with = crate::content::locale::schemas::optional_500)]
     pub cover_image_alt: crate::content::locale::Localized,
+    /// The cover as an image of the media library (it wins over `cover_image_url`).
+    #[serde(default)]
+    pub cover_asset_id: Option<Uuid>,
 }
 
 /// A news item as editors read it: all locales, any status.
@@ -243,6 +298,7 @@ impl NewsEditor {
                 tags: row.head.tags.into_iter().flatten().collect(),
                 cover_image_url: row.head.cover_image_url,
                 cover_image_alt: row.head.cover_image_alt,
+                cover_asset_id: row.head.cover_asset_id,
             },
             created_at: row.head.created_at,
             updated_at: row.head.updated_at,

@@ -14,6 +14,7 @@ use crate::db::keyset::{nothing, row_compare, Condition};
 use crate::db::schema::{missions, news};
 use crate::http::pagination::Paging;
 use crate::http::params::ItemKey;
+use crate::resources::assets::queries::AssetRow;
 
 /// A news item as stored: its summary row (all but the body) and its body.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -81,6 +82,7 @@ pub struct NewsSummaryRow {
     pub tags: Vec<Option<String>>,
     pub cover_image_url: Option<String>,
     pub cover_image_alt: Localized,
+    pub cover_asset_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -96,13 +98,51 @@ impl From<NewsSummaryRow> for NewsRow {
     }
 }
 
-/// A news item with the slug of its mission.
+/// A news item with the slug of its mission and its cover asset.
 #[derive(Debug, Clone)]
 pub struct NewsWithMission {
     pub news: NewsRow,
     pub mission_slug: Option<String>,
     /// How well the item matches the search, in a search ordered by relevance.
     pub rank: Option<f32>,
+    /// The cover from the media library (`cover_asset_id`).
+    pub cover: Option<AssetRow>,
+}
+
+/// The items of these rows, with their cover assets (one query, only when some item has one).
+fn items<I>(conn: &mut PgConnection, rows: I) -> QueryResult<Vec<NewsWithMission>>
+where
+    I: IntoIterator<Item = (NewsRow, Option<String>, Option<f32>)>,
+{
+    let mut items: Vec<NewsWithMission> = rows
+        .into_iter()
+        .map(|(news, mission_slug, rank)| NewsWithMission {
+            news,
+            mission_slug,
+            rank,
+            cover: None,
+        })
+        .collect();
+    let ids: Vec<Uuid> = items
+        .iter()
+        .filter_map(|i| i.news.head.cover_asset_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(items);
+    }
+    let covers: std::collections::HashMap<Uuid, AssetRow> =
+        crate::resources::assets::queries::find_many(conn, &ids)?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
+    for item in &mut items {
+        item.cover = item
+            .news
+            .head
+            .cover_asset_id
+            .and_then(|id| covers.get(&id).cloned());
+    }
+    Ok(items)
 }
 
 /// Which news a reader asks for. `now` is taken once per request, so that a list and its count
@@ -337,14 +377,7 @@ pub fn list(
             ))
             .load(conn)?,
     };
-    let items = rows
-        .into_iter()
-        .map(|(news, mission_slug, rank)| NewsWithMission {
-            news,
-            mission_slug,
-            rank,
-        })
-        .collect();
+    let items = items(conn, rows)?;
     let total = match paging.count_total {
         true => Some(filtered(filter).count().get_result(conn)?),
         false => None,
@@ -417,14 +450,10 @@ pub fn feed_items(
         .order((news::published_at.desc(), news::id.desc()))
         .limit(limit)
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(news, mission_slug)| NewsWithMission {
-            news,
-            mission_slug,
-            rank: None,
-        })
-        .collect())
+    items(
+        conn,
+        rows.into_iter().map(|(news, slug)| (news, slug, None)),
+    )
 }
 
 pub fn find_public(
@@ -443,11 +472,7 @@ pub fn find_public(
         ItemKey::Slug(slug) => query.filter(news::slug.eq(slug.clone())),
     };
     let row: Option<(NewsRow, Option<String>)> = query.first(conn).optional()?;
-    Ok(row.map(|(news, mission_slug)| NewsWithMission {
-        news,
-        mission_slug,
-        rank: None,
-    }))
+    Ok(items(conn, row.map(|(news, slug)| (news, slug, None)))?.pop())
 }
 
 /// The public items among `ids` (published, and their time has come), in no particular order.
@@ -463,14 +488,10 @@ pub fn find_public_many(
         .filter(news::published_at.le(now))
         .filter(news::id.eq_any(ids))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(news, mission_slug)| NewsWithMission {
-            news,
-            mission_slug,
-            rank: None,
-        })
-        .collect())
+    items(
+        conn,
+        rows.into_iter().map(|(news, slug)| (news, slug, None)),
+    )
 }
 
 /// Public items after `(after_at, after_id)` in `(published_at, id)` order, oldest first, at
@@ -495,14 +516,10 @@ pub fn public_after(
         .order((news::published_at.asc(), news::id.asc()))
         .limit(limit)
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(news, mission_slug)| NewsWithMission {
-            news,
-            mission_slug,
-            rank: None,
-        })
-        .collect())
+    items(
+        conn,
+        rows.into_iter().map(|(news, slug)| (news, slug, None)),
+    )
 }
 
 /// The id of the item `key` names, whatever its state.
@@ -539,14 +556,10 @@ pub fn related_public(
         .order((news::published_at.desc(), news::id.desc()))
         .limit(limit)
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(news, mission_slug)| NewsWithMission {
-            news,
-            mission_slug,
-            rank: None,
-        })
-        .collect())
+    items(
+        conn,
+        rows.into_iter().map(|(news, slug)| (news, slug, None)),
+    )
 }
 
 /// A tag and how many public news items carry it.

@@ -200,7 +200,7 @@ pub async fn list_news(
     let page = viewer.present(
         rows,
         |row, locale| {
-            let mut summary = NewsSummary::new(&row, locale);
+            let mut summary = NewsSummary::new(&row, locale, &state.media.links);
             summary.snippet = snippets
                 .remove(&row.news.head.id)
                 .map(|s| highlighted_html(&s, queries::HIGHLIGHT_START, queries::HIGHLIGHT_END));
@@ -300,7 +300,7 @@ pub async fn list_news_related(
     let related = related.ok_or_else(|| ApiError::not_found("no such news item"))?;
     let data: Vec<NewsSummary> = related
         .iter()
-        .map(|row| NewsSummary::new(row, &viewer.locale))
+        .map(|row| NewsSummary::new(row, &viewer.locale, &state.media.links))
         .collect();
     let representation = Representation {
         content_language: Some(content_language(

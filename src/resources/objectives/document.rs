@@ -14,6 +14,7 @@ use crate::content::validation::{slug_base, Checker};
 use crate::db::schema::objectives;
 use crate::http::error::ApiError;
 use crate::http::params::ItemKey;
+use crate::media::links::MediaLinks;
 
 pub struct ObjectiveDocument;
 
@@ -64,7 +65,11 @@ impl Document for ObjectiveDocument {
 
     crate::content::document::id_or_slug_lookups!(objectives);
 
-    fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<ObjectiveEditor>, ApiError> {
+    fn load(
+        conn: &mut PgConnection,
+        id: Uuid,
+        _links: &MediaLinks,
+    ) -> Result<Option<ObjectiveEditor>, ApiError> {
         let row: Option<ObjectiveRow> = objectives::table
             .find(id)
             .select(ObjectiveRow::as_select())
@@ -81,7 +86,11 @@ impl Document for ObjectiveDocument {
         editor.fields.clone()
     }
 
-    fn insert(conn: &mut PgConnection, input: ObjectiveInput) -> Result<Uuid, ApiError> {
+    fn insert(
+        conn: &mut PgConnection,
+        input: ObjectiveInput,
+        _links: &MediaLinks,
+    ) -> Result<Uuid, ApiError> {
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
             None => free_slug(
@@ -109,6 +118,7 @@ impl Document for ObjectiveDocument {
         conn: &mut PgConnection,
         current: &ObjectiveEditor,
         input: ObjectiveInput,
+        _links: &MediaLinks,
     ) -> Result<(), ApiError> {
         let slug = input
             .slug
@@ -136,6 +146,7 @@ impl Readable for ObjectiveDocument {
         conn: &mut PgConnection,
         key: &ItemKey,
         locale: &RequestLocale,
+        _links: &MediaLinks,
     ) -> Result<Option<Objective>, ApiError> {
         Ok(queries::find(conn, key)?.map(|row| Objective::new(row, locale)))
     }
@@ -143,6 +154,7 @@ impl Readable for ObjectiveDocument {
     fn find_editor(
         conn: &mut PgConnection,
         key: &ItemKey,
+        _links: &MediaLinks,
     ) -> Result<Option<ObjectiveEditor>, ApiError> {
         Ok(queries::find(conn, key)?.map(ObjectiveEditor::new))
     }

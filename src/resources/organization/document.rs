@@ -12,6 +12,7 @@ use crate::content::validation::Checker;
 use crate::db::schema::organization;
 use crate::http::error::ApiError;
 use crate::http::params::ItemKey;
+use crate::media::links::MediaLinks;
 
 pub struct OrganizationDocument;
 
@@ -99,7 +100,11 @@ impl Document for OrganizationDocument {
         Ok(locked.is_some())
     }
 
-    fn load(conn: &mut PgConnection, _id: Uuid) -> Result<Option<OrganizationEditor>, ApiError> {
+    fn load(
+        conn: &mut PgConnection,
+        _id: Uuid,
+        _links: &MediaLinks,
+    ) -> Result<Option<OrganizationEditor>, ApiError> {
         let row: Option<OrganizationRow> = queries::find(conn)?;
         Ok(row.map(OrganizationEditor::new))
     }
@@ -112,7 +117,11 @@ impl Document for OrganizationDocument {
         editor.fields.clone()
     }
 
-    fn insert(conn: &mut PgConnection, input: OrganizationInput) -> Result<Uuid, ApiError> {
+    fn insert(
+        conn: &mut PgConnection,
+        input: OrganizationInput,
+        _links: &MediaLinks,
+    ) -> Result<Uuid, ApiError> {
         Ok(diesel::insert_into(organization::table)
             .values(OrganizationForm::from_input(&input))
             .returning(organization::id)
@@ -123,6 +132,7 @@ impl Document for OrganizationDocument {
         conn: &mut PgConnection,
         current: &OrganizationEditor,
         input: OrganizationInput,
+        _links: &MediaLinks,
     ) -> Result<(), ApiError> {
         diesel::update(organization::table.find(current.id))
             .set(OrganizationForm::from_input(&input))

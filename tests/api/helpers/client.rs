@@ -103,7 +103,7 @@ impl Client {
     }
 
     /// A POST of `body` as it is, under `content_type`.
-    pub fn post_raw(&self, path: &str, content_type: &str, body: impl Into<String>) -> Request {
+    pub fn post_raw(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Request {
         self.request(Method::POST, path).raw(content_type, body)
     }
 
@@ -129,7 +129,7 @@ impl Client {
 
 enum Body {
     Json(Value),
-    Raw(String),
+    Raw(Vec<u8>),
 }
 
 /// A request not sent yet: add headers, then await it.
@@ -171,7 +171,7 @@ impl Request {
     }
 
     /// A body sent as it is, under `content_type`.
-    pub fn raw(mut self, content_type: &str, body: impl Into<String>) -> Self {
+    pub fn raw(mut self, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
         self.body = Some(Body::Raw(body.into()));
         self.header("Content-Type", content_type)
     }

@@ -3,13 +3,14 @@
 
 mod client;
 pub mod factories;
+pub mod media;
 
 use std::sync::OnceLock;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use orgcms::app::settings::Settings;
+use orgcms::app::settings::{Secret, Settings, StorageSettings};
 use orgcms::app::startup::Application;
 use sha2::{Digest, Sha256};
 
@@ -148,6 +149,48 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The store a media test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// A local folder of its own under the target directory.
+    #[default]
+    Local,
+    /// A prefix of its own in the bucket of the S3-compatible server that scripts/test starts
+    /// (`ORGCMS_TEST_S3_*`, see scripts/lib/s3.sh).
+    S3,
+}
+
+/// Storage settings no other test shares: a new folder, or a new prefix in the test bucket.
+pub fn test_storage(backend: Backend) -> StorageSettings {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    match backend {
+        Backend::Local => StorageSettings::Local {
+            root: std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join("media")
+                .join(unique),
+        },
+        Backend::S3 => {
+            let var = |name: &str| {
+                std::env::var(name).unwrap_or_else(|_| {
+                    panic!(
+                        "{name} must describe the S3-compatible test server; run the tests with \
+                         scripts/test"
+                    )
+                })
+            };
+            StorageSettings::S3 {
+                bucket: var("ORGCMS_TEST_S3_BUCKET"),
+                prefix: Some(format!("test/{unique}")),
+                endpoint: Some(var("ORGCMS_TEST_S3_ENDPOINT")),
+                region: var("ORGCMS_TEST_S3_REGION"),
+                access_key_id: Some(var("ORGCMS_TEST_S3_ACCESS_KEY_ID")),
+                secret_access_key: Some(Secret::from(var("ORGCMS_TEST_S3_SECRET_ACCESS_KEY"))),
+                allow_http: true,
+            }
+        }
+    }
+}
+
 /// The secret the test servers sign tokens with, so tests can forge tokens of their own.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 /// The password of every account the tests create.
@@ -157,6 +200,70 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: TestDatabase,
+    /// The folder of the local media store (removed with the app), or the S3 prefix.
+    pub media: MediaStore,
+}
+
+/// A test's media store; a local folder is removed when the test ends.
+pub struct MediaStore {
+    pub backend: Backend,
+    /// The local folder, or the S3 prefix.
+    pub location: String,
+}
+
+impl Drop for MediaStore {
+    fn drop(&mut self) {
+        if self.backend == Backend::Local {
+            let _ = std::fs::remove_dir_all(&self.location);
+        }
+    }
+}
+
+/// An environment variable that scripts/test sets for the S3 tests.
+pub fn s3_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} must be set (the S3-compatible test server); run the tests with scripts/test"
+        )
+    })
+}
+
+/// The configuration of a media store of `backend`, unique to one test.
+fn media_env(backend: Backend) -> (MediaStore, Vec<(&'static str, String)>) {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    match backend {
+        Backend::Local => {
+            let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join("media")
+                .join(&unique);
+            let location = dir.to_string_lossy().into_owned();
+            let env = vec![
+                ("ORGCMS_MEDIA_STORE", "local".to_owned()),
+                ("ORGCMS_MEDIA_DIR", location.clone()),
+            ];
+            (MediaStore { backend, location }, env)
+        }
+        Backend::S3 => {
+            let location = format!("test-{unique}");
+            let env = vec![
+                ("ORGCMS_MEDIA_STORE", "s3".to_owned()),
+                ("ORGCMS_S3_ENDPOINT", s3_env("ORGCMS_TEST_S3_ENDPOINT")),
+                ("ORGCMS_S3_BUCKET", s3_env("ORGCMS_TEST_S3_BUCKET")),
+                ("ORGCMS_S3_PREFIX", location.clone()),
+                ("ORGCMS_S3_REGION", s3_env("ORGCMS_TEST_S3_REGION")),
+                (
+                    "ORGCMS_S3_ACCESS_KEY_ID",
+                    s3_env("ORGCMS_TEST_S3_ACCESS_KEY_ID"),
+                ),
+                (
+                    "ORGCMS_S3_SECRET_ACCESS_KEY",
+                    s3_env("ORGCMS_TEST_S3_SECRET_ACCESS_KEY"),
+                ),
+                ("ORGCMS_S3_ALLOW_HTTP", "true".to_owned()),
+            ];
+            (MediaStore { backend, location }, env)
+        }
+    }
 }
 
 /// Builds a `TestApp`: `TestApp::builder().seeded().spawn().await`.
@@ -164,12 +271,19 @@ pub struct TestApp {
 pub struct TestAppBuilder {
     seeded: bool,
     env: Vec<(&'static str, String)>,
+    backend: Backend,
 }
 
 impl TestAppBuilder {
     /// Load the seed content before the server starts.
     pub fn seeded(mut self) -> Self {
         self.seeded = true;
+        self
+    }
+
+    /// Keep media files in `backend`.
+    pub fn storage(mut self, backend: Backend) -> Self {
+        self.backend = backend;
         self
     }
 
@@ -198,6 +312,8 @@ impl TestAppBuilder {
             ("ORGCMS_RATE_LIMIT_PER_MINUTE", "0".to_owned()),
             ("ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE", "0".to_owned()),
         ];
+        let (media, media_vars) = media_env(self.backend);
+        vars.extend(media_vars);
         vars.extend(self.env);
         let settings = Settings::from_lookup(|name| {
             vars.iter()
@@ -213,6 +329,7 @@ impl TestAppBuilder {
             address,
             client: reqwest::Client::new(),
             db,
+            media,
         }
     }
 }

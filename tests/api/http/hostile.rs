@@ -155,6 +155,7 @@ fn operations() -> Vec<Operation> {
 async fn real_keys(admin: &Client) -> Vec<(&'static str, String)> {
     let first = |list: Value, field: &str| list["data"][0][field].as_str().unwrap().to_owned();
     let get = |path: &'static str| admin.get(path).good();
+    let asset = crate::media::upload_photo(admin).await;
     vec![
         (
             "/api/v1/missions/",
@@ -166,20 +167,25 @@ async fn real_keys(admin: &Client) -> Vec<(&'static str, String)> {
             first(get("/api/v1/objectives").await, "slug"),
         ),
         ("/api/v1/users/", first(get("/api/v1/users").await, "id")),
+        ("/api/v1/assets/", asset["id"].as_str().unwrap().to_owned()),
+        ("{sha256}", asset["sha256"].as_str().unwrap().to_owned()),
     ]
 }
 
+/// The path with each `{parameter}` filled: by the key of its prefix (`/api/v1/news/`), or by
+/// the key named `{parameter}` itself.
 fn fill_path(path: &str, keys: &[(&'static str, String)]) -> String {
-    let Some(start) = path.find('{') else {
-        return path.to_owned();
-    };
-    let end = path.find('}').unwrap();
-    let key = keys
-        .iter()
-        .find(|(prefix, _)| *prefix == &path[..start])
-        .map(|(_, key)| key.as_str())
-        .unwrap();
-    format!("{}{key}{}", &path[..start], &path[end + 1..])
+    let mut path = path.to_owned();
+    while let Some(start) = path.find('{') {
+        let end = start + path[start..].find('}').unwrap();
+        let key = keys
+            .iter()
+            .find(|(prefix, _)| *prefix == &path[..start] || *prefix == &path[start..=end])
+            .map(|(_, key)| key.clone())
+            .unwrap_or_else(|| panic!("no key for {path}"));
+        path = format!("{}{key}{}", &path[..start], &path[end + 1..]);
+    }
+    path
 }
 
 #[tokio::test]

@@ -82,6 +82,7 @@ fn every_operation_is_documented_with_its_problems_and_security() {
                 needs_token,
                 (is_write && !is_auth_flow)
                     || path.contains("/users")
+                    || path == "/api/v1/assets"
                     || path.ends_with("/me")
                     || path.ends_with("/audit"),
                 "{name}: security"
