@@ -6,6 +6,7 @@ mod assets;
 mod content_uses;
 mod files;
 mod hostile;
+mod memory;
 mod storage;
 
 use serde_json::Value;
