@@ -121,3 +121,54 @@ fn production_refuses_to_start_without_a_public_url() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("ORGCMS_PUBLIC_URL"));
 }
+
+#[tokio::test]
+async fn assets_gc_removes_the_files_no_asset_has() {
+    let app = TestApp::new().await;
+    let editor = app.as_editor().await;
+    let asset = crate::media::upload_photo(&editor).await;
+    let location = format!("/api/v1/assets/{}", asset["id"].as_str().unwrap());
+    assert_eq!(editor.delete(&location).await.status(), 204);
+    let stored = || walk_files(std::path::Path::new(&app.media.location));
+    assert_eq!(stored(), 1, "the file stays until gc");
+    let run = |grace: &str| {
+        orgcms()
+            .args(["assets", "gc", "--grace-minutes", grace])
+            .env("DATABASE_URL", &app.db.url)
+            .env("ORGCMS_MEDIA_DIR", &app.media.location)
+            .output()
+            .unwrap()
+    };
+    let kept = run("60");
+    assert!(
+        kept.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kept.stderr)
+    );
+    assert_eq!(stored(), 1, "younger than the grace period");
+    let removed = run("0");
+    assert!(
+        removed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&removed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&removed.stderr).contains("removed 1 file"));
+    assert_eq!(stored(), 0);
+}
+
+fn walk_files(dir: &std::path::Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                walk_files(&path)
+            } else {
+                1
+            }
+        })
+        .sum()
+}
