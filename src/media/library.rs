@@ -214,6 +214,16 @@ impl MediaLibrary {
         let (sha256, original_key, kind) = original;
         let key = variant_key(sha256, params);
         let media_type = spec.format.media_type();
+        // The common case, a variant stored long ago: one plain read, no lock, no claim.
+        let stored = {
+            let (sha, p) = (sha256.to_owned(), params.to_owned());
+            db::run(pool, move |conn| Ok(queries::find_variant(conn, &sha, &p)?)).await?
+        };
+        if let Some(row) = stored.filter(|row| row.stored_at.is_some()) {
+            if let Some(bytes) = self.storage.get(&row.storage_key).await? {
+                return Ok(StoredBytes { bytes, media_type });
+            }
+        }
         let lock = self.render_lock(&key);
         let _guard = lock.lock().await;
         let waited_since = Instant::now();
