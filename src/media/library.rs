@@ -72,16 +72,13 @@ fn limit_error(file: &str, error: LimitError) -> ApiError {
     }
 }
 
-/// What a refused upload is told; the detail names the file.
+/// What a refused upload is told; the detail names the file. The request declared an accepted
+/// type (a body of any other type is a 415 before it is read), so bytes that are not of it, or
+/// of no accepted type, make the request unprocessable: 422.
 fn sniff_error(file: &str, error: SniffError) -> ApiError {
-    match error {
-        SniffError::Unsupported { .. }
-        | SniffError::BadSignature { .. }
-        | SniffError::Mismatch { .. } => ApiError::UnsupportedMediaType(format!("{file}: {error}")),
-        SniffError::Empty | SniffError::Svg(_) => ApiError::UnprocessableRequest {
-            kind: "unacceptable-file",
-            detail: format!("{file}: {error}"),
-        },
+    ApiError::UnprocessableRequest {
+        kind: "unacceptable-file",
+        detail: format!("{file}: {error}"),
     }
 }
 

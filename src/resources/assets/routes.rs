@@ -68,16 +68,13 @@ pub async fn list_assets(
     query: ListQuery<AssetQuery>,
     state: State,
 ) -> Result<HttpResponse, ApiError> {
-    let search = query.filter.q.as_deref().map(str::trim).map(str::to_owned);
-    if search
+    // NUL cannot be in PostgreSQL text: it matches nothing, so it is dropped.
+    let search = query
+        .filter
+        .q
         .as_deref()
-        .is_some_and(|q| q.is_empty() || q.chars().count() > 200 || q.chars().any(char::is_control))
-    {
-        return Err(ApiError::invalid_parameter(
-            "q",
-            "1 to 200 characters of text, not only spaces",
-        ));
-    }
+        .map(|q| q.replace('\0', "").trim().to_owned())
+        .filter(|q| !q.is_empty());
     let filter = AssetFilter {
         kind: query.filter.kind.map(|k| k.kind().as_str().to_owned()),
         search,
@@ -104,7 +101,7 @@ pub async fn list_assets(
 /// it as one field `metadata`, a JSON `AssetInput`), or the file itself as the body, with its
 /// `Content-Type`, its name in `?file_name=` (or `Content-Disposition`) and the metadata in the
 /// query string. The type is decided by the bytes: a declared type that contradicts them is a
-/// 415. EXIF, XMP and GPS metadata are removed (the colour profile is kept, the orientation
+/// 422 naming the file. EXIF, XMP and GPS metadata are removed (the colour profile is kept, the orientation
 /// applied) before the file is stored. Images need alt text in the default locale. An
 /// `Idempotency-Key` makes the upload safe to retry.
 #[utoipa::path(
@@ -115,19 +112,19 @@ pub async fn list_assets(
         description = "The file: a form with a `file` part, or the file's own bytes",
         content(
             (UploadForm = "multipart/form-data"),
-            (Vec<u8> = "image/jpeg"),
-            (Vec<u8> = "image/png"),
-            (Vec<u8> = "image/webp"),
-            (Vec<u8> = "image/gif"),
-            (Vec<u8> = "image/avif"),
-            (Vec<u8> = "application/pdf"),
-            (Vec<u8> = "image/svg+xml"),
+            (FileBytes = "image/jpeg"),
+            (FileBytes = "image/png"),
+            (FileBytes = "image/webp"),
+            (FileBytes = "image/gif"),
+            (FileBytes = "image/avif"),
+            (FileBytes = "application/pdf"),
+            (FileBytes = "image/svg+xml"),
         ),
     ),
     responses(
         (status = 201, description = "Stored; `Location` names the new asset", body = AssetEditor),
         (status = 413, description = "The file is larger than `ORGCMS_MEDIA_MAX_UPLOAD_BYTES`", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The bytes are of no accepted type, or contradict the declared one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body's type is neither a form nor an accepted file type", body = crate::http::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -206,6 +203,12 @@ pub struct UploadParams {
     #[param(example = "0.5,0.4", pattern = "^[0-9.]+,\\s*[0-9.]+$")]
     focal_point: Option<String>,
 }
+
+/// A file's bytes, as the body of a raw upload.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // documents the body that `upload::receive` reads
+pub struct FileBytes(Vec<u8>);
 
 /// A form upload.
 #[derive(utoipa::ToSchema)]

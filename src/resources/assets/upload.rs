@@ -6,7 +6,6 @@
 //! The body is read under the upload byte limit (`ORGCMS_MEDIA_MAX_UPLOAD_BYTES`, separate from
 //! the JSON body limit) and refused with 413 as soon as it passes it, before it is all read.
 
-use std::collections::BTreeMap;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -303,21 +302,20 @@ pub fn metadata_from_fields(fields: Vec<(String, String)>) -> Result<AssetInput,
             return Err(ApiError::invalid_parameter(name, "is given more than once"));
         }
     }
-    if let Some((_, json)) = fields.iter().find(|(name, _)| name == "metadata") {
-        if let Some((other, _)) = fields.iter().find(|(name, _)| name != "metadata") {
-            return Err(ApiError::invalid_parameter(
-                other,
-                "give the metadata either as `metadata` or field by field, not both",
-            ));
+    // `metadata` (a JSON `AssetInput`) first; the fields given one by one go over it.
+    let mut input = match fields.iter().find(|(name, _)| name == "metadata") {
+        Some((_, json)) => {
+            let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+                ApiError::invalid_parameter("metadata", format!("is not JSON: {e}"))
+            })?;
+            crate::http::body::parse_input::<AssetInput>(value)?
         }
-        let value: serde_json::Value = serde_json::from_str(json)
-            .map_err(|e| ApiError::invalid_parameter("metadata", format!("is not JSON: {e}")))?;
-        return crate::http::body::parse_input(value);
-    }
-    let mut input = AssetInput::default();
-    let mut alt = BTreeMap::new();
+        None => AssetInput::default(),
+    };
+    let mut alt = std::mem::take(&mut input.alt.0);
     for (name, value) in fields {
         match name.as_str() {
+            "metadata" => {}
             "title" => input.title = value,
             "credit" => input.credit = Some(value),
             "copyright" => input.copyright = Some(value),
@@ -447,6 +445,17 @@ mod tests {
             r#"{"title": "Kyiv", "alt": {"uk": "Вулиця"}}"#.to_owned(),
         )];
         assert_eq!(metadata_from_fields(json).unwrap().title, "Kyiv");
+        let both = vec![
+            (
+                "metadata".to_owned(),
+                r#"{"title": "Kyiv", "alt": {"uk": "Вулиця"}}"#.to_owned(),
+            ),
+            ("alt.en".to_owned(), "A street".to_owned()),
+            ("title".to_owned(), "Kharkiv".to_owned()),
+        ];
+        let input = metadata_from_fields(both).unwrap();
+        assert_eq!(input.title, "Kharkiv", "a field goes over the JSON");
+        assert_eq!(input.alt.0.len(), 2);
     }
 
     #[test]
@@ -454,7 +463,6 @@ mod tests {
         let cases: Vec<Vec<(&str, &str)>> = vec![
             vec![("colour", "red")],
             vec![("title", "a"), ("title", "b")],
-            vec![("metadata", "{}"), ("title", "a")],
             vec![("metadata", "{not json")],
             vec![("metadata", r#"{"unknown": 1}"#)],
             vec![("focal_point", "2,0")],

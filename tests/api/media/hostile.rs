@@ -65,7 +65,7 @@ async fn types_are_decided_by_the_bytes() {
         "file_name=holiday.png&alt.en=x",
         "image/png",
         jpeg(20, 20),
-        415,
+        422,
     )
     .await;
     let detail = lie["detail"].as_str().unwrap();
@@ -79,7 +79,7 @@ async fn types_are_decided_by_the_bytes() {
         "file_name=page.jpg&alt.en=x",
         "image/jpeg",
         html.clone(),
-        415,
+        422,
     )
     .await;
     refused(&editor, "file_name=page.html", "text/html", html, 415).await;
