@@ -79,6 +79,14 @@ macro_rules! id_or_slug_lookups {
             Ok(id.optional()?)
         }
 
+        $crate::content::document::row_lock!($table);
+    };
+}
+pub(crate) use id_or_slug_lookups;
+
+/// `Document::lock` for a table whose rows have an `id`: `SELECT ... FOR UPDATE` of the row.
+macro_rules! row_lock {
+    ($table:ident) => {
         fn lock(
             conn: &mut diesel::PgConnection,
             id: uuid::Uuid,
@@ -94,4 +102,4 @@ macro_rules! id_or_slug_lookups {
         }
     };
 }
-pub(crate) use id_or_slug_lookups;
+pub(crate) use row_lock;

@@ -81,15 +81,7 @@ impl Document for AssetDocument {
             .optional()?)
     }
 
-    fn lock(conn: &mut PgConnection, id: Uuid) -> Result<bool, ApiError> {
-        let locked: Option<Uuid> = assets::table
-            .find(id)
-            .select(assets::id)
-            .for_update()
-            .first(conn)
-            .optional()?;
-        Ok(locked.is_some())
-    }
+    crate::content::document::row_lock!(assets);
 
     fn load(
         conn: &mut PgConnection,

@@ -90,15 +90,7 @@ impl Document for OrganizationDocument {
             .optional()?)
     }
 
-    fn lock(conn: &mut PgConnection, id: Uuid) -> Result<bool, ApiError> {
-        let locked: Option<Uuid> = organization::table
-            .find(id)
-            .select(organization::id)
-            .for_update()
-            .first(conn)
-            .optional()?;
-        Ok(locked.is_some())
-    }
+    crate::content::document::row_lock!(organization);
 
     fn load(
         conn: &mut PgConnection,
