@@ -159,6 +159,32 @@ pub struct LocaleParams {
     pub locale: Option<String>,
 }
 
+/// The longest search text (`q`) accepted; longer text searches nothing better.
+pub const MAX_SEARCH_LENGTH: usize = 200;
+
+/// A search text (`q`): at most [`MAX_SEARCH_LENGTH`] characters, at least one of them neither
+/// white space nor a control character. The documented pattern,
+/// `[^\s\x00-\x1f\x7f-\x9f\ufeff]`, says the same in a class on which ECMAScript's, Python's
+/// and Rust's ideas of white space agree (they differ on U+0085, U+001C-U+001F and U+FEFF).
+pub fn search_text(q: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(q) = q else { return Ok(None) };
+    let blank = |c: char| c.is_whitespace() || c.is_control() || c == '\u{feff}';
+    if q.chars().all(blank) {
+        return Err(ApiError::invalid_parameter(
+            "q",
+            "must contain a word, not only white space or control characters",
+        ));
+    }
+    if q.chars().count() > MAX_SEARCH_LENGTH {
+        return Err(ApiError::invalid_parameter(
+            "q",
+            format!("must be at most {MAX_SEARCH_LENGTH} characters"),
+        ));
+    }
+    // NUL cannot reach PostgreSQL text; it separates words like any other control.
+    Ok(Some(q.replace('\0', " ")))
+}
+
 /// A point in time given as an RFC 3339 timestamp or as a date (`YYYY-MM-DD`, meaning its start
 /// in UTC).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -301,6 +327,59 @@ mod tests {
         assert!(at("at=yesterday").is_err());
         assert!(at("at=2024-5-1").is_err());
         assert!(at("at=-5000-01-01T00:00:00Z").is_err());
+    }
+
+    #[test]
+    fn search_texts() {
+        let search = |q: &str| search_text(Some(q)).map_err(|e| e.problem().status);
+        for blank in [
+            "",
+            " ",
+            "\u{c}",
+            "\0",
+            "\u{1c}",
+            "\u{85}",
+            "\u{a0}",
+            "\u{feff}",
+            "\u{3000}\t",
+        ] {
+            assert_eq!(search(blank), Err(400), "{blank:?}");
+        }
+        assert_eq!(search("a\0b").unwrap().as_deref(), Some("a b"));
+        assert_eq!(search(" \u{1}x").unwrap().as_deref(), Some(" \u{1}x"));
+        assert_eq!(search(&"é".repeat(200)).map(|_| ()), Ok(()));
+        assert_eq!(search(&"é".repeat(201)), Err(400));
+        assert_eq!(search_text(None).unwrap(), None);
+    }
+
+    /// The documented pattern's class, `[^\s\x00-\x1f\x7f-\x9f\ufeff]`, matches exactly the
+    /// characters that `search_text` counts as a word's, whichever engine's `\s` a client uses.
+    #[test]
+    fn the_search_pattern_agrees_with_the_check() {
+        const ECMASCRIPT_SPACE: &[char] = &[
+            '\t', '\n', '\u{b}', '\u{c}', '\r', ' ', '\u{a0}', '\u{1680}', '\u{2028}', '\u{2029}',
+            '\u{202f}', '\u{205f}', '\u{3000}', '\u{feff}',
+        ];
+        const PYTHON_SPACE: &[char] = &[
+            '\t', '\n', '\u{b}', '\u{c}', '\r', '\u{1c}', '\u{1d}', '\u{1e}', '\u{1f}', ' ',
+            '\u{85}', '\u{a0}', '\u{1680}', '\u{2028}', '\u{2029}', '\u{202f}', '\u{205f}',
+            '\u{3000}',
+        ];
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let space = ECMASCRIPT_SPACE.contains(&c)
+                || PYTHON_SPACE.contains(&c)
+                || ('\u{2000}'..='\u{200a}').contains(&c);
+            let class_matches = !(space
+                || ('\0'..='\u{1f}').contains(&c)
+                || ('\u{7f}'..='\u{9f}').contains(&c)
+                || c == '\u{feff}');
+            assert_eq!(
+                search_text(Some(&c.to_string())).is_ok(),
+                class_matches,
+                "U+{:04X}",
+                c as u32
+            );
+        }
     }
 
     #[test]

@@ -26,7 +26,12 @@ pub struct AssetQuery {
     #[param(inline, example = "image")]
     pub kind: Option<AssetKindParam>,
     /// Words that the file name or the title contains, each (case-insensitive).
-    #[param(min_length = 1, max_length = 200, pattern = "\\S", example = "shelter")]
+    #[param(
+        min_length = 1,
+        max_length = 200,
+        pattern = "[^\\s\\x00-\\x1f\\x7f-\\x9f\\ufeff]",
+        example = "shelter"
+    )]
     pub q: Option<String>,
 }
 
@@ -68,13 +73,7 @@ pub async fn list_assets(
     query: ListQuery<AssetQuery>,
     state: State,
 ) -> Result<HttpResponse, ApiError> {
-    // NUL cannot be in PostgreSQL text: it matches nothing, so it is dropped.
-    let search = query
-        .filter
-        .q
-        .as_deref()
-        .map(|q| q.replace('\0', "").trim().to_owned())
-        .filter(|q| !q.is_empty());
+    let search = crate::http::params::search_text(query.filter.q.as_deref())?;
     let filter = AssetFilter {
         kind: query.filter.kind.map(|k| k.kind().as_str().to_owned()),
         search,
@@ -175,7 +174,7 @@ pub async fn upload_asset(upload: UploadRequest, state: State) -> Result<HttpRes
     .await
 }
 
-/// The query string of a raw upload.
+/// The query string of a raw upload (a form upload ignores it: its metadata are form fields).
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // documents the parameters that `upload::metadata_from_fields` reads
@@ -193,14 +192,17 @@ pub struct UploadParams {
         max_length = 500
     )]
     alt_en: Option<String>,
+    /// A raw upload's alt text in Ukrainian.
+    #[param(rename = "alt.uk", example = "Вхід до притулку", max_length = 500)]
+    alt_uk: Option<String>,
     /// A raw upload's credit.
-    #[param(example = "IOM Ukraine", max_length = 300)]
+    #[param(example = "IOM Ukraine", min_length = 1, max_length = 300)]
     credit: Option<String>,
     /// A raw upload's copyright.
-    #[param(example = "© IOM 2026", max_length = 300)]
+    #[param(example = "© IOM 2026", min_length = 1, max_length = 300)]
     copyright: Option<String>,
     /// A raw upload's focal point, `x,y` from 0 to 1.
-    #[param(example = "0.5,0.4", pattern = "^[0-9.]+,\\s*[0-9.]+$")]
+    #[param(example = "0.5,0.4", pattern = "^[0-9.]+, ?[0-9.]+$")]
     focal_point: Option<String>,
 }
 
@@ -210,28 +212,55 @@ pub struct UploadParams {
 #[allow(dead_code)] // documents the body that `upload::receive` reads
 pub struct FileBytes(Vec<u8>);
 
-/// A form upload.
+/// A form upload: one part `file`, and the metadata as fields. No other field is accepted.
 #[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)] // documents the form that `upload::receive_form` reads
 pub struct UploadForm {
     /// The file, with its name.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    #[schema(example = "Shelter in Kharkiv")]
-    title: Option<String>,
-    /// Alt text per locale: one field `alt.<locale>` each, e.g. `alt.en`.
-    #[schema(rename = "alt.en", example = "The entrance of the shelter")]
-    alt_en: Option<String>,
-    #[schema(example = "IOM Ukraine")]
-    credit: Option<String>,
-    #[schema(example = "© IOM 2026")]
-    copyright: Option<String>,
+    #[schema(required = false, max_length = 300, example = "Shelter in Kharkiv")]
+    title: String,
+    /// Alt text per locale: one field `alt.<locale>` each (`alt.en`, `alt.uk`).
+    #[schema(
+        rename = "alt.en",
+        required = false,
+        max_length = 500,
+        example = "The entrance of the shelter"
+    )]
+    alt_en: String,
+    #[schema(
+        rename = "alt.uk",
+        required = false,
+        max_length = 500,
+        example = "Вхід до притулку"
+    )]
+    alt_uk: String,
+    #[schema(
+        required = false,
+        min_length = 1,
+        max_length = 300,
+        example = "IOM Ukraine"
+    )]
+    credit: String,
+    #[schema(
+        required = false,
+        min_length = 1,
+        max_length = 300,
+        example = "© IOM 2026"
+    )]
+    copyright: String,
     /// `x,y`, each from 0 to 1.
-    #[schema(example = "0.5,0.4")]
-    focal_point: Option<String>,
-    /// All of the metadata as one JSON `AssetInput` (instead of the fields above).
-    #[schema(example = "{\"alt\": {\"en\": \"The entrance of the shelter\"}}")]
-    metadata: Option<String>,
+    #[schema(required = false, pattern = "^[0-9.]+, ?[0-9.]+$", example = "0.5,0.4")]
+    focal_point: String,
+    /// All of the metadata as one JSON `AssetInput`; the fields above, when given too, go over
+    /// it.
+    #[schema(
+        required = false,
+        example = "{\"alt\": {\"en\": \"The entrance of the shelter\"}}"
+    )]
+    metadata: String,
 }
 
 document_routes! {

@@ -258,8 +258,9 @@ fn raw_file_name(headers: &HeaderMap, fields: &[(String, String)]) -> Result<Str
                 .map(|ext| String::from_utf8_lossy(&ext.value).into_owned())
                 .or_else(|| d.get_filename().map(str::to_owned))
         });
+    // Either of two places names it: a rule across the request's parts (422), not a bad one.
     let name = from_query.or(from_header).ok_or_else(|| {
-        ApiError::invalid_parameter(
+        ApiError::validation(
             "file_name",
             "a raw upload names its file: `?file_name=` or Content-Disposition's filename",
         )
@@ -305,9 +306,9 @@ pub fn metadata_from_fields(fields: Vec<(String, String)>) -> Result<AssetInput,
     // `metadata` (a JSON `AssetInput`) first; the fields given one by one go over it.
     let mut input = match fields.iter().find(|(name, _)| name == "metadata") {
         Some((_, json)) => {
-            let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-                ApiError::invalid_parameter("metadata", format!("is not JSON: {e}"))
-            })?;
+            // The form itself is well formed: a field whose text is no JSON is unprocessable.
+            let value: serde_json::Value = serde_json::from_str(json)
+                .map_err(|e| ApiError::validation("metadata", format!("is not JSON: {e}")))?;
             crate::http::body::parse_input::<AssetInput>(value)?
         }
         None => AssetInput::default(),
@@ -338,24 +339,21 @@ pub fn metadata_from_fields(fields: Vec<(String, String)>) -> Result<AssetInput,
     Ok(input)
 }
 
+/// `x,y`, a space allowed after the comma (the documented pattern `^[0-9.]+, ?[0-9.]+$`):
+/// text of another shape is a 400, numbers of that shape but not from 0 to 1 a 422.
 fn focal_point(value: &str) -> Result<FocalPoint, ApiError> {
-    let bad = || {
-        ApiError::invalid_parameter(
-            "focal_point",
-            "two numbers from 0 to 1, `x,y` (e.g. `0.5,0.3`)",
-        )
-    };
-    let (x, y) = value.split_once(',').ok_or_else(bad)?;
-    let parse = |s: &str| {
-        s.trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|v| (0.0..=1.0).contains(v))
-    };
-    Ok(FocalPoint {
-        x: parse(x).ok_or_else(bad)?,
-        y: parse(y).ok_or_else(bad)?,
-    })
+    let message = "two numbers from 0 to 1, `x,y` (e.g. `0.5,0.3`)";
+    let number_like = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let (x, y) = value
+        .split_once(',')
+        .map(|(x, y)| (x, y.strip_prefix(' ').unwrap_or(y)))
+        .filter(|(x, y)| number_like(x) && number_like(y))
+        .ok_or_else(|| ApiError::invalid_parameter("focal_point", message))?;
+    let parse = |s: &str| s.parse::<f64>().ok().filter(|v| (0.0..=1.0).contains(v));
+    match (parse(x), parse(y)) {
+        (Some(x), Some(y)) => Ok(FocalPoint { x, y }),
+        _ => Err(ApiError::validation("focal_point", message)),
+    }
 }
 
 /// The request body, cut off with `PayloadError::Overflow` once more than `limit` bytes came.
@@ -459,23 +457,42 @@ mod tests {
     }
 
     #[test]
-    fn unknown_repeated_and_mixed_fields_are_refused() {
-        let cases: Vec<Vec<(&str, &str)>> = vec![
-            vec![("colour", "red")],
-            vec![("title", "a"), ("title", "b")],
-            vec![("metadata", "{not json")],
-            vec![("metadata", r#"{"unknown": 1}"#)],
-            vec![("focal_point", "2,0")],
-            vec![("focal_point", "0.5")],
-            vec![("alt.", "x")],
+    fn unknown_repeated_and_malformed_fields_are_refused() {
+        // A field of a name or shape that the form's schema rejects is a 400; a field of the
+        // documented shape whose content cannot be used is a 422.
+        let cases: Vec<(Vec<(&str, &str)>, u16)> = vec![
+            (vec![("colour", "red")], 400),
+            (vec![("title", "a"), ("title", "b")], 400),
+            (vec![("alt.", "x")], 400),
+            (vec![("focal_point", "0.5")], 400),
+            (vec![("focal_point", "0.5,0.4,0.3")], 400),
+            (vec![("focal_point", "0.5,  0.4")], 400),
+            (vec![("focal_point", "null")], 400),
+            (vec![("focal_point", "-0.5,0.4")], 400),
+            (vec![("focal_point", "2,0")], 422),
+            (vec![("focal_point", "0.5.1,0")], 422),
+            (vec![("focal_point", ".,0")], 422),
+            (vec![("metadata", "{not json")], 422),
+            (vec![("metadata", "null")], 422),
+            (vec![("metadata", r#"{"unknown": 1}"#)], 422),
         ];
-        for case in cases {
+        for (case, status) in cases {
             let fields = case
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect();
-            assert!(metadata_from_fields(fields).is_err(), "{case:?}");
+            let error = metadata_from_fields(fields).unwrap_err();
+            assert_eq!(error.problem().status, status, "{case:?}");
         }
+        let point = |text: &str| metadata_from_fields(vec![("focal_point".into(), text.into())]);
+        assert_eq!(
+            point("1,0.").unwrap().focal_point,
+            Some(FocalPoint { x: 1.0, y: 0.0 })
+        );
+        assert_eq!(
+            point(".5, 0").unwrap().focal_point,
+            Some(FocalPoint { x: 0.5, y: 0.0 })
+        );
     }
 
     proptest! {

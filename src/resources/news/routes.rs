@@ -30,9 +30,6 @@ pub enum NewsSort {
     Relevance,
 }
 
-/// Longest search accepted; longer text searches nothing better.
-const MAX_SEARCH_LENGTH: usize = 200;
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NewsQuery {
@@ -56,7 +53,7 @@ pub struct NewsQuery {
     #[param(
         min_length = 1,
         max_length = 200,
-        pattern = "\\S",
+        pattern = "[^\\s\\x00-\\x1f\\x7f-\\x9f\\ufeff]",
         example = "equipment dormitory"
     )]
     pub q: Option<String>,
@@ -116,20 +113,7 @@ impl NewsQuery {
                 ))
             }
         };
-        let search = match &self.q {
-            Some(q) if q.trim().is_empty() => {
-                return Err(ApiError::invalid_parameter("q", "must not be blank"))
-            }
-            Some(q) if q.chars().count() > MAX_SEARCH_LENGTH => {
-                return Err(ApiError::invalid_parameter(
-                    "q",
-                    format!("must be at most {MAX_SEARCH_LENGTH} characters"),
-                ))
-            }
-            // NUL cannot reach PostgreSQL text; it separates words like any other control.
-            Some(q) => Some(q.replace('\0', " ")),
-            None => None,
-        };
+        let search = crate::http::params::search_text(self.q.as_deref())?;
         let order = match (self.sort, &search) {
             (Some(NewsSort::PublishedAt), _) => NewsOrder::OldestFirst,
             (Some(NewsSort::PublishedAtDesc), _) => NewsOrder::NewestFirst,

@@ -228,6 +228,15 @@ async fn the_list_filters_searches_and_pages() {
         .good()
         .await;
     assert_eq!(names(&second), ["kharkiv-shelter.jpg"]);
+    // Control characters are searched as text; a search of nothing but them is refused.
+    assert!(names(&editor.get("/api/v1/assets?q=kharkiv%01").good().await).is_empty());
+    for blank in ["", "%20", "%0C", "%00", "%C2%85%EF%BB%BF"] {
+        let problem = editor
+            .get(&format!("/api/v1/assets?q={blank}"))
+            .problem(400)
+            .await;
+        assert_eq!(error_fields(&problem), ["q"], "q={blank}");
+    }
     editor.get("/api/v1/assets?kind=video").problem(400).await;
     editor.get("/api/v1/assets?colour=red").problem(400).await;
 }

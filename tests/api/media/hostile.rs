@@ -269,6 +269,32 @@ async fn broken_forms_get_problems() {
             ]);
             (ct, body, 422)
         },
+        // A focal point of another shape than `x,y` (the form's pattern).
+        {
+            let (ct, body) = form(&[
+                ("alt.en", None, b"x".as_slice()),
+                ("focal_point", None, b"null".as_slice()),
+                ("file", Some(("a.jpg", "image/jpeg")), photo.as_slice()),
+            ]);
+            (ct, body, 400)
+        },
+        // A focal point of that shape, outside the image.
+        {
+            let (ct, body) = form(&[
+                ("alt.en", None, b"x".as_slice()),
+                ("focal_point", None, b"1.5, 0".as_slice()),
+                ("file", Some(("a.jpg", "image/jpeg")), photo.as_slice()),
+            ]);
+            (ct, body, 422)
+        },
+        // A `metadata` field that is no JSON.
+        {
+            let (ct, body) = form(&[
+                ("metadata", None, b"{alt: x}".as_slice()),
+                ("file", Some(("a.jpg", "image/jpeg")), photo.as_slice()),
+            ]);
+            (ct, body, 422)
+        },
         // A name that is only a folder.
         {
             let (ct, body) = form(&[
@@ -332,7 +358,8 @@ async fn names_lose_their_folders_and_control_characters_are_refused() {
         )
         .await;
     }
-    refused(&editor, "alt.en=x", "image/jpeg", photo.clone(), 400).await;
+    // No name at all, in the query or a Content-Disposition.
+    refused(&editor, "alt.en=x", "image/jpeg", photo.clone(), 422).await;
     // Content-Disposition names it too (RFC 8187 for non-ASCII).
     let created = editor
         .post_raw("/api/v1/assets?alt.en=x", "image/jpeg", photo)
