@@ -17,3 +17,4 @@ pub mod http;
 pub mod media;
 pub mod resources;
 pub mod seed;
+pub mod webhooks;

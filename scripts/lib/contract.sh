@@ -1,4 +1,5 @@
-# The TypeScript client example, then schemathesis, against a real server of this checkout: a fresh seeded database, an editor's
+# The TypeScript client example, the official webhook verifier, then schemathesis, against a real
+# server of this checkout: a fresh seeded database, an editor's
 # token, every check and every phase (stateful included), a fixed seed.
 
 contract_schemathesis() {
@@ -15,6 +16,7 @@ contract_schemathesis() {
     ORGCMS_JWT_SECRET=contract-secret-contract-secret-contract \
     ORGCMS_ADMIN_EMAIL=contract-admin@example.org ORGCMS_ADMIN_PASSWORD=contract-admin-passphrase \
     ORGCMS_LOGIN_MAX_FAILURES=1000 ORGCMS_RATE_LIMIT_PER_MINUTE=0 ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE=0 \
+    ORGCMS_WEBHOOK_ALLOW_HTTP=true ORGCMS_WEBHOOK_ALLOW_LOOPBACK=true ORGCMS_WEBHOOK_POLL_MS=50 \
     target/debug/orgcms serve >"$log" 2>&1 &
   local server=$!
   local base="http://127.0.0.1:$port"
@@ -40,6 +42,11 @@ PY
   if [ "${CLIENT_TOOLS_OK:-0}" = 1 ]; then
     (cd tests/client && ORGCMS_URL=$base ORGCMS_EMAIL=contract-editor@example.org \
       ORGCMS_PASSWORD=contract-editor-passphrase node_modules/.bin/tsx client.ts) || status=$?
+  fi
+  # Webhooks as a partner checks them: with the official Standard Webhooks library.
+  if [ "$status" = 0 ]; then
+    "$tools_dir/venv/bin/python" tests/webhooks/official.py "$base" contract-admin@example.org \
+      contract-admin-passphrase || status=$?
   fi
   [ "$status" = 0 ] || { kill "$server"; return "$status"; }
   timeout 1500 "$tools_dir/venv/bin/schemathesis" --config-file tests/contract/schemathesis.toml \

@@ -65,6 +65,29 @@ pub struct Settings {
     /// Uploaded files and their variants: where they are stored, how large they may be, which
     /// variants may be asked for.
     pub media: MediaSettings,
+    /// Where webhooks may go, how their deliveries are retried, and whether this node relays.
+    pub webhooks: WebhookSettings,
+}
+
+/// The webhook relay's settings.
+#[derive(Clone, Debug)]
+pub struct WebhookSettings {
+    /// Whether this node's `serve` runs a relay (every node may: they share the outbox).
+    pub relay: bool,
+    pub policy: crate::webhooks::ssrf::TargetPolicy,
+    pub retry: crate::webhooks::schedule::RetrySchedule,
+    /// The longest an attempt may take, connection to the last byte read.
+    pub timeout: Duration,
+    /// A subscription failing for this long (every attempt since its last success) is turned off.
+    pub disable_after: Duration,
+    /// How long a rotated-out secret keeps signing beside the new one.
+    pub secret_overlap: Duration,
+    /// How often the relay looks for due deliveries when no notification woke it.
+    pub poll: Duration,
+    /// Deliveries one relay sends at once.
+    pub concurrency: usize,
+    /// Events (and their deliveries) are kept this many days.
+    pub retention_days: u32,
 }
 
 /// Uploads, their storage and the variants that may be rendered of them.
@@ -521,6 +544,30 @@ struct Vars {
         value_parser = between(1, 600)
     )]
     media_render_timeout_seconds: u32,
+    #[arg(long, env = "ORGCMS_WEBHOOK_RELAY", default_value = "true", value_parser = boolean, action = clap::ArgAction::Set)]
+    webhook_relay: bool,
+    #[arg(long, env = "ORGCMS_WEBHOOK_ALLOW_HTTP", default_value = "false", value_parser = boolean, action = clap::ArgAction::Set)]
+    webhook_allow_http: bool,
+    #[arg(long, env = "ORGCMS_WEBHOOK_ALLOW_LOOPBACK", default_value = "false", value_parser = boolean, action = clap::ArgAction::Set)]
+    webhook_allow_loopback: bool,
+    #[arg(long, env = "ORGCMS_WEBHOOK_RETRY_SCHEDULE", default_value = "5s,5m,30m,2h,5h,10h,10h", value_parser = retry_schedule)]
+    webhook_retry_schedule: crate::webhooks::schedule::RetrySchedule,
+    #[arg(long, env = "ORGCMS_WEBHOOK_TIMEOUT_MS", default_value_t = 15_000, value_parser = between(100, 60_000))]
+    webhook_timeout_ms: u32,
+    #[arg(long, env = "ORGCMS_WEBHOOK_DISABLE_AFTER_SECS", default_value_t = 5 * 24 * 3600, value_parser = between(1, 90 * 24 * 3600))]
+    webhook_disable_after_secs: u32,
+    #[arg(long, env = "ORGCMS_WEBHOOK_SECRET_OVERLAP_SECS", default_value_t = 24 * 3600, value_parser = between(0, 30 * 24 * 3600))]
+    webhook_secret_overlap_secs: u32,
+    #[arg(long, env = "ORGCMS_WEBHOOK_POLL_MS", default_value_t = 1000, value_parser = between(10, 60_000))]
+    webhook_poll_ms: u32,
+    #[arg(long, env = "ORGCMS_WEBHOOK_CONCURRENCY", default_value_t = 16, value_parser = between(1, 256))]
+    webhook_concurrency: u32,
+    #[arg(long, env = "ORGCMS_WEBHOOK_RETENTION_DAYS", default_value_t = 30, value_parser = between(1, 3650))]
+    webhook_retention_days: u32,
+}
+
+fn retry_schedule(value: &str) -> Result<crate::webhooks::schedule::RetrySchedule, Invalid> {
+    value.parse().map_err(Invalid::Cause)
 }
 
 /// Why a value is refused; the message names the variable first.
@@ -974,6 +1021,29 @@ impl Settings {
                 )),
             };
         let public_urls = PublicUrls::new(&public_url, vars.news_url_template.as_deref())?;
+        if environment == Environment::Production
+            && (vars.webhook_allow_http || vars.webhook_allow_loopback)
+        {
+            return Err(ConfigError(
+                "ORGCMS_WEBHOOK_ALLOW_HTTP and ORGCMS_WEBHOOK_ALLOW_LOOPBACK are for development \
+                 and tests: production sends webhooks over HTTPS to public addresses only"
+                    .into(),
+            ));
+        }
+        let webhooks = WebhookSettings {
+            relay: vars.webhook_relay,
+            policy: crate::webhooks::ssrf::TargetPolicy {
+                allow_http: vars.webhook_allow_http,
+                allow_loopback: vars.webhook_allow_loopback,
+            },
+            retry: vars.webhook_retry_schedule.clone(),
+            timeout: millis(vars.webhook_timeout_ms),
+            disable_after: secs(vars.webhook_disable_after_secs),
+            secret_overlap: secs(vars.webhook_secret_overlap_secs),
+            poll: millis(vars.webhook_poll_ms),
+            concurrency: vars.webhook_concurrency as usize,
+            retention_days: vars.webhook_retention_days,
+        };
         Ok(Self {
             database_url,
             bind,
@@ -1009,6 +1079,7 @@ impl Settings {
                 shutdown_timeout: secs(vars.shutdown_timeout_secs),
             },
             media,
+            webhooks,
         })
     }
 }

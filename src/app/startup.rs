@@ -21,7 +21,7 @@ use crate::db::{self, DbPool};
 use crate::http::openapi::{ApiDoc, SharedBehaviour};
 use crate::resources::health::routes::Readiness;
 use crate::resources::{
-    assets, audit, changes, feeds, health, missions, news, objectives, organization,
+    assets, audit, changes, feeds, health, missions, news, objectives, organization, webhooks,
 };
 
 /// Every documented route. utoipa-actix-web collects the OpenAPI paths from exactly these.
@@ -70,7 +70,17 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(users::routes::create_user)
             .service(users::routes::get_user)
             .service(users::routes::update_user)
-            .service(audit::routes::list_audit),
+            .service(audit::routes::list_audit)
+            .service(webhooks::routes::list_webhooks)
+            .service(webhooks::routes::create_webhook)
+            .service(webhooks::routes::get_webhook)
+            .service(webhooks::routes::update_webhook)
+            .service(webhooks::routes::delete_webhook)
+            .service(webhooks::routes::rotate_webhook_secret)
+            .service(webhooks::routes::list_webhook_deliveries)
+            .service(webhooks::routes::redeliver_webhook_delivery)
+            .service(webhooks::routes::ping_webhook)
+            .service(webhooks::routes::replay_webhook),
     )
     .service(health::routes::get_healthz)
     .service(health::routes::get_readyz);
@@ -109,6 +119,8 @@ pub struct Application {
     server: Server,
     readiness: Readiness,
     shutdown_drain: std::time::Duration,
+    /// The webhook relay of this node, when it runs one; it stops with the application.
+    _relay: Option<crate::webhooks::relay::RelayHandle>,
 }
 
 impl Application {
@@ -174,12 +186,30 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let readiness = Readiness::default();
+        let relay = match settings.webhooks.relay {
+            true => Some(
+                crate::webhooks::relay::Relay::new(
+                    pool.clone(),
+                    settings.webhooks.clone(),
+                    settings.public_urls.clone(),
+                    settings.locales.clone(),
+                    crate::media::links::MediaLinks::new(
+                        settings.public_urls.base(),
+                        settings.media.presets.clone(),
+                    ),
+                )
+                .map_err(|e| std::io::Error::other(format!("webhook client: {e}")))?
+                .start(),
+            ),
+            false => None,
+        };
         let server = run(listener, pool, settings, readiness.clone())?;
         Ok(Self {
             port,
             server,
             readiness,
             shutdown_drain: settings.http.shutdown_drain,
+            _relay: relay,
         })
     }
 

@@ -44,6 +44,8 @@ pub struct AppState {
     pub openapi_json: web::Bytes,
     /// Storage, links and the render limits of the media library.
     pub media: Arc<MediaLibrary>,
+    /// Where webhooks may go and how they are retried.
+    pub webhooks: crate::app::settings::WebhookSettings,
 }
 
 /// What handlers take: `state: State`.
@@ -96,6 +98,7 @@ impl AppState {
                     .map_err(|e| std::io::Error::other(format!("media storage: {e}")))?,
                 MediaLinks::new(settings.public_urls.base(), settings.media.presets.clone()),
             )),
+            webhooks: settings.webhooks.clone(),
         })
     }
 

@@ -255,6 +255,94 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_announced (resource, item_id) {
+        resource -> Text,
+        item_id -> Uuid,
+        data -> Jsonb,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Int8,
+        delivery_id -> Uuid,
+        attempted_at -> Timestamptz,
+        status -> Nullable<Int4>,
+        latency_ms -> Int4,
+        response_excerpt -> Nullable<Text>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        webhook_id -> Uuid,
+        event_id -> Uuid,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        body -> Nullable<Text>,
+        last_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> Uuid,
+        seq -> Int8,
+        #[sql_name = "type"]
+        event_type -> Text,
+        resource -> Text,
+        item_id -> Uuid,
+        mission_id -> Nullable<Uuid>,
+        data -> Jsonb,
+        change_seq -> Int8,
+        news_key_at -> Timestamptz,
+        news_key_id -> Uuid,
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_pending (resource, item_id) {
+        resource -> Text,
+        item_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    webhook_schedule (one) {
+        one -> Bool,
+        announced_through -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Uuid,
+        url -> Text,
+        event_types -> Array<Text>,
+        mission_id -> Nullable<Uuid>,
+        locale -> Nullable<Text>,
+        payload -> Text,
+        active -> Bool,
+        description -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamptz>,
+        disabled_reason -> Nullable<Text>,
+        failing_since -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(asset_uses -> assets (asset_id));
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(mission_assistance_types -> missions (mission_id));
@@ -265,6 +353,9 @@ diesel::joinable!(missions -> assets (cover_asset_id));
 diesel::joinable!(news -> assets (cover_asset_id));
 diesel::joinable!(news -> missions (mission_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     asset_uses,
@@ -285,4 +376,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     organization,
     refresh_tokens,
     users,
+    webhook_announced,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_events,
+    webhook_pending,
+    webhook_schedule,
+    webhooks,
 );

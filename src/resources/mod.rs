@@ -9,3 +9,4 @@ pub mod missions;
 pub mod news;
 pub mod objectives;
 pub mod organization;
+pub mod webhooks;

@@ -12,3 +12,4 @@ mod helpers;
 mod http;
 mod media;
 mod operations;
+mod webhooks;

@@ -38,15 +38,23 @@ impl Modify for OperationBehaviour {
 /// `extensions(("x-orgcms-content" = json!("objectives")))` in its `#[utoipa::path(...)]`.
 pub(super) const CONTENT_MARKER: &str = "x-orgcms-content";
 
+/// The extension by which a write of something other than content says that it honours
+/// `If-Match` (412 when the item changed since it was read): the webhook subscriptions'.
+pub(super) const CONDITIONAL_MARKER: &str = "x-orgcms-conditional";
+
 /// Takes the content marker out of `operation` (the published document does not carry it) and
 /// returns the resource it names, if it has one.
 pub(super) fn take_content_marker(operation: &mut Operation) -> Option<serde_json::Value> {
+    take_marker(operation, CONTENT_MARKER)
+}
+
+fn take_marker(operation: &mut Operation, marker: &str) -> Option<serde_json::Value> {
     let extensions = operation.extensions.as_mut()?;
-    let resource = extensions.remove(CONTENT_MARKER);
+    let value = extensions.remove(marker);
     if extensions.is_empty() {
         operation.extensions = None;
     }
-    resource
+    value
 }
 
 /// What the shared mechanisms need to know about an operation to tell what they do for it.
@@ -59,6 +67,8 @@ struct Traits {
     has_body: bool,
     /// Marked as written through `crate::content::writes` (see `CONTENT_MARKER`).
     is_content: bool,
+    /// Marked as honouring `If-Match` outside the write engine (see `CONDITIONAL_MARKER`).
+    is_conditional: bool,
     /// Declared open to anonymous readers only (the feeds): the handler never reads a token.
     anonymous_only: bool,
     /// Requires a bearer token.
@@ -72,6 +82,7 @@ impl Traits {
     /// Takes the content marker out of `operation` and gives it its default security first.
     fn of(path: &str, method: HttpMethod, operation: &mut Operation) -> Self {
         let is_content = take_content_marker(operation).is_some();
+        let is_conditional = take_marker(operation, CONDITIONAL_MARKER).is_some();
         let is_api = path.starts_with("/api/");
         let is_read = matches!(method, HttpMethod::Get);
         let anonymous_only = is_anonymous_only(operation);
@@ -83,6 +94,7 @@ impl Traits {
             has_path_parameter: path.contains('{'),
             has_body: operation.request_body.is_some(),
             is_content,
+            is_conditional,
             anonymous_only,
             authenticated: requires_bearer(operation),
             pages_by_cursor: operation
@@ -99,6 +111,12 @@ impl Traits {
 
     fn content_write(&self) -> bool {
         self.is_content && self.authenticated && !self.is_read
+    }
+
+    /// A write conditional on `If-Match`: of an existing content item, or marked so.
+    fn conditional_write(&self) -> bool {
+        (self.content_write() && takes_if_match(self))
+            || (self.is_conditional && self.authenticated && !self.is_read)
     }
 
     /// Content reads (public, optionally with a token) go through the caching mechanism.
@@ -201,7 +219,7 @@ fn shared_responses(t: &Traits) -> Vec<&'static str> {
     if t.authenticated && creates_or_renames {
         statuses.push("409");
     }
-    if t.content_write() && takes_if_match(t) {
+    if t.conditional_write() {
         statuses.push("412");
     }
     statuses
@@ -259,7 +277,7 @@ fn header_parameters(t: &Traits) -> Vec<&'static HeaderParameter> {
     if t.content_write() && t.is(HttpMethod::Post) {
         headers.push(&IDEMPOTENCY_KEY);
     }
-    if t.content_write() && takes_if_match(t) {
+    if t.conditional_write() {
         headers.push(&IF_MATCH);
     }
     if t.validated_read() {

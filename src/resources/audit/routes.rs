@@ -23,6 +23,7 @@ pub enum AuditResource {
     News,
     Assets,
     Users,
+    Webhooks,
 }
 
 impl AuditResource {
@@ -34,6 +35,7 @@ impl AuditResource {
             Self::News => "news",
             Self::Assets => "assets",
             Self::Users => "users",
+            Self::Webhooks => "webhooks",
         }
     }
 }

@@ -305,3 +305,8 @@ fn by_mission<T>(parts: Vec<T>, mission_of: impl Fn(&T) -> Uuid) -> HashMap<Uuid
     }
     groups
 }
+
+/// Whether a mission has this id.
+pub fn exists(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(missions::table.find(id))).get_result(conn)
+}

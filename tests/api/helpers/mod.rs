@@ -4,6 +4,7 @@
 mod client;
 pub mod factories;
 pub mod media;
+pub mod webhooks;
 
 use std::sync::OnceLock;
 
@@ -202,6 +203,8 @@ pub struct TestApp {
     pub db: TestDatabase,
     /// The folder of the local media store (removed with the app), or the S3 prefix.
     pub media: MediaStore,
+    /// The configuration the server runs with (for relays a test starts itself).
+    pub settings: Settings,
 }
 
 /// A test's media store; a local folder is removed when the test ends.
@@ -311,6 +314,16 @@ impl TestAppBuilder {
             // Every test client is 127.0.0.1; the limits have tests of their own.
             ("ORGCMS_RATE_LIMIT_PER_MINUTE", "0".to_owned()),
             ("ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE", "0".to_owned()),
+            // Relays run where a test starts them (`TestApp::relay`); receivers are local.
+            ("ORGCMS_WEBHOOK_RELAY", "false".to_owned()),
+            ("ORGCMS_WEBHOOK_ALLOW_HTTP", "true".to_owned()),
+            ("ORGCMS_WEBHOOK_ALLOW_LOOPBACK", "true".to_owned()),
+            ("ORGCMS_WEBHOOK_POLL_MS", "20".to_owned()),
+            (
+                "ORGCMS_WEBHOOK_RETRY_SCHEDULE",
+                "50ms,100ms,200ms".to_owned(),
+            ),
+            ("ORGCMS_WEBHOOK_TIMEOUT_MS", "1000".to_owned()),
         ];
         let (media, media_vars) = media_env(self.backend);
         vars.extend(media_vars);
@@ -330,6 +343,7 @@ impl TestAppBuilder {
             client: reqwest::Client::new(),
             db,
             media,
+            settings,
         }
     }
 }

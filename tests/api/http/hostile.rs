@@ -156,6 +156,21 @@ async fn real_keys(admin: &Client) -> Vec<(&'static str, String)> {
     let first = |list: Value, field: &str| list["data"][0][field].as_str().unwrap().to_owned();
     let get = |path: &'static str| admin.get(path).good();
     let asset = crate::media::upload_photo(admin).await;
+    let hook = admin
+        .post(
+            "/api/v1/webhooks",
+            serde_json::json!({"url": "http://127.0.0.1:9/hook", "event_types": ["news.updated"]}),
+        )
+        .success()
+        .await;
+    let hook = hook["id"].as_str().unwrap().to_owned();
+    let ping = admin
+        .post(
+            &format!("/api/v1/webhooks/{hook}/ping"),
+            serde_json::json!({}),
+        )
+        .success()
+        .await;
     vec![
         (
             "/api/v1/missions/",
@@ -169,6 +184,8 @@ async fn real_keys(admin: &Client) -> Vec<(&'static str, String)> {
         ("/api/v1/users/", first(get("/api/v1/users").await, "id")),
         ("/api/v1/assets/", asset["id"].as_str().unwrap().to_owned()),
         ("{sha256}", asset["sha256"].as_str().unwrap().to_owned()),
+        ("/api/v1/webhooks/", hook),
+        ("{delivery_id}", ping["id"].as_str().unwrap().to_owned()),
     ]
 }
 

@@ -1,0 +1,17 @@
+DROP TRIGGER asset_uses_webhooks ON asset_uses;
+DROP TRIGGER assets_webhooks ON assets;
+DROP TRIGGER content_changes_webhooks ON content_changes;
+DROP FUNCTION orgcms_webhook_announce_due();
+DROP TABLE webhook_pending;
+DROP FUNCTION orgcms_webhook_pending_announce();
+DROP FUNCTION orgcms_webhook_queue();
+DROP FUNCTION orgcms_webhook_announce(text, uuid, timestamptz, uuid);
+DROP FUNCTION orgcms_item_exists(text, uuid);
+DROP FUNCTION orgcms_public_snapshot(text, uuid);
+DROP FUNCTION orgcms_locales(jsonb);
+DROP TABLE webhook_schedule;
+DROP TABLE webhook_announced;
+DROP TABLE webhook_attempts;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_events;
+DROP TABLE webhooks;
