@@ -169,7 +169,8 @@ pub struct DeliveryRow {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Clone, Debug, Queryable)]
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = webhook_attempts)]
 pub struct AttemptRow {
     pub delivery_id: Uuid,
     pub attempted_at: DateTime<Utc>,
@@ -256,14 +257,7 @@ pub fn deliveries(
     let mut attempts: Vec<AttemptRow> = webhook_attempts::table
         .filter(webhook_attempts::delivery_id.eq_any(&ids))
         .order(webhook_attempts::id)
-        .select((
-            webhook_attempts::delivery_id,
-            webhook_attempts::attempted_at,
-            webhook_attempts::status,
-            webhook_attempts::latency_ms,
-            webhook_attempts::response_excerpt,
-            webhook_attempts::error,
-        ))
+        .select(AttemptRow::as_select())
         .load(conn)?;
     let with_attempts = rows
         .into_iter()
@@ -293,14 +287,7 @@ pub fn delivery(
     let attempts = webhook_attempts::table
         .filter(webhook_attempts::delivery_id.eq(id))
         .order(webhook_attempts::id)
-        .select((
-            webhook_attempts::delivery_id,
-            webhook_attempts::attempted_at,
-            webhook_attempts::status,
-            webhook_attempts::latency_ms,
-            webhook_attempts::response_excerpt,
-            webhook_attempts::error,
-        ))
+        .select(AttemptRow::as_select())
         .load(conn)?;
     Ok(Some((row, attempts)))
 }
@@ -342,7 +329,7 @@ pub fn ping(conn: &mut PgConnection, webhook: Uuid) -> QueryResult<Uuid> {
     )
     .bind::<diesel::sql_types::Uuid, _>(webhook)
     .get_result(conn)?;
-    diesel::sql_query("SELECT pg_notify('orgcms_webhooks', '')").execute(conn)?;
+    wake_relays(conn)?;
     Ok(queued.id)
 }
 
@@ -386,4 +373,11 @@ pub fn replay(
 /// Whether an event with this id exists.
 pub fn event_exists(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(webhook_events::table.find(id))).get_result(conn)
+}
+
+/// Wakes the relays listening for new deliveries (delivered at commit).
+pub fn wake_relays(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_notify('orgcms_webhooks', '')")
+        .execute(conn)
+        .map(|_| ())
 }

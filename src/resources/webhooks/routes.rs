@@ -470,10 +470,7 @@ pub async fn redeliver_webhook_delivery(
             if !queries::redeliver(c, webhook, delivery)? {
                 return Ok(None);
             }
-            diesel::RunQueryDsl::execute(
-                diesel::sql_query("SELECT pg_notify('orgcms_webhooks', '')"),
-                c,
-            )?;
+            queries::wake_relays(c)?;
             Ok(queries::delivery(c, webhook, delivery)?)
         })
     })
@@ -572,10 +569,7 @@ pub async fn replay_webhook(
                 }
             }
             let queued = queries::replay(c, &webhook, since, after)?;
-            diesel::RunQueryDsl::execute(
-                diesel::sql_query("SELECT pg_notify('orgcms_webhooks', '')"),
-                c,
-            )?;
+            queries::wake_relays(c)?;
             Ok(Some(queued))
         })
     })
