@@ -119,6 +119,8 @@ pub struct Application {
     server: Server,
     readiness: Readiness,
     shutdown_drain: std::time::Duration,
+    /// A second handle on the listening socket, to stop the handshakes at the end of the drain.
+    gate: ListenerGate,
     /// The webhook relay of this node, when it runs one; it stops with the application.
     _relay: Option<crate::webhooks::relay::RelayHandle>,
 }
@@ -185,6 +187,7 @@ impl Application {
         }
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
+        let gate = ListenerGate(listener.try_clone()?);
         let readiness = Readiness::default();
         let relay = match settings.webhooks.relay {
             true => Some(
@@ -209,6 +212,7 @@ impl Application {
             server,
             readiness,
             shutdown_drain: settings.http.shutdown_drain,
+            gate,
             _relay: relay,
         })
     }
@@ -242,11 +246,37 @@ impl Application {
             }
         }
         tracing::info!("shutting down: no new connections; finishing the accepted requests");
+        self.gate.close().await;
         let stopped = handle.stop(true);
         let result = server.await;
         stopped.await;
         tracing::info!("shut down");
         result
+    }
+}
+
+/// Closing a listening socket resets every connection whose handshake the kernel finished but
+/// the server had not yet accepted: a client that connected a moment before the stop sees a reset
+/// instead of a refusal. So the gate first makes the socket drop new handshakes (a socket filter
+/// that keeps no packet: such clients retry their SYN and then find the port closed, a clean
+/// refusal), lets the accept loop take what is queued, and only then lets the server close it.
+struct ListenerGate(std::net::TcpListener);
+
+impl ListenerGate {
+    /// How long the accept loop gets to take the connections already queued.
+    const SETTLE: std::time::Duration = std::time::Duration::from_millis(100);
+
+    async fn close(self) {
+        // BPF_RET | BPF_K with 0: keep zero bytes of every packet, that is drop it.
+        const DROP_ALL: socket2::SockFilter = socket2::SockFilter::new(0x06, 0, 0, 0);
+        match socket2::SockRef::from(&self.0).attach_filter(&[DROP_ALL]) {
+            Ok(()) => {
+                // The filter belongs to the socket; this handle can go before the server's.
+                drop(self.0);
+                actix_web::rt::time::sleep(Self::SETTLE).await;
+            }
+            Err(error) => tracing::warn!(%error, "could not stop new handshakes before closing"),
+        }
     }
 }
 

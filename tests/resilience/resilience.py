@@ -459,6 +459,8 @@ def scenario_redeploy():
     check(exited == 0 and exit_at - term_at <= drain + timeout + MARGIN,
           f"the process exited cleanly within the drain and shutdown timeout ({exit_at - term_at:.2f} s)")
     resets = [e for e in events if e[3] in ("reset", "timeout") or not isinstance(e[3], (int, str))]
+    for e in resets:
+        print(f"  {e[3]}: {e[0]} started {e[1] - term_at:+.3f} s, ended {e[2] - term_at:+.3f} s after SIGTERM")
     check(not resets, f"no client saw a reset or a hang ({len(resets)})")
     check(all(e[3] in ("refused",) or (isinstance(e[3], int) and e[3] < 300) for e in after_term),
           "after SIGTERM every request either succeeded or was refused before it was accepted")
