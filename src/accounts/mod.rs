@@ -1,5 +1,6 @@
 //! Who may write: user accounts, passwords, sessions and their tokens.
 
 pub mod auth;
+pub mod keys;
 pub mod role;
 pub mod users;

@@ -67,6 +67,17 @@ pub struct Settings {
     pub media: MediaSettings,
     /// Where webhooks may go, how their deliveries are retried, and whether this node relays.
     pub webhooks: WebhookSettings,
+    /// Partner API keys: how long a rotated-out key works, how often use is written.
+    pub api_keys: ApiKeySettings,
+}
+
+/// The partner API keys' settings.
+#[derive(Clone, Copy, Debug)]
+pub struct ApiKeySettings {
+    /// How long a key replaced by a rotation keeps working.
+    pub rotation_overlap: Duration,
+    /// How often each node writes the keys' use (counts, last-used time).
+    pub usage_flush: Duration,
 }
 
 /// The webhook relay's settings.
@@ -564,6 +575,10 @@ struct Vars {
     webhook_concurrency: u32,
     #[arg(long, env = "ORGCMS_WEBHOOK_RETENTION_DAYS", default_value_t = 30, value_parser = between(1, 3650))]
     webhook_retention_days: u32,
+    #[arg(long, env = "ORGCMS_API_KEY_ROTATION_OVERLAP_SECS", default_value_t = 24 * 3600, value_parser = between(0, 30 * 24 * 3600))]
+    api_key_rotation_overlap_secs: u32,
+    #[arg(long, env = "ORGCMS_API_KEY_USAGE_FLUSH_MS", default_value_t = 10_000, value_parser = between(10, 600_000))]
+    api_key_usage_flush_ms: u32,
 }
 
 fn retry_schedule(value: &str) -> Result<crate::webhooks::schedule::RetrySchedule, Invalid> {
@@ -1080,6 +1095,10 @@ impl Settings {
             },
             media,
             webhooks,
+            api_keys: ApiKeySettings {
+                rotation_overlap: secs(vars.api_key_rotation_overlap_secs),
+                usage_flush: millis(vars.api_key_usage_flush_ms),
+            },
         })
     }
 }

@@ -21,7 +21,8 @@ use crate::db::{self, DbPool};
 use crate::http::openapi::{ApiDoc, SharedBehaviour};
 use crate::resources::health::routes::Readiness;
 use crate::resources::{
-    assets, audit, changes, feeds, health, missions, news, objectives, organization, webhooks,
+    api_keys, assets, audit, changes, feeds, health, missions, news, objectives, organization,
+    previews, webhooks,
 };
 
 /// Every documented route. utoipa-actix-web collects the OpenAPI paths from exactly these.
@@ -80,7 +81,17 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(webhooks::routes::list_webhook_deliveries)
             .service(webhooks::routes::redeliver_webhook_delivery)
             .service(webhooks::routes::ping_webhook)
-            .service(webhooks::routes::replay_webhook),
+            .service(webhooks::routes::replay_webhook)
+            .service(api_keys::routes::list_api_keys)
+            .service(api_keys::routes::create_api_key)
+            .service(api_keys::routes::get_api_key)
+            .service(api_keys::routes::update_api_key)
+            .service(api_keys::routes::delete_api_key)
+            .service(api_keys::routes::rotate_api_key)
+            .service(previews::routes::create_news_preview)
+            .service(previews::routes::revoke_news_previews)
+            .service(previews::routes::revoke_news_preview)
+            .service(previews::routes::get_news_preview),
     )
     .service(health::routes::get_healthz)
     .service(health::routes::get_readyz);
@@ -333,6 +344,10 @@ fn run(
             // Outside the cache: answers from memory are counted too.
             .wrap(actix_web::middleware::from_fn(
                 crate::http::middleware::rate_limit::limit,
+            ))
+            // Before the per-address limit, which a request with an API key does not spend.
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::middleware::api_keys::authenticate,
             ))
             // Outside the cache (what it stores never depends on `Origin`) and the limits (a
             // 429 is readable by the page that caused it).

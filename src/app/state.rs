@@ -46,6 +46,9 @@ pub struct AppState {
     pub media: Arc<MediaLibrary>,
     /// Where webhooks may go and how they are retried.
     pub webhooks: crate::app::settings::WebhookSettings,
+    pub api_keys: crate::app::settings::ApiKeySettings,
+    /// This node's budgets of the partner API keys, and their use not yet written.
+    pub key_usage: Arc<crate::accounts::keys::usage::KeyUsage>,
 }
 
 /// What handlers take: `state: State`.
@@ -61,7 +64,7 @@ impl AppState {
         openapi_json: web::Bytes,
     ) -> Result<Self, std::io::Error> {
         Ok(Self {
-            pool,
+            pool: pool.clone(),
             locales: settings.locales.clone(),
             cache_policy: CachePolicy {
                 max_age: settings.cache_max_age,
@@ -99,6 +102,11 @@ impl AppState {
                 MediaLinks::new(settings.public_urls.base(), settings.media.presets.clone()),
             )),
             webhooks: settings.webhooks.clone(),
+            api_keys: settings.api_keys,
+            key_usage: crate::accounts::keys::usage::KeyUsage::start(
+                pool.clone(),
+                settings.api_keys.usage_flush,
+            ),
         })
     }
 

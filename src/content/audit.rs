@@ -48,6 +48,27 @@ pub fn record(
     )?)
 }
 
+/// Records the change of an administrators' resource (webhooks, API keys) from `before` to
+/// `after` (None: it did not exist, or no longer does).
+pub fn record_change<T: serde::Serialize>(
+    conn: &mut PgConnection,
+    editor: &Editor,
+    action: &str,
+    resource: &str,
+    item_id: Uuid,
+    before: Option<&T>,
+    after: Option<&T>,
+) -> Result<(), ApiError> {
+    let json = |item: Option<&T>| {
+        item.map(serde_json::to_value)
+            .transpose()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| ApiError::Internal(e.to_string()))
+    };
+    let changes = changes(&json(before)?, &json(after)?);
+    record(conn, editor, action, resource, item_id, changes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 use actix_web::HttpResponse;
 use serde::Serialize;
 
+use crate::accounts::keys::Owner;
 use crate::app::state::State;
 use crate::content::document::Document;
 use crate::content::locale::RequestLocale;
@@ -30,6 +31,15 @@ pub trait Readable: Document + NamedByPath {
         locale: &RequestLocale,
         links: &MediaLinks,
     ) -> Result<Option<Self::Public>, ApiError>;
+
+    /// Whose the item is, for an API key restricted to one mission.
+    fn owner(_item: &Self::Public) -> Owner {
+        Owner::Everyone
+    }
+
+    fn editor_owner(_item: &Self::Editor) -> Owner {
+        Owner::Everyone
+    }
 
     /// The editor view of the item `key` names.
     fn find_editor(
@@ -60,7 +70,13 @@ pub async fn get<D: Readable>(
             None => D::find_editor(conn, &key, &links)?.map(Presented::Editor),
         })
     })
-    .await?;
+    .await?
+    .filter(|item| {
+        viewer.reaches(match item {
+            Presented::Public(item) => D::owner(item),
+            Presented::Editor(item) => D::editor_owner(item),
+        })
+    });
     viewer.answer(found.ok_or_else(|| ApiError::not_found(D::MISSING))?)
 }
 

@@ -7,6 +7,30 @@ pub mod sql_types {
 }
 
 diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        name -> Text,
+        description -> Text,
+        scopes -> Array<Text>,
+        mission_id -> Nullable<Uuid>,
+        locales -> Nullable<Array<Text>>,
+        rate_limit_per_minute -> Int4,
+        daily_quota -> Int4,
+        prefix -> Text,
+        key_hash -> Bytea,
+        previous_key_hash -> Nullable<Bytea>,
+        previous_key_until -> Nullable<Timestamptz>,
+        expires_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        usage_day -> Nullable<Date>,
+        used_today -> Int8,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     asset_uses (asset_id, resource, item_id, field) {
         asset_id -> Uuid,
         resource -> Text,
@@ -228,6 +252,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    preview_links (id) {
+        id -> Uuid,
+        news_id -> Uuid,
+        created_by -> Nullable<Uuid>,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -343,6 +377,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(api_keys -> missions (mission_id));
 diesel::joinable!(asset_uses -> assets (asset_id));
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(mission_assistance_types -> missions (mission_id));
@@ -352,12 +387,15 @@ diesel::joinable!(mission_milestones -> missions (mission_id));
 diesel::joinable!(missions -> assets (cover_asset_id));
 diesel::joinable!(news -> assets (cover_asset_id));
 diesel::joinable!(news -> missions (mission_id));
+diesel::joinable!(preview_links -> news (news_id));
+diesel::joinable!(preview_links -> users (created_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
     asset_uses,
     asset_variants,
     assets,
@@ -374,6 +412,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     news,
     objectives,
     organization,
+    preview_links,
     refresh_tokens,
     users,
     webhook_announced,

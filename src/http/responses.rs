@@ -65,3 +65,16 @@ pub fn editor_list_response<T: Serialize>(
         representation,
     )
 }
+
+/// The answer to an administrator's write (webhooks, API keys): the item as written, with the
+/// ETag a next conditional write sends, never stored by a cache.
+pub fn written_response<T: Serialize>(
+    status: actix_web::http::StatusCode,
+    item: &T,
+) -> Result<HttpResponse, ApiError> {
+    let etag = crate::content::preconditions::editor_etag(item)?;
+    Ok(HttpResponse::build(status)
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("ETag", etag))
+        .json(item))
+}

@@ -1,11 +1,12 @@
 //! Who is reading: the public reader (a locale, the cache policy) or an editor (a valid token).
 //! Every content read answers through its `Viewer`, so the public-or-editor fork is here once.
 
-use actix_web::{dev::Payload, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 
 use crate::accounts::auth::extractor::{Editor, MaybeEditor};
+use crate::accounts::keys::{Partner, Scope};
 use crate::app::state::AppState;
 use crate::content::locale::RequestLocale;
 use crate::http::caching::{Audience, CachePolicy};
@@ -26,6 +27,8 @@ pub struct Viewer {
     req: HttpRequest,
     pub locale: RequestLocale,
     pub editor: Option<Editor>,
+    /// The partner of a request with an API key: what it reads, within which restrictions.
+    pub partner: Option<Partner>,
     policy: CachePolicy,
 }
 
@@ -41,8 +44,23 @@ impl Viewer {
         &self.req
     }
 
+    /// Whether the reader sees the editor view: an editor, or a key with `drafts:read`.
     pub fn is_editor(&self) -> bool {
         self.editor.is_some()
+            || self
+                .partner
+                .as_ref()
+                .is_some_and(|p| p.may(Scope::DraftsRead))
+    }
+
+    /// The one mission a key restricted to it may read (its news, itself).
+    pub fn only_mission(&self) -> Option<uuid::Uuid> {
+        self.partner.as_ref().and_then(|p| p.mission_id)
+    }
+
+    /// Whether an item is within what the reader may see.
+    pub fn reaches(&self, owner: crate::accounts::keys::Owner) -> bool {
+        self.partner.as_ref().is_none_or(|p| p.reaches(owner))
     }
 
     /// `item` in this viewer's view: `public` in the reader's locale, or `editor`.
@@ -127,6 +145,22 @@ impl Viewer {
     }
 }
 
+/// A key reads content with `content:read` (or `drafts:read`), in the locales it is limited to.
+fn partner_may_read(partner: &Partner, locale: &RequestLocale) -> Result<(), ApiError> {
+    if !partner.may(Scope::ContentRead) && !partner.may(Scope::DraftsRead) {
+        return Err(ApiError::Forbidden(
+            "this API key has neither the content:read nor the drafts:read scope".into(),
+        ));
+    }
+    match &partner.locales {
+        Some(locales) if !locales.contains(&locale.locale) => Err(ApiError::Forbidden(format!(
+            "this API key reads only the locales {}: ask for one with `?locale=`",
+            locales.join(", ")
+        ))),
+        _ => Ok(()),
+    }
+}
+
 impl FromRequest for Viewer {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
@@ -136,12 +170,18 @@ impl FromRequest for Viewer {
         let locale = RequestLocale::from_request(req, payload).into_inner();
         let policy = AppState::of(req).map(|state| state.cache_policy);
         let req = req.clone();
+        let partner = req.extensions().get::<Partner>().cloned();
         Box::pin(async move {
             let editor = editor.await?.0;
+            let locale = locale?;
+            if let Some(partner) = &partner {
+                partner_may_read(partner, &locale)?;
+            }
             Ok(Self {
                 req,
-                locale: locale?,
+                locale,
                 editor,
+                partner,
                 policy: policy?,
             })
         })

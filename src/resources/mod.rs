@@ -1,5 +1,6 @@
 //! One folder per resource of the API.
 
+pub mod api_keys;
 pub mod assets;
 pub mod audit;
 pub mod changes;
@@ -9,4 +10,5 @@ pub mod missions;
 pub mod news;
 pub mod objectives;
 pub mod organization;
+pub mod previews;
 pub mod webhooks;

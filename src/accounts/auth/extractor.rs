@@ -47,8 +47,24 @@ pub fn bearer_token(header: &str) -> Result<&str, ApiError> {
     Ok(token)
 }
 
+/// The answer to a partner API key where an editor's token is needed (the key middleware
+/// refuses such requests first; this holds wherever an `Editor` is asked for).
+fn key_refused() -> ApiError {
+    ApiError::Forbidden(
+        "an API key reads only: it never writes content or administers orgcms".into(),
+    )
+}
+
+/// Whether the header carries a partner API key (authenticated by `http::middleware::api_keys`).
+fn is_api_key(header: &str) -> bool {
+    bearer_token(header).is_ok_and(crate::accounts::keys::token::looks_like_key)
+}
+
 async fn authenticate(req: &HttpRequest, header: &str) -> Result<Editor, ApiError> {
     let token = bearer_token(header)?;
+    if crate::accounts::keys::token::looks_like_key(token) {
+        return Err(key_refused());
+    }
     let state = AppState::of(req)?;
     let claims = state.jwt.verify(token)?;
     let user_id =
@@ -125,6 +141,8 @@ impl FromRequest for MaybeEditor {
         Box::pin(async move {
             match authorization_header(&req)? {
                 None => Ok(MaybeEditor(None)),
+                // A partner, not an editor: the `Viewer` reads its `Partner`.
+                Some(header) if is_api_key(&header) => Ok(MaybeEditor(None)),
                 Some(header) => authenticate(&req, &header)
                     .await
                     .map(|e| MaybeEditor(Some(e))),

@@ -18,7 +18,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::HttpRequest;
+use actix_web::{HttpMessage, HttpRequest};
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
@@ -149,7 +149,12 @@ pub async fn limit(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let limits = &state.rate_limits;
-    if is_probe(req.path()) {
+    // A request with an API key spends the key's budget (`api_keys`), not its address's.
+    if is_probe(req.path())
+        || req
+            .extensions()
+            .contains::<crate::accounts::keys::Partner>()
+    {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let budget = if is_login(&req) {

@@ -23,8 +23,13 @@ impl Modify for BearerSecurity {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .description(Some("An access token from `POST /api/v1/auth/login`"))
+                    .bearer_format("JWT, or an orgcms API key")
+                    .description(Some(
+                        "An access token from `POST /api/v1/auth/login`; or a partner API key \
+                         (`orgcms_` + 38 characters, issued at `/api/v1/api-keys`), which reads \
+                         what its scopes allow and is refused (403) by every write and every \
+                         administration route",
+                    ))
                     .build(),
             ),
         );

@@ -6,7 +6,6 @@ use super::document::{check_for_kind, validate_metadata, AssetDocument};
 use super::dto::{AssetEditor, AssetInput, AssetView};
 use super::queries::{self, AssetFilter, NewFile};
 use super::upload::UploadRequest;
-use crate::accounts::auth::extractor::Editor;
 use crate::app::state::State;
 use crate::content::engine;
 use crate::content::routes::document_routes;
@@ -56,7 +55,7 @@ impl AssetKindParam {
 
 /// List the assets
 ///
-/// The media library, newest first. Editors only.
+/// The media library, newest first. Editors, and partners whose API key has `assets:read`.
 #[utoipa::path(
     tag = "assets",
     operation_id = "list_assets",
@@ -69,7 +68,7 @@ impl AssetKindParam {
 #[get("/assets")]
 pub async fn list_assets(
     req: HttpRequest,
-    _editor: Editor,
+    _reader: crate::accounts::keys::AssetsReader,
     query: ListQuery<AssetQuery>,
     state: State,
 ) -> Result<HttpResponse, ApiError> {

@@ -24,6 +24,7 @@ pub enum AuditResource {
     Assets,
     Users,
     Webhooks,
+    ApiKeys,
 }
 
 impl AuditResource {
@@ -36,6 +37,7 @@ impl AuditResource {
             Self::Assets => "assets",
             Self::Users => "users",
             Self::Webhooks => "webhooks",
+            Self::ApiKeys => "api_keys",
         }
     }
 }

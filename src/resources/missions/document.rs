@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::dto::{Mission, MissionEditor, MissionInput};
 use super::queries;
+use crate::accounts::keys::Owner;
 use crate::content::document::Document;
 use crate::content::locale::Localized;
 use crate::content::locale::RequestLocale;
@@ -313,6 +314,14 @@ impl Document for MissionDocument {
 impl Readable for MissionDocument {
     type Public = Mission;
     const MISSING: &'static str = "no such mission";
+
+    fn owner(item: &Mission) -> Owner {
+        Owner::Mission(Some(item.summary.id))
+    }
+
+    fn editor_owner(item: &MissionEditor) -> Owner {
+        Owner::Mission(Some(item.id))
+    }
 
     fn find_public(
         conn: &mut PgConnection,

@@ -97,6 +97,8 @@ pub enum MissionOrder {
 #[derive(Clone, Debug)]
 pub struct MissionFilter {
     pub country_code: Option<String>,
+    /// The reader's own restriction (an API key's mission).
+    pub only: Option<Uuid>,
     pub order: MissionOrder,
     pub descending: bool,
 }
@@ -105,6 +107,9 @@ fn filtered(filter: &MissionFilter) -> missions::BoxedQuery<'static, diesel::pg:
     let mut query = missions::table.into_boxed();
     if let Some(code) = &filter.country_code {
         query = query.filter(missions::country_code.eq(code.clone()));
+    }
+    if let Some(only) = filter.only {
+        query = query.filter(missions::id.eq(only));
     }
     query
 }

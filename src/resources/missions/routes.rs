@@ -69,6 +69,7 @@ impl MissionsQuery {
         };
         Ok(MissionFilter {
             country_code,
+            only: None,
             order,
             descending,
         })
@@ -90,7 +91,8 @@ pub async fn list_missions(
     query: ListQuery<MissionsQuery>,
     state: State,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = query.filter.filter()?;
+    let mut filter = query.filter.filter()?;
+    filter.only = viewer.only_mission();
     let order = filter.order;
     let paging = query.paging(viewer.request(), true)?;
     let is_editor = viewer.is_editor();

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::dto::{News, NewsEditor, NewsInput, NewsStatus};
 use super::queries;
 use super::queries::NewsRow;
+use crate::accounts::keys::Owner;
 use crate::content::document::Document;
 use crate::content::embeds::check_image;
 use crate::content::locale::Localized;
@@ -213,6 +214,14 @@ impl Document for NewsDocument {
 impl Readable for NewsDocument {
     type Public = News;
     const MISSING: &'static str = "no such news item";
+
+    fn owner(item: &News) -> Owner {
+        Owner::Mission(item.summary.mission.as_ref().map(|m| m.id))
+    }
+
+    fn editor_owner(item: &NewsEditor) -> Owner {
+        Owner::Mission(item.fields.mission_id)
+    }
 
     /// Published, with its publication time come.
     fn find_public(

@@ -152,6 +152,8 @@ pub struct NewsFilter {
     pub now: DateTime<Utc>,
     pub visibility: Visibility,
     pub mission: Option<ItemKey>,
+    /// The reader's own restriction (an API key's mission), beside any `mission` it asks for.
+    pub only_mission: Option<Uuid>,
     pub tag: Option<String>,
     pub published_after: Option<DateTime<Utc>>,
     pub published_before: Option<DateTime<Utc>>,
@@ -176,6 +178,7 @@ impl NewsFilter {
             now,
             visibility: Visibility::Public,
             mission: None,
+            only_mission: None,
             tag: None,
             published_after: None,
             published_before: None,
@@ -233,6 +236,9 @@ fn filtered(filter: &NewsFilter) -> diesel::dsl::IntoBoxed<'static, NewsJoin, Pg
         Some(ItemKey::Id(id)) => query = query.filter(news::mission_id.eq(*id)),
         Some(ItemKey::Slug(slug)) => query = query.filter(missions::slug.eq(slug.clone())),
         None => {}
+    }
+    if let Some(only) = filter.only_mission {
+        query = query.filter(news::mission_id.eq(only));
     }
     if let Some(tag) = &filter.tag {
         query = query.filter(news::tags.contains(vec![tag.clone()]));
@@ -472,6 +478,17 @@ pub fn find_public(
         ItemKey::Slug(slug) => query.filter(news::slug.eq(slug.clone())),
     };
     let row: Option<(NewsRow, Option<String>)> = query.first(conn).optional()?;
+    Ok(items(conn, row.map(|(news, slug)| (news, slug, None)))?.pop())
+}
+
+/// The item `id` whatever its state (a draft preview shows it as readers would see it).
+pub fn find_any(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<NewsWithMission>> {
+    let row: Option<(NewsRow, Option<String>)> = news::table
+        .left_join(missions::table)
+        .select((NewsRow::as_select(), missions::slug.nullable()))
+        .filter(news::id.eq(id))
+        .first(conn)
+        .optional()?;
     Ok(items(conn, row.map(|(news, slug)| (news, slug, None)))?.pop())
 }
 

@@ -131,6 +131,7 @@ impl NewsQuery {
             now: Utc::now(),
             visibility,
             mission,
+            only_mission: None,
             tag,
             published_after,
             published_before,
@@ -157,7 +158,8 @@ pub async fn list_news(
     state: State,
 ) -> Result<HttpResponse, ApiError> {
     let is_editor = viewer.is_editor();
-    let filter = query.filter.filter(is_editor)?;
+    let mut filter = query.filter.filter(is_editor)?;
+    filter.only_mission = viewer.only_mission();
     let order = filter.order;
     let paging = query.paging(viewer.request(), false)?;
     let page = paging.clone();

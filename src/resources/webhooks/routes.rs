@@ -23,21 +23,13 @@ use crate::http::body::{merge_patch, parse_input};
 use crate::http::error::ApiError;
 use crate::http::pagination::{ListResponse, PageParams};
 use crate::http::params::{ListQuery, NoParams};
-use crate::http::responses::{editor_item_response, editor_list_response};
+use crate::http::responses::{editor_item_response, editor_list_response, written_response};
 use crate::resources::audit as audit_log;
 
 const MISSING: &str = "no such webhook subscription";
 
 fn webhook_id(segment: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(segment).map_err(|_| ApiError::not_found(MISSING))
-}
-
-fn answer(status: StatusCode, body: &impl serde::Serialize) -> Result<HttpResponse, ApiError> {
-    let etag = preconditions::editor_etag(body)?;
-    Ok(HttpResponse::build(status)
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("ETag", etag))
-        .json(body))
 }
 
 /// The rules of a subscription beyond its JSON shape, and the SSRF check of its target (which
@@ -102,23 +94,7 @@ fn audited(
     before: Option<&Webhook>,
     after: Option<&Webhook>,
 ) -> Result<(), ApiError> {
-    let json = |w: Option<&Webhook>| {
-        w.map(serde_json::to_value)
-            .transpose()
-            .map(Option::unwrap_or_default)
-            .map_err(|e| ApiError::Internal(e.to_string()))
-    };
-    let changes = audit::changes(&json(before)?, &json(after)?);
-    audit_log::queries::record(
-        conn,
-        actor.id,
-        &actor.email,
-        action,
-        "webhooks",
-        id,
-        changes,
-    )?;
-    Ok(())
+    audit::record_change(conn, actor, action, "webhooks", id, before, after)
 }
 
 /// List the webhook subscriptions
@@ -189,7 +165,7 @@ pub async fn create_webhook(write: AdminWrite, state: State) -> Result<HttpRespo
         webhook: Webhook::new(row),
         secret,
     };
-    let mut response = answer(StatusCode::CREATED, &body)?;
+    let mut response = written_response(StatusCode::CREATED, &body)?;
     response.headers_mut().insert(
         actix_web::http::header::LOCATION,
         actix_web::http::header::HeaderValue::from_str(&location)
@@ -282,7 +258,7 @@ pub async fn update_webhook(
         })
     })
     .await?;
-    answer(StatusCode::OK, &Webhook::new(row))
+    written_response(StatusCode::OK, &Webhook::new(row))
 }
 
 /// Delete a webhook subscription
@@ -380,7 +356,7 @@ pub async fn rotate_webhook_secret(
         })
     })
     .await?;
-    answer(
+    written_response(
         StatusCode::OK,
         &WebhookWithSecret {
             webhook: Webhook::new(row),
@@ -476,7 +452,7 @@ pub async fn redeliver_webhook_delivery(
     })
     .await?;
     let (row, attempts) = found.ok_or_else(|| ApiError::not_found("no such delivery"))?;
-    answer(StatusCode::ACCEPTED, &Delivery::new(row, attempts))
+    written_response(StatusCode::ACCEPTED, &Delivery::new(row, attempts))
 }
 
 /// Send a test event
@@ -510,7 +486,7 @@ pub async fn ping_webhook(
     })
     .await?;
     let (row, attempts) = found.ok_or_else(|| ApiError::not_found(MISSING))?;
-    answer(StatusCode::ACCEPTED, &Delivery::new(row, attempts))
+    written_response(StatusCode::ACCEPTED, &Delivery::new(row, attempts))
 }
 
 /// Send past events again
@@ -575,5 +551,5 @@ pub async fn replay_webhook(
     })
     .await?
     .ok_or_else(|| ApiError::not_found(MISSING))?;
-    answer(StatusCode::ACCEPTED, &Replayed { queued })
+    written_response(StatusCode::ACCEPTED, &Replayed { queued })
 }

@@ -11,6 +11,7 @@ mod news_writes;
 mod objectives;
 mod organization;
 mod paging;
+mod previews;
 mod search;
 mod search_limits;
 mod superlinear;

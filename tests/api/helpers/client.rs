@@ -68,6 +68,16 @@ impl TestApp {
 }
 
 impl Client {
+    /// The same client, talking to the server at `address` (another node).
+    pub fn at(&self, address: &str) -> Self {
+        Self {
+            address: address.to_owned(),
+            ..self.clone()
+        }
+    }
+}
+
+impl Client {
     /// The same client, giving up on each request after `timeout`.
     pub fn with_timeout(self, timeout: Duration) -> Self {
         Self {

@@ -324,6 +324,8 @@ impl TestAppBuilder {
                 "50ms,100ms,200ms".to_owned(),
             ),
             ("ORGCMS_WEBHOOK_TIMEOUT_MS", "1000".to_owned()),
+            // API keys' use is written at once, so tests see it (and a quota across nodes).
+            ("ORGCMS_API_KEY_USAGE_FLUSH_MS", "50".to_owned()),
         ];
         let (media, media_vars) = media_env(self.backend);
         vars.extend(media_vars);
@@ -361,6 +363,15 @@ impl TestApp {
     /// A server on a database with the seed content.
     pub async fn seeded() -> Self {
         Self::builder().seeded().spawn().await
+    }
+
+    /// Another node of the same deployment: a second server on this one's database, with its
+    /// settings; returns its address (the server runs as long as the test).
+    pub async fn another_node(&self) -> String {
+        let app = Application::build(&self.settings).unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -171,7 +171,31 @@ async fn real_keys(admin: &Client) -> Vec<(&'static str, String)> {
         )
         .success()
         .await;
+    let news_slug = first(get("/api/v1/news").await, "slug");
+    let api_key = admin
+        .post(
+            "/api/v1/api-keys",
+            serde_json::json!({"name": "Hostile", "scopes": ["content:read"]}),
+        )
+        .success()
+        .await;
+    let preview = admin
+        .post(
+            &format!("/api/v1/news/{news_slug}/previews"),
+            serde_json::json!({}),
+        )
+        .success()
+        .await;
     vec![
+        (
+            "/api/v1/api-keys/",
+            api_key["id"].as_str().unwrap().to_owned(),
+        ),
+        ("{preview_id}", preview["id"].as_str().unwrap().to_owned()),
+        (
+            "/api/v1/previews/",
+            preview["token"].as_str().unwrap().to_owned(),
+        ),
         (
             "/api/v1/missions/",
             first(get("/api/v1/missions").await, "slug"),
