@@ -101,30 +101,48 @@ impl Relay {
         }
     }
 
-    /// One turn: due publications announced, then every due delivery sent.
+    /// One turn: due publications announced, then every due delivery sent, `concurrency` at a
+    /// time in a sliding window: a slot freed by a finished attempt is filled at once, so a slow
+    /// receiver (attempts up to the timeout) holds up only the slots it takes, never the others'
+    /// deliveries behind it.
     pub async fn turn(self: &Arc<Self>) -> Result<(), ApiError> {
         db::run(&self.pool, |c| Ok(outbox::announce_due(c)?)).await?;
         // Twice the longest attempt, and a second: a live relay has recorded by then.
         let lease = (self.settings.timeout * 2 + Duration::from_secs(1)).as_secs_f64();
-        let limit = self.settings.concurrency as i64;
+        let window = self.settings.concurrency;
+        let mut sending = tokio::task::JoinSet::new();
+        let mut claim_failed = None;
         loop {
-            let claimed = db::run(&self.pool, move |c| Ok(outbox::claim(c, limit, lease)?)).await?;
-            if claimed.is_empty() {
-                return Ok(());
-            }
-            let mut sending = tokio::task::JoinSet::new();
-            for delivery in claimed {
-                let relay = Arc::clone(self);
-                sending.spawn(async move { relay.deliver(delivery).await });
-            }
-            while let Some(done) = sending.join_next().await {
-                match done {
-                    Ok(Err(error)) => {
-                        tracing::warn!(%error, "webhook relay: delivery not recorded")
+            let free = window.saturating_sub(sending.len());
+            if free > 0 && claim_failed.is_none() {
+                let limit = free as i64;
+                match db::run(&self.pool, move |c| Ok(outbox::claim(c, limit, lease)?)).await {
+                    Ok(claimed) => {
+                        let none_due = claimed.len() < free;
+                        for delivery in claimed {
+                            let relay = Arc::clone(self);
+                            sending.spawn(async move { relay.deliver(delivery).await });
+                        }
+                        if none_due && sending.is_empty() {
+                            return Ok(());
+                        }
+                        if !none_due {
+                            // A full window: more may be due; wait for a slot.
+                            log_outcome(sending.join_next().await);
+                            continue;
+                        }
                     }
-                    Err(error) => tracing::warn!(%error, "webhook relay: delivery task failed"),
-                    Ok(Ok(())) => {}
+                    // Attempts under way are recorded before the error is reported.
+                    Err(error) => claim_failed = Some(error),
                 }
+            }
+            if sending.is_empty() {
+                return claim_failed.map_or(Ok(()), Err);
+            }
+            // A slot frees, or deliveries may have come due meanwhile.
+            tokio::select! {
+                done = sending.join_next() => log_outcome(done),
+                () = tokio::time::sleep(self.settings.poll) => {}
             }
         }
     }
@@ -315,6 +333,14 @@ impl Relay {
 }
 
 /// A reqwest error in words, with its causes (the address check's refusal among them).
+fn log_outcome(done: Option<Result<Result<(), ApiError>, tokio::task::JoinError>>) {
+    match done {
+        Some(Ok(Err(error))) => tracing::warn!(%error, "webhook relay: delivery not recorded"),
+        Some(Err(error)) => tracing::warn!(%error, "webhook relay: delivery task failed"),
+        Some(Ok(Ok(()))) | None => {}
+    }
+}
+
 fn describe(error: &reqwest::Error) -> String {
     let mut text = if error.is_timeout() {
         "timed out".to_owned()
