@@ -76,7 +76,7 @@ class Node:
                    ORGCMS_JWT_SECRET="bench-secret-bench-secret-bench-secret-00",
                    ORGCMS_ADMIN_EMAIL="bench-admin@example.org", ORGCMS_ADMIN_PASSWORD="bench-admin-passphrase",
                    ORGCMS_RATE_LIMIT_PER_MINUTE="0", ORGCMS_WEBHOOK_ALLOW_HTTP="true",
-                   ORGCMS_WEBHOOK_ALLOW_LOOPBACK="true", ORGCMS_WEBHOOK_POLL_MS="50",
+                   ORGCMS_WEBHOOK_ALLOW_LOOPBACK="true",
                    ORGCMS_WEBHOOK_RETRY_SCHEDULE=SCHEDULE, ORGCMS_WEBHOOK_TIMEOUT_MS="1000")
         self.log = open(f"/tmp/bench-webhooks-{self.name}.log", "a")
         self.process = subprocess.Popen([BIN, "serve"], env=env, stdout=self.log, stderr=self.log)

@@ -213,6 +213,7 @@ impl Application {
                     ),
                 )
                 .map_err(|e| std::io::Error::other(format!("webhook client: {e}")))?
+                .listening(settings.database_url.expose_secret())
                 .start(),
             ),
             false => None,

@@ -35,6 +35,10 @@ pub struct Relay {
     urls: PublicUrls,
     locales: Locales,
     links: MediaLinks,
+    /// Notified when an event is written (`NOTIFY orgcms_webhooks`, heard by `listen`), so the
+    /// first attempt does not wait for the next poll.
+    wake: Arc<tokio::sync::Notify>,
+    database_url: Option<String>,
 }
 
 /// Stops the relay when dropped.
@@ -74,11 +78,27 @@ impl Relay {
             urls,
             locales,
             links,
+            wake: Arc::new(tokio::sync::Notify::new()),
+            database_url: None,
         })
+    }
+
+    /// Listens on a connection of its own to `database_url` for new events, to send them at once
+    /// rather than at the next poll (the poll stays, for retries and for a lost connection).
+    pub fn listening(mut self, database_url: &str) -> Self {
+        self.database_url = Some(database_url.to_owned());
+        self
     }
 
     /// Runs the relay on the current runtime until the handle is dropped.
     pub fn start(self) -> RelayHandle {
+        if let Some(url) = self.database_url.clone() {
+            let wake = Arc::downgrade(&self.wake);
+            std::thread::Builder::new()
+                .name("webhook-listen".into())
+                .spawn(move || listen(wake, &url))
+                .ok();
+        }
         RelayHandle(tokio::spawn(Arc::new(self).run()))
     }
 
@@ -97,7 +117,10 @@ impl Relay {
                 }
                 pruned = Some(Instant::now());
             }
-            tokio::time::sleep(self.settings.poll).await;
+            tokio::select! {
+                () = tokio::time::sleep(self.settings.poll) => {}
+                () = self.wake.notified() => {}
+            }
         }
     }
 
@@ -139,9 +162,10 @@ impl Relay {
             if sending.is_empty() {
                 return claim_failed.map_or(Ok(()), Err);
             }
-            // A slot frees, or deliveries may have come due meanwhile.
+            // A slot frees, a new event is written, or deliveries may have come due meanwhile.
             tokio::select! {
                 done = sending.join_next() => log_outcome(done),
+                () = self.wake.notified() => {}
                 () = tokio::time::sleep(self.settings.poll) => {}
             }
         }
@@ -333,6 +357,51 @@ impl Relay {
 }
 
 /// A reqwest error in words, with its causes (the address check's refusal among them).
+/// Hears `NOTIFY orgcms_webhooks` (sent with every event) and wakes the relay, for as long as the
+/// relay lives; reconnects after a lost connection.
+fn listen(wake: std::sync::Weak<tokio::sync::Notify>, database_url: &str) {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+    const LOOK_EVERY: Duration = Duration::from_millis(10);
+    while wake.strong_count() > 0 {
+        let listening = PgConnection::establish(database_url).and_then(|mut conn| {
+            diesel::sql_query("LISTEN orgcms_webhooks")
+                .execute(&mut conn)
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        });
+        let Ok(mut conn) = listening else {
+            std::thread::sleep(Duration::from_secs(1));
+            continue;
+        };
+        let mut looked = 0u32;
+        'follow: loop {
+            // Every few seconds a query, which finds out a connection that died in silence.
+            looked = looked.wrapping_add(1);
+            if looked.is_multiple_of(500)
+                && diesel::sql_query("SELECT 1").execute(&mut conn).is_err()
+            {
+                break 'follow;
+            }
+            let mut heard = false;
+            for notification in conn.notifications_iter() {
+                match notification {
+                    Ok(_) => heard = true,
+                    Err(error) => {
+                        tracing::warn!(%error, "webhook relay: lost the listening connection");
+                        break 'follow;
+                    }
+                }
+            }
+            match wake.upgrade() {
+                Some(wake) if heard => wake.notify_one(),
+                Some(_) => {}
+                None => return,
+            }
+            std::thread::sleep(LOOK_EVERY);
+        }
+    }
+}
+
 fn log_outcome(done: Option<Result<Result<(), ApiError>, tokio::task::JoinError>>) {
     match done {
         Some(Ok(Err(error))) => tracing::warn!(%error, "webhook relay: delivery not recorded"),

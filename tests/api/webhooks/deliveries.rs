@@ -375,3 +375,29 @@ async fn a_relay_that_dies_mid_delivery_leaves_it_to_another() {
     );
     assert_eq!(received[0].body, received[1].body);
 }
+
+#[tokio::test]
+async fn the_relay_of_a_node_hears_new_events_without_waiting_for_its_poll() {
+    // The relay `orgcms serve` runs, polling once a minute only: an event arrives in seconds
+    // because the relay listens for the notification every event sends.
+    let app = TestApp::builder()
+        .seeded()
+        .env("ORGCMS_WEBHOOK_RELAY", "true")
+        .env("ORGCMS_WEBHOOK_POLL_MS", "60000")
+        .spawn()
+        .await;
+    let admin = app.as_admin().await;
+    let editor = app.as_editor().await;
+    let receiver = Receiver::start().await;
+    subscribe(&admin, &receiver.url, json!({})).await;
+    // Its first turn (at start) is over by now, and the next poll is a minute away.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = std::time::Instant::now();
+    editor
+        .post("/api/v1/news", article("Heard at once", "published"))
+        .success()
+        .await;
+    let received = receiver.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(received[0].json()["type"], "news.published");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
