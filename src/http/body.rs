@@ -353,6 +353,20 @@ fn unknown_field_name(message: &str) -> Option<&str> {
     message.strip_prefix("unknown field `")?.split('`').next()
 }
 
+/// `current` with the merge patch `patch` applied, read again as an input (its rules and unknown
+/// fields checked): what a PATCH of an administrators' resource writes.
+pub fn patched<I: serde::Serialize + DeserializeOwned>(
+    current: &I,
+    patch: &Value,
+) -> Result<I, ApiError> {
+    if !patch.is_object() {
+        return Err(ApiError::validation("body", "must be a JSON object"));
+    }
+    let mut value = serde_json::to_value(current).map_err(|e| ApiError::Internal(e.to_string()))?;
+    merge_patch(&mut value, patch);
+    parse_input(value)
+}
+
 /// RFC 7396 JSON merge patch: objects merge, `null` removes, anything else replaces.
 pub fn merge_patch(target: &mut Value, patch: &Value) {
     let Value::Object(patch_map) = patch else {

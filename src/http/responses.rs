@@ -78,3 +78,14 @@ pub fn written_response<T: Serialize>(
         .insert_header(("ETag", etag))
         .json(item))
 }
+
+/// The answer to an administrator's create: `written_response` with 201 and `Location`.
+pub fn created_response<T: Serialize>(location: &str, item: &T) -> Result<HttpResponse, ApiError> {
+    let mut response = written_response(actix_web::http::StatusCode::CREATED, item)?;
+    response.headers_mut().insert(
+        actix_web::http::header::LOCATION,
+        actix_web::http::header::HeaderValue::from_str(location)
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    Ok(response)
+}

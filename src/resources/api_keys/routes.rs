@@ -15,11 +15,13 @@ use crate::content::request::WriteHeaders;
 use crate::content::validation::Checker;
 use crate::content::{audit, preconditions};
 use crate::db;
-use crate::http::body::{merge_patch, parse_input};
+use crate::http::body::{parse_input, patched};
 use crate::http::error::ApiError;
 use crate::http::pagination::{ListResponse, PageParams};
 use crate::http::params::{ListQuery, NoParams};
-use crate::http::responses::{editor_item_response, editor_list_response, written_response};
+use crate::http::responses::{
+    created_response, editor_item_response, editor_list_response, written_response,
+};
 
 const MISSING: &str = "no such API key";
 /// Keys are issued for at most this long, and for 90 days unless the administrator says.
@@ -183,13 +185,7 @@ pub async fn create_api_key(write: AdminWrite, state: State) -> Result<HttpRespo
         api_key: ApiKey::new(row),
         key,
     };
-    let mut response = written_response(StatusCode::CREATED, &body)?;
-    response.headers_mut().insert(
-        actix_web::http::header::LOCATION,
-        actix_web::http::header::HeaderValue::from_str(&location)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
-    );
-    Ok(response)
+    created_response(&location, &body)
 }
 
 /// Get an API key
@@ -247,13 +243,7 @@ pub async fn update_api_key(
     let current = db::run(&state.pool, move |c| Ok(queries::find(c, id)?))
         .await?
         .ok_or_else(|| ApiError::not_found(MISSING))?;
-    let mut value = serde_json::to_value(ApiKey::new(current).input())
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if !write.body.is_object() {
-        return Err(ApiError::validation("body", "must be a JSON object"));
-    }
-    merge_patch(&mut value, &write.body);
-    let input: ApiKeyInput = parse_input(value)?;
+    let input = patched(&ApiKey::new(current).input(), &write.body)?;
     let expires_at = validated(&state, &input, Utc::now()).await?;
     let row = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {

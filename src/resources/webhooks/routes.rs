@@ -19,11 +19,13 @@ use crate::content::request::WriteHeaders;
 use crate::content::validation::Checker;
 use crate::content::{audit, preconditions};
 use crate::db;
-use crate::http::body::{merge_patch, parse_input};
+use crate::http::body::{parse_input, patched};
 use crate::http::error::ApiError;
 use crate::http::pagination::{ListResponse, PageParams};
 use crate::http::params::{ListQuery, NoParams};
-use crate::http::responses::{editor_item_response, editor_list_response, written_response};
+use crate::http::responses::{
+    created_response, editor_item_response, editor_list_response, written_response,
+};
 use crate::resources::audit as audit_log;
 
 const MISSING: &str = "no such webhook subscription";
@@ -165,13 +167,7 @@ pub async fn create_webhook(write: AdminWrite, state: State) -> Result<HttpRespo
         webhook: Webhook::new(row),
         secret,
     };
-    let mut response = written_response(StatusCode::CREATED, &body)?;
-    response.headers_mut().insert(
-        actix_web::http::header::LOCATION,
-        actix_web::http::header::HeaderValue::from_str(&location)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
-    );
-    Ok(response)
+    created_response(&location, &body)
 }
 
 /// Get a webhook subscription
@@ -229,13 +225,7 @@ pub async fn update_webhook(
     let current = db::run(&state.pool, move |c| Ok(queries::find(c, id)?))
         .await?
         .ok_or_else(|| ApiError::not_found(MISSING))?;
-    let mut value = serde_json::to_value(Webhook::new(current).input())
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if !write.body.is_object() {
-        return Err(ApiError::validation("body", "must be a JSON object"));
-    }
-    merge_patch(&mut value, &write.body);
-    let input: WebhookInput = parse_input(value)?;
+    let input = patched(&Webhook::new(current).input(), &write.body)?;
     validated(&state, &input).await?;
     let row = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
