@@ -145,13 +145,9 @@ impl Viewer {
     }
 }
 
-/// A key reads content with `content:read` (or `drafts:read`), in the locales it is limited to.
+/// A key reads in the locales it is limited to (its scopes are checked by route, in
+/// `http::middleware::api_keys`).
 fn partner_may_read(partner: &Partner, locale: &RequestLocale) -> Result<(), ApiError> {
-    if !partner.may(Scope::ContentRead) && !partner.may(Scope::DraftsRead) {
-        return Err(ApiError::Forbidden(
-            "this API key has neither the content:read nor the drafts:read scope".into(),
-        ));
-    }
     match &partner.locales {
         Some(locales) if !locales.contains(&locale.locale) => Err(ApiError::Forbidden(format!(
             "this API key reads only the locales {}: ask for one with `?locale=`",

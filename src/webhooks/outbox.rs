@@ -50,6 +50,10 @@ pub struct Claimed {
     pub news_key_id: Uuid,
     #[diesel(sql_type = Timestamptz)]
     pub occurred_at: DateTime<Utc>,
+    /// The lease: the delivery's `next_attempt_at` while this relay holds it. A redelivery or a
+    /// replay during the attempt moves it, and then wins over what this attempt records.
+    #[diesel(sql_type = Timestamptz)]
+    pub leased_until: DateTime<Utc>,
 }
 
 impl Claimed {
@@ -94,11 +98,11 @@ pub fn claim(conn: &mut PgConnection, limit: i64, lease_seconds: f64) -> QueryRe
                    ORDER BY due.next_attempt_at
                    LIMIT $1
                      FOR UPDATE OF due SKIP LOCKED)
-           RETURNING d.id, d.attempts, d.body, d.webhook_id, d.event_id)
+           RETURNING d.id, d.attempts, d.body, d.webhook_id, d.event_id, d.next_attempt_at)
          SELECT c.id, c.attempts, c.body, c.webhook_id, w.url, w.payload, w.locale, w.secret,
                 w.previous_secret, w.previous_secret_until, e.id AS event_id,
                 e.type AS event_type, e.resource, e.item_id, e.data, e.change_seq, e.news_key_at,
-                e.news_key_id, e.occurred_at
+                e.news_key_id, e.occurred_at, c.next_attempt_at AS leased_until
            FROM claimed c
            JOIN webhooks w ON w.id = c.webhook_id
            JOIN webhook_events e ON e.id = c.event_id",
@@ -163,7 +167,11 @@ pub fn record(
             .execute(conn)?;
         let attempts = claimed.attempts + 1;
         let status = attempt.status.map(i32::from);
-        let delivery = d::table.find(claimed.id);
+        // Only while the lease is this attempt's: a delivery queued again meanwhile (redeliver,
+        // replay) stays queued.
+        let delivery = d::table
+            .find(claimed.id)
+            .filter(d::next_attempt_at.eq(claimed.leased_until));
         match next {
             Next::Delivered => {
                 diesel::update(delivery)

@@ -41,6 +41,13 @@ pub struct Relay {
     database_url: Option<String>,
 }
 
+/// When a relay last did its chores.
+#[derive(Default)]
+struct Chores {
+    announced: Option<Instant>,
+    pruned: Option<Instant>,
+}
+
 /// Stops the relay when dropped.
 pub struct RelayHandle(tokio::task::JoinHandle<()>);
 
@@ -103,19 +110,10 @@ impl Relay {
     }
 
     async fn run(self: Arc<Self>) {
-        let mut pruned = None::<Instant>;
+        let mut chores = Chores::default();
         loop {
-            if let Err(error) = self.turn().await {
+            if let Err(error) = self.turn(&mut chores).await {
                 tracing::warn!(%error, "webhook relay: turn failed");
-            }
-            if pruned.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
-                let days = self.settings.retention_days;
-                match db::run(&self.pool, move |c| Ok(outbox::prune(c, days)?)).await {
-                    Ok(removed) if removed > 0 => tracing::info!(removed, "pruned webhook events"),
-                    Ok(_) => {}
-                    Err(error) => tracing::warn!(%error, "webhook relay: pruning failed"),
-                }
-                pruned = Some(Instant::now());
             }
             tokio::select! {
                 () = tokio::time::sleep(self.settings.poll) => {}
@@ -124,20 +122,49 @@ impl Relay {
         }
     }
 
-    /// One turn: due publications announced, then every due delivery sent, `concurrency` at a
-    /// time in a sliding window: a slot freed by a finished attempt is filled at once, so a slow
-    /// receiver (attempts up to the timeout) holds up only the slots it takes, never the others'
-    /// deliveries behind it.
-    pub async fn turn(self: &Arc<Self>) -> Result<(), ApiError> {
-        db::run(&self.pool, |c| Ok(outbox::announce_due(c)?)).await?;
+    /// What a relay does beside sending, on its own clock (a turn may last as long as events keep
+    /// coming): announce the scheduled items whose time came, every poll; prune old events, hourly.
+    async fn chores(&self, chores: &mut Chores) -> Result<(), ApiError> {
+        if chores
+            .announced
+            .is_none_or(|at| at.elapsed() >= self.settings.poll)
+        {
+            db::run(&self.pool, |c| Ok(outbox::announce_due(c)?)).await?;
+            chores.announced = Some(Instant::now());
+        }
+        if chores
+            .pruned
+            .is_none_or(|at| at.elapsed() > Duration::from_secs(3600))
+        {
+            chores.pruned = Some(Instant::now());
+            let days = self.settings.retention_days;
+            match db::run(&self.pool, move |c| Ok(outbox::prune(c, days)?)).await {
+                Ok(removed) if removed > 0 => tracing::info!(removed, "pruned webhook events"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "webhook relay: pruning failed"),
+            }
+        }
+        Ok(())
+    }
+
+    /// One turn: every due delivery sent, `concurrency` at a time in a sliding window: a slot
+    /// freed by a finished attempt is filled at once, so a slow receiver (attempts up to the
+    /// timeout) holds up only the slots it takes, never the others' deliveries behind it. The
+    /// chores are done as their time comes, however long the turn lasts.
+    async fn turn(self: &Arc<Self>, chores: &mut Chores) -> Result<(), ApiError> {
         // Twice the longest attempt, and a second: a live relay has recorded by then.
         let lease = (self.settings.timeout * 2 + Duration::from_secs(1)).as_secs_f64();
         let window = self.settings.concurrency;
         let mut sending = tokio::task::JoinSet::new();
-        let mut claim_failed = None;
+        let mut failed = None;
         loop {
+            if failed.is_none() {
+                if let Err(error) = self.chores(chores).await {
+                    failed = Some(error);
+                }
+            }
             let free = window.saturating_sub(sending.len());
-            if free > 0 && claim_failed.is_none() {
+            if free > 0 && failed.is_none() {
                 let limit = free as i64;
                 match db::run(&self.pool, move |c| Ok(outbox::claim(c, limit, lease)?)).await {
                     Ok(claimed) => {
@@ -156,11 +183,11 @@ impl Relay {
                         }
                     }
                     // Attempts under way are recorded before the error is reported.
-                    Err(error) => claim_failed = Some(error),
+                    Err(error) => failed = Some(error),
                 }
             }
             if sending.is_empty() {
-                return claim_failed.map_or(Ok(()), Err);
+                return failed.map_or(Ok(()), Err);
             }
             // A slot frees, a new event is written, or deliveries may have come due meanwhile.
             tokio::select! {

@@ -61,16 +61,38 @@ fn key_of(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// Whether a key (restricted to a mission or not) may make this request at all.
-fn route_allowed(req: &ServiceRequest, restricted: bool) -> bool {
+/// The media library's routes, which `assets:read` opens; every other route a key may read is
+/// content, which `content:read` or `drafts:read` opens.
+const ASSET_ROUTES: [&str; 2] = ["/api/v1/assets", "/api/v1/assets/{id}"];
+
+/// Why a key may not make this request, if it may not.
+fn refusal(req: &ServiceRequest, partner: &Partner) -> Option<&'static str> {
+    const READS_ONLY: &str = "an API key reads only: it never writes content or administers orgcms";
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        return false;
+        return Some(READS_ONLY);
     }
     let Some(pattern) = req.resource_map().match_pattern(req.match_info().as_str()) else {
-        return true; // no route: the fallback answers 404
+        return None; // no route: the fallback answers 404
     };
-    READ_ROUTES.contains(&pattern.as_str())
-        || (!restricted && UNRESTRICTED_ROUTES.contains(&pattern.as_str()))
+    let pattern = pattern.as_str();
+    // Restricted to a mission or to locales: not where the answer spans missions or cannot be
+    // cut to the locales (the feeds, the change feed).
+    let restricted = partner.mission_id.is_some() || partner.locales.is_some();
+    if !READ_ROUTES.contains(&pattern) && (restricted || !UNRESTRICTED_ROUTES.contains(&pattern)) {
+        return Some(match restricted {
+            true => {
+                "an API key reads only; a key restricted to a mission or to locales reads \
+                     the news, missions, objectives, organization and assets, not the routes \
+                     whose answers span missions or locales (changes, feeds, tags, related)"
+            }
+            false => READS_ONLY,
+        });
+    }
+    let content = partner.may(Scope::ContentRead) || partner.may(Scope::DraftsRead);
+    if !ASSET_ROUTES.contains(&pattern) && !content && pattern != "/api/v1/previews/{token}" {
+        return Some("this API key has neither the content:read nor the drafts:read scope");
+    }
+    None
 }
 
 fn insert(headers: &mut actix_web::http::header::HeaderMap, name: &'static str, value: &str) {
@@ -96,6 +118,13 @@ fn refuse(
     req.into_response(response)
 }
 
+/// A refused key spends its address's budget (`RateLimits::charge_refused_key`).
+fn charge_refusal(req: &ServiceRequest, state: &State) {
+    if let Some(client) = crate::http::middleware::rate_limit::client_of(req.request()) {
+        state.rate_limits.charge_refused_key(client);
+    }
+}
+
 /// The middleware.
 pub async fn authenticate(
     req: ServiceRequest,
@@ -109,7 +138,13 @@ pub async fn authenticate(
     let Some(state) = req.app_data::<State>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    if let Some(retry_after) = crate::http::middleware::rate_limit::client_of(req.request())
+        .and_then(|client| state.rate_limits.key_refused_for(client))
+    {
+        return Ok(refuse(req, ApiError::TooManyRequests { retry_after }, None));
+    }
     if !token::is_well_formed(&key) {
+        charge_refusal(&req, &state);
         let error = ApiError::Unauthorized(
             "the API key is malformed: its checksum does not match (a typo, or a truncated key)"
                 .into(),
@@ -127,6 +162,7 @@ pub async fn authenticate(
     let row = match found {
         Ok(Some(row)) => row,
         Ok(None) => {
+            charge_refusal(&req, &state);
             let error = ApiError::Unauthorized("the API key is unknown, revoked or expired".into());
             return Ok(refuse(req, error, None));
         }
@@ -138,15 +174,9 @@ pub async fn authenticate(
         mission_id: row.mission_id,
         locales: row.locales.clone(),
     };
-    if !route_allowed(&req, partner.mission_id.is_some()) {
-        let error = ApiError::Forbidden(match partner.mission_id {
-            Some(_) => "an API key reads only: it never writes content or administers orgcms; \
-                        a key restricted to a mission reads its news, itself, the organization \
-                        and the objectives"
-                .into(),
-            None => "an API key reads only: it never writes content or administers orgcms".into(),
-        });
-        return Ok(refuse(req, error, None));
+    if let Some(reason) = refusal(&req, &partner) {
+        charge_refusal(&req, &state);
+        return Ok(refuse(req, ApiError::Forbidden(reason.into()), None));
     }
     let limits = KeyLimits {
         key_id: row.id,

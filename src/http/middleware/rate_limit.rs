@@ -61,6 +61,9 @@ pub struct RateLimits {
     login: Option<Budget>,
     trusted_proxies: Vec<IpAddr>,
     requests: AtomicU64,
+    /// Addresses whose refused API keys spent their budget, and until when they are turned
+    /// away before any lookup (see `charge_refused_key`).
+    key_refusals: std::sync::Mutex<std::collections::HashMap<IpAddr, std::time::Instant>>,
 }
 
 impl RateLimits {
@@ -71,6 +74,39 @@ impl RateLimits {
             login: Budget::new("login", login_per_minute),
             trusted_proxies,
             requests: AtomicU64::new(0),
+            key_refusals: Default::default(),
+        }
+    }
+
+    /// Seconds until `client` may try an API key again, when its refused keys spent its budget.
+    pub fn key_refused_for(&self, client: IpAddr) -> Option<u64> {
+        let mut refusals = self.key_refusals.lock().unwrap_or_else(|e| e.into_inner());
+        let until = *refusals.get(&client)?;
+        match until.checked_duration_since(std::time::Instant::now()) {
+            Some(wait) => Some(wait.as_secs().max(1)),
+            None => {
+                refusals.remove(&client);
+                None
+            }
+        }
+    }
+
+    /// Charges a request whose API key was refused (malformed, unknown, revoked, expired, or
+    /// used where keys may not go) to its address's budget, as a request without a key is:
+    /// well-formed keys are easy to make, and each costs a lookup. Once the budget is spent the
+    /// address is turned away before any lookup until it refills.
+    pub fn charge_refused_key(&self, client: IpAddr) {
+        let Some(budget) = &self.api else {
+            return;
+        };
+        if let Err(not_until) = budget.limiter.check_key(&client) {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let mut refusals = self.key_refusals.lock().unwrap_or_else(|e| e.into_inner());
+            if refusals.len() > 100_000 {
+                let now = std::time::Instant::now();
+                refusals.retain(|_, until| *until > now);
+            }
+            refusals.insert(client, std::time::Instant::now() + wait);
         }
     }
 

@@ -55,6 +55,17 @@ async fn validated(
         }
     }
     if let Some(locales) = &input.locales {
+        // The editor view holds every locale: it cannot be cut to some.
+        if input
+            .scopes
+            .contains(&crate::accounts::keys::Scope::DraftsRead)
+        {
+            checker.fail(
+                "locales",
+                "a key with drafts:read reads the editor view, which holds every locale: \
+                 leave locales null",
+            );
+        }
         if locales.is_empty() {
             checker.fail(
                 "locales",

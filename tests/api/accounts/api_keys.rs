@@ -212,6 +212,9 @@ async fn scopes_decide_what_a_key_reads() {
     let problem = assets_only.get("/api/v1/news").problem(403).await;
     assert!(problem["detail"].as_str().unwrap().contains("content:read"));
     assets_only.get("/api/v1/assets").good().await;
+    // Content by any route: the feeds and the change feed too.
+    assets_only.get("/api/v1/feeds/news.rss").problem(403).await;
+    assets_only.get("/api/v1/changes").problem(403).await;
 
     let content = issue(&admin, json!({})).await;
     let content = app.with_token(secret(&content));
@@ -298,9 +301,38 @@ async fn a_restricted_key_reads_only_its_mission_and_its_locales() {
     partner.get("/api/v1/organization?locale=uk").good().await;
     partner.get("/api/v1/objectives?locale=uk").good().await;
     // Routes whose answers span missions are closed to it.
-    partner.get("/api/v1/changes").problem(403).await;
-    partner.get("/api/v1/feeds/news.rss").problem(403).await;
-    partner.get("/api/v1/tags").problem(403).await;
+    for path in [
+        "/api/v1/changes?locale=uk",
+        "/api/v1/feeds/news.rss?locale=uk",
+        "/api/v1/tags?locale=uk",
+        "/api/v1/news/ukraine-news/related?locale=uk",
+    ] {
+        let problem = partner.get(path).problem(403).await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains("restricted"),
+            "{path}: {problem}"
+        );
+    }
+    // Restricted to locales only: the same routes are closed, the rest open.
+    let uk_only = issue(&admin, json!({"locales": ["uk"]})).await;
+    let uk_only = app.with_token(secret(&uk_only));
+    uk_only
+        .get("/api/v1/feeds/news.atom?locale=uk")
+        .problem(403)
+        .await;
+    uk_only.get("/api/v1/changes?locale=uk").problem(403).await;
+    uk_only
+        .get("/api/v1/news/moldova-news?locale=uk")
+        .good()
+        .await;
+    let unrestricted = issue(&admin, json!({})).await;
+    let unrestricted = app.with_token(secret(&unrestricted));
+    let feed = unrestricted.get("/api/v1/feeds/news.rss").send().await;
+    assert_eq!(feed.status(), 200);
+    unrestricted
+        .get("/api/v1/news/ukraine-news/related")
+        .good()
+        .await;
     // Another locale than its own, asked for or the default.
     let problem = partner.get("/api/v1/news?locale=en").problem(403).await;
     assert!(
@@ -532,6 +564,11 @@ async fn bad_keys_are_refused_with_the_field_named() {
             422,
         ),
         (
+            json!({"name": "x", "scopes": ["drafts:read"], "locales": ["uk"]}),
+            "locales",
+            422,
+        ),
+        (
             json!({"name": "x", "scopes": ["content:read"], "locales": []}),
             "locales",
             422,
@@ -567,4 +604,30 @@ async fn bad_keys_are_refused_with_the_field_named() {
         .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(count, 0, "no partial write");
+}
+
+#[tokio::test]
+async fn refused_keys_spend_their_address_budget_before_any_lookup() {
+    let app = TestApp::builder()
+        .seeded()
+        .env("ORGCMS_RATE_LIMIT_PER_MINUTE", "5")
+        .spawn()
+        .await;
+    let admin = app.as_admin().await;
+    let valid = issue(&admin, json!({})).await;
+    // Well-formed keys are easy to make: each unknown one is a lookup, charged to the address.
+    for _ in 0..5 {
+        let made = orgcms::accounts::keys::token::generate().unwrap();
+        app.with_token(&made).get("/api/v1/news").problem(401).await;
+    }
+    let made = orgcms::accounts::keys::token::generate().unwrap();
+    let refused = app.with_token(&made).get("/api/v1/news").send().await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.header("retry-after").parse::<u64>().unwrap() >= 1);
+    // The address is out of budget: without a key too, and even with a valid key, until it refills.
+    app.get("/api/v1/news").problem(429).await;
+    app.with_token(secret(&valid))
+        .get("/api/v1/news")
+        .problem(429)
+        .await;
 }
