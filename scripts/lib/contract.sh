@@ -51,7 +51,7 @@ PY
   [ "$status" = 0 ] || { kill "$server"; return "$status"; }
   timeout 1500 "$tools_dir/venv/bin/schemathesis" --config-file tests/contract/schemathesis.toml \
     run "$base/openapi.json" --checks all --phases examples,coverage,fuzzing,stateful \
-    --header "Authorization: Bearer $token" --seed 42 --max-examples 25 --workers 2 \
+    --header "Authorization: Bearer $token" --seed 42 --max-examples 25 --workers 1 \
     --no-color || status=$?
   kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
   psql "$server_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
