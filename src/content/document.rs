@@ -43,9 +43,11 @@ pub trait Document: 'static {
     fn id(editor: &Self::Editor) -> Uuid;
     /// The input that would write the item as it is now.
     fn input_of(editor: &Self::Editor) -> Self::Input;
-    /// Inserts the item; `links` makes the URLs of the assets its bodies embed.
+    /// Inserts the item with the id `id` (new, or the one it had when it comes back from the
+    /// trash or an export); `links` makes the URLs of the assets its bodies embed.
     fn insert(
         conn: &mut PgConnection,
+        id: Uuid,
         input: Self::Input,
         links: &MediaLinks,
     ) -> Result<Uuid, ApiError>;

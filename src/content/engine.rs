@@ -119,7 +119,7 @@ fn insert_new<D: Document>(
     ctx: &WriteContext,
     input: D::Input,
 ) -> Result<Written, ApiError> {
-    let id = D::insert(conn, input, &ctx.links)?;
+    let id = D::insert(conn, Uuid::new_v4(), input, &ctx.links)?;
     created::<D>(conn, ctx, id)
 }
 
@@ -149,7 +149,7 @@ pub fn create<D: Document>(
 ) -> Result<Written, ApiError> {
     create_by::<D, _>(conn, ctx, &raw.to_string(), |conn| {
         let input = validated::<D>(ctx, raw)?;
-        D::insert(conn, input, &ctx.links)
+        D::insert(conn, Uuid::new_v4(), input, &ctx.links)
     })
 }
 

@@ -275,6 +275,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    revisions (resource, item_id, version) {
+        resource -> Text,
+        item_id -> Uuid,
+        version -> Int4,
+        document -> Jsonb,
+        input -> Jsonb,
+        author_id -> Nullable<Uuid>,
+        author_email -> Text,
+        created_at -> Timestamptz,
+        was_public -> Bool,
+        pinned -> Bool,
+    }
+}
+
+diesel::table! {
+    trash (item_id) {
+        item_id -> Uuid,
+        resource -> Text,
+        slug -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        document -> Jsonb,
+        input -> Jsonb,
+        deleted_by -> Nullable<Uuid>,
+        deleted_by_email -> Text,
+        deleted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         email -> Text,
@@ -414,6 +444,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     organization,
     preview_links,
     refresh_tokens,
+    revisions,
+    trash,
     users,
     webhook_announced,
     webhook_attempts,

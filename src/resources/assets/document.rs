@@ -101,6 +101,7 @@ impl Document for AssetDocument {
 
     fn insert(
         _conn: &mut PgConnection,
+        _id: Uuid,
         _input: AssetInput,
         _links: &MediaLinks,
     ) -> Result<Uuid, ApiError> {

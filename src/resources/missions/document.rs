@@ -262,6 +262,7 @@ impl Document for MissionDocument {
 
     fn insert(
         conn: &mut PgConnection,
+        id: Uuid,
         input: MissionInput,
         _links: &MediaLinks,
     ) -> Result<Uuid, ApiError> {
@@ -271,7 +272,7 @@ impl Document for MissionDocument {
         };
         let uses = asset_uses(conn, &input)?;
         let id: Uuid = diesel::insert_into(missions::table)
-            .values(MissionForm::from_input(&input, slug))
+            .values((missions::id.eq(id), MissionForm::from_input(&input, slug)))
             .returning(missions::id)
             .get_result(conn)?;
         insert_parts(conn, id, &input)?;

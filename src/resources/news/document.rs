@@ -165,6 +165,7 @@ impl Document for NewsDocument {
 
     fn insert(
         conn: &mut PgConnection,
+        id: Uuid,
         input: NewsInput,
         links: &MediaLinks,
     ) -> Result<Uuid, ApiError> {
@@ -176,7 +177,10 @@ impl Document for NewsDocument {
             None => free_slug(conn, news::slug, &slug_base(&input.title, "item"))?,
         };
         let id = diesel::insert_into(news::table)
-            .values(NewsForm::from_input(&input, slug, body_html))
+            .values((
+                news::id.eq(id),
+                NewsForm::from_input(&input, slug, body_html),
+            ))
             .returning(news::id)
             .get_result(conn)?;
         set_uses(conn, "news", id, &uses)?;

@@ -88,6 +88,7 @@ impl Document for ObjectiveDocument {
 
     fn insert(
         conn: &mut PgConnection,
+        id: Uuid,
         input: ObjectiveInput,
         _links: &MediaLinks,
     ) -> Result<Uuid, ApiError> {
@@ -109,7 +110,10 @@ impl Document for ObjectiveDocument {
             }
         };
         Ok(diesel::insert_into(objectives::table)
-            .values(ObjectiveForm::from_input(&input, slug, position))
+            .values((
+                objectives::id.eq(id),
+                ObjectiveForm::from_input(&input, slug, position),
+            ))
             .returning(objectives::id)
             .get_result(conn)?)
     }

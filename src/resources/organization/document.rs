@@ -111,11 +111,15 @@ impl Document for OrganizationDocument {
 
     fn insert(
         conn: &mut PgConnection,
+        id: Uuid,
         input: OrganizationInput,
         _links: &MediaLinks,
     ) -> Result<Uuid, ApiError> {
         Ok(diesel::insert_into(organization::table)
-            .values(OrganizationForm::from_input(&input))
+            .values((
+                organization::id.eq(id),
+                OrganizationForm::from_input(&input),
+            ))
             .returning(organization::id)
             .get_result(conn)?)
     }

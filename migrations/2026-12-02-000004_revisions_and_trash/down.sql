@@ -1,0 +1,19 @@
+DROP FUNCTION orgcms_stamp(regclass, uuid, integer, timestamptz, timestamptz);
+CREATE OR REPLACE FUNCTION orgcms_touch() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW IS NOT DISTINCT FROM OLD THEN
+    RETURN NEW;
+  END IF;
+  NEW.version := OLD.version + 1;
+  NEW.updated_at := now();
+  NEW.created_at := OLD.created_at;
+  RETURN NEW;
+END
+$$;
+DROP TRIGGER news_slug_not_in_trash ON news;
+DROP TRIGGER missions_slug_not_in_trash ON missions;
+DROP TRIGGER objectives_slug_not_in_trash ON objectives;
+DROP FUNCTION orgcms_slug_not_in_trash();
+DROP TABLE trash;
+DROP TABLE revisions;
