@@ -35,6 +35,9 @@ enum Command {
         #[command(subcommand)]
         command: AssetsCommand,
     },
+    /// Prune revisions and purge the trash as the retention settings say (every node also does
+    /// it periodically, ORGCMS_RETENTION_SWEEP_MS).
+    RetentionSweep,
     /// Create an account. The password is read from the terminal (without echo) or, when
     /// standard input is not a terminal, from its first line; never from an argument.
     CreateUser {
@@ -126,6 +129,16 @@ fn execute(command: Command) -> anyhow::Result<()> {
         Command::Assets {
             command: AssetsCommand::Gc { grace_minutes },
         } => collect_garbage(&settings, grace_minutes),
+        Command::RetentionSweep => {
+            let mut conn = connect(&settings)?;
+            migrate(&mut conn)?;
+            let swept = orgcms::content::retention::sweep(&mut conn, &settings.retention)?;
+            eprintln!(
+                "orgcms: retention sweep pruned {} revision(s), purged {} item(s) from the trash",
+                swept.revisions_pruned, swept.items_purged
+            );
+            Ok(())
+        }
         Command::Openapi => Ok(()),
     }
 }

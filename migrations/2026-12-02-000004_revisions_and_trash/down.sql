@@ -2,7 +2,7 @@ DROP FUNCTION orgcms_stamp(regclass, uuid, integer, timestamptz, timestamptz);
 CREATE OR REPLACE FUNCTION orgcms_touch() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF NEW IS NOT DISTINCT FROM OLD THEN
+  IF (to_jsonb(NEW) - 'search' - 'body_html') IS NOT DISTINCT FROM (to_jsonb(OLD) - 'search' - 'body_html') THEN
     RETURN NEW;
   END IF;
   NEW.version := OLD.version + 1;

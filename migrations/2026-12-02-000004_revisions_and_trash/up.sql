@@ -58,11 +58,12 @@ CREATE TRIGGER news_slug_not_in_trash BEFORE INSERT OR UPDATE OF slug ON news
   FOR EACH ROW EXECUTE FUNCTION orgcms_slug_not_in_trash('news');
 
 -- A restore from the trash (or an import) brings an item back with its own version and times:
--- inside a transaction that sets `orgcms.stamping`, the touch trigger lets them through.
+-- inside a transaction that sets `orgcms.stamping`, the touch trigger lets them through (as
+-- before, a change of the derived columns alone, `search` and `body_html`, is no new version).
 CREATE OR REPLACE FUNCTION orgcms_touch() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF NEW IS NOT DISTINCT FROM OLD THEN
+  IF (to_jsonb(NEW) - 'search' - 'body_html') IS NOT DISTINCT FROM (to_jsonb(OLD) - 'search' - 'body_html') THEN
     RETURN NEW;
   END IF;
   IF current_setting('orgcms.stamping', true) = 'on' THEN

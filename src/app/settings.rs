@@ -69,6 +69,8 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     /// Partner API keys: how long a rotated-out key works, how often use is written.
     pub api_keys: ApiKeySettings,
+    /// Revisions and trash: what is kept, for how long, how often the rest is cleared.
+    pub retention: RetentionSettings,
 }
 
 /// The partner API keys' settings.
@@ -78,6 +80,17 @@ pub struct ApiKeySettings {
     pub rotation_overlap: Duration,
     /// How often each node writes the keys' use (counts, last-used time).
     pub usage_flush: Duration,
+}
+
+/// What the editors' safety net keeps (`crate::content::retention`).
+#[derive(Clone, Copy, Debug)]
+pub struct RetentionSettings {
+    /// Revisions kept per item besides those that were public and those pinned.
+    pub revisions_keep: u32,
+    /// How long a deleted item stays in the trash.
+    pub trash_days: u32,
+    /// How often each node prunes revisions and purges the trash; None: never (tests).
+    pub sweep: Option<Duration>,
 }
 
 /// The webhook relay's settings.
@@ -579,6 +592,14 @@ struct Vars {
     api_key_rotation_overlap_secs: u32,
     #[arg(long, env = "ORGCMS_API_KEY_USAGE_FLUSH_MS", default_value_t = 10_000, value_parser = between(10, 600_000))]
     api_key_usage_flush_ms: u32,
+    #[arg(long, env = "ORGCMS_REVISIONS_KEEP", default_value_t = 50, value_parser = between(1, 100_000))]
+    revisions_keep: u32,
+    #[arg(long, env = "ORGCMS_TRASH_RETENTION_DAYS", default_value_t = 30, value_parser = between(1, 3650))]
+    trash_retention_days: u32,
+    /// 0 turns the periodic sweep off (the `orgcms revisions prune` and `orgcms trash purge`
+    /// commands still do it).
+    #[arg(long, env = "ORGCMS_RETENTION_SWEEP_MS", default_value_t = 3_600_000, value_parser = between(0, 86_400_000))]
+    retention_sweep_ms: u32,
 }
 
 fn retry_schedule(value: &str) -> Result<crate::webhooks::schedule::RetrySchedule, Invalid> {
@@ -1098,6 +1119,11 @@ impl Settings {
             api_keys: ApiKeySettings {
                 rotation_overlap: secs(vars.api_key_rotation_overlap_secs),
                 usage_flush: millis(vars.api_key_usage_flush_ms),
+            },
+            retention: RetentionSettings {
+                revisions_keep: vars.revisions_keep,
+                trash_days: vars.trash_retention_days,
+                sweep: (vars.retention_sweep_ms > 0).then(|| millis(vars.retention_sweep_ms)),
             },
         })
     }

@@ -22,7 +22,7 @@ use crate::http::openapi::{ApiDoc, SharedBehaviour};
 use crate::resources::health::routes::Readiness;
 use crate::resources::{
     api_keys, assets, audit, changes, feeds, health, missions, news, objectives, organization,
-    previews, webhooks,
+    previews, revisions, trash, webhooks,
 };
 
 /// Every documented route. utoipa-actix-web collects the OpenAPI paths from exactly these.
@@ -91,7 +91,18 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(previews::routes::create_news_preview)
             .service(previews::routes::revoke_news_previews)
             .service(previews::routes::revoke_news_preview)
-            .service(previews::routes::get_news_preview),
+            .service(previews::routes::get_news_preview)
+            // `diff` before `{version}`, which would otherwise take it.
+            .service(revisions::routes::diff_revisions)
+            .service(revisions::routes::list_revisions)
+            .service(revisions::routes::get_revision)
+            .service(revisions::routes::restore_revision)
+            .service(revisions::routes::pin_revision)
+            .service(revisions::routes::unpin_revision)
+            .service(trash::routes::list_trash)
+            .service(trash::routes::get_trashed)
+            .service(trash::routes::restore_trashed)
+            .service(trash::routes::purge_trashed),
     )
     .service(health::routes::get_healthz)
     .service(health::routes::get_readyz);
@@ -134,6 +145,8 @@ pub struct Application {
     gate: ListenerGate,
     /// The webhook relay of this node, when it runs one; it stops with the application.
     _relay: Option<crate::webhooks::relay::RelayHandle>,
+    /// The retention sweep of this node (revisions, trash), unless turned off.
+    _sweeper: Option<crate::content::retention::Sweeper>,
 }
 
 impl Application {
@@ -218,6 +231,13 @@ impl Application {
             ),
             false => None,
         };
+        let sweeper = settings
+            .retention
+            .sweep
+            .map(|every| {
+                crate::content::retention::Sweeper::start(pool.clone(), settings.retention, every)
+            })
+            .transpose()?;
         let server = run(listener, pool, settings, readiness.clone())?;
         Ok(Self {
             port,
@@ -226,6 +246,7 @@ impl Application {
             shutdown_drain: settings.http.shutdown_drain,
             gate,
             _relay: relay,
+            _sweeper: sweeper,
         })
     }
 

@@ -47,6 +47,8 @@ pub struct AppState {
     /// Where webhooks may go and how they are retried.
     pub webhooks: crate::app::settings::WebhookSettings,
     pub api_keys: crate::app::settings::ApiKeySettings,
+    /// What the revisions and the trash keep.
+    pub retention: crate::app::settings::RetentionSettings,
     /// This node's budgets of the partner API keys, and their use not yet written.
     pub key_usage: Arc<crate::accounts::keys::usage::KeyUsage>,
 }
@@ -103,6 +105,7 @@ impl AppState {
             )),
             webhooks: settings.webhooks.clone(),
             api_keys: settings.api_keys,
+            retention: settings.retention,
             key_usage: crate::accounts::keys::usage::KeyUsage::start(
                 pool.clone(),
                 settings.api_keys.usage_flush,

@@ -17,6 +17,8 @@ pub trait Document: 'static {
     const RESOURCE: &'static str;
     /// The collection's path; a created item lives at `{COLLECTION}/{id}`.
     const COLLECTION: &'static str;
+    /// Whether a delete moves the item to the trash (else it is final, as for assets).
+    const TRASH: bool = false;
     /// The body of POST and PUT (and what a PATCH must produce).
     type Input: DeserializeOwned + Serialize + PartialEq + Send + 'static;
     /// What editors read: the input's fields plus `id`, `created_at`, `updated_at`, `version`.
@@ -58,6 +60,17 @@ pub trait Document: 'static {
         links: &MediaLinks,
     ) -> Result<(), ApiError>;
     fn delete(conn: &mut PgConnection, current: &Self::Editor) -> Result<(), ApiError>;
+
+    /// Whether readers could see the item as it is (retention keeps such revisions); true for a
+    /// resource without drafts.
+    fn was_public(_editor: &Self::Editor) -> bool {
+        true
+    }
+    /// Makes a restored input keep the publication state of the item as it is (`current`):
+    /// restoring content never publishes or unpublishes unless asked.
+    fn keep_publication(_restored: &mut Self::Input, _current: &Self::Input) {}
+    /// Makes an input unpublished (an item back from the trash, unless asked otherwise).
+    fn withdraw(_input: &mut Self::Input) {}
 }
 
 /// `Document::id_of` and `Document::lock` for a table whose rows have an `id` and a unique
@@ -105,3 +118,26 @@ macro_rules! row_lock {
     };
 }
 pub(crate) use row_lock;
+
+/// Sets the version and times of the item `id` of `table` (a content table, named as its
+/// resource), past the trigger that otherwise sets them: an item back from the trash or from
+/// an export keeps its own.
+pub fn stamp(
+    conn: &mut PgConnection,
+    table: &'static str,
+    id: Uuid,
+    version: i32,
+    created_at: chrono::DateTime<chrono::Utc>,
+    updated_at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    use diesel::sql_types::{Integer, Text, Timestamptz, Uuid as SqlUuid};
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT orgcms_stamp($1::regclass, $2, $3, $4, $5)")
+        .bind::<Text, _>(table)
+        .bind::<SqlUuid, _>(id)
+        .bind::<Integer, _>(version)
+        .bind::<Timestamptz, _>(created_at)
+        .bind::<Timestamptz, _>(updated_at)
+        .execute(conn)?;
+    Ok(())
+}

@@ -21,6 +21,8 @@ use crate::http::caching::strong_etag;
 use crate::http::error::ApiError;
 use crate::http::params::ItemKey;
 use crate::media::links::MediaLinks;
+use crate::resources::revisions::queries as revisions;
+use crate::resources::trash::queries as trash;
 
 /// Everything a write needs besides its body.
 pub struct WriteContext {
@@ -28,6 +30,8 @@ pub struct WriteContext {
     pub headers: WriteHeaders,
     pub locales: Locales,
     pub links: MediaLinks,
+    /// How many revisions of an item that were neither public nor pinned are kept.
+    pub revisions_keep: u32,
 }
 
 /// The answer of a successful write.
@@ -55,7 +59,7 @@ impl Written {
         })
     }
 
-    fn deleted() -> Self {
+    pub fn deleted() -> Self {
         Self {
             status: StatusCode::NO_CONTENT,
             body: None,
@@ -130,15 +134,48 @@ fn created<D: Document>(
     id: Uuid,
 ) -> Result<Written, ApiError> {
     let created = loaded::<D>(conn, ctx, id)?;
+    let document = to_value(&created)?;
     audit::record(
         conn,
         &ctx.editor,
         "create",
         D::RESOURCE,
         id,
-        audit::changes(&Value::Null, &to_value(&created)?),
+        audit::changes(&Value::Null, &document),
     )?;
+    record_revision::<D>(conn, ctx, &created, document)?;
     Written::of(StatusCode::CREATED, &created, Some(D::location(id)))
+}
+
+/// Stores the version just written as a revision, and prunes the item's older ones that
+/// retention does not keep: in the write's transaction, so no version is ever missing.
+fn record_revision<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    editor: &D::Editor,
+    document: Value,
+) -> Result<(), ApiError> {
+    let id = D::id(editor);
+    let version = document
+        .get("version")
+        .and_then(Value::as_i64)
+        .and_then(|v| i32::try_from(v).ok())
+        .ok_or_else(|| ApiError::Internal(format!("{} {id} has no version", D::RESOURCE)))?;
+    revisions::insert(
+        conn,
+        revisions::NewRevision {
+            resource: D::RESOURCE,
+            item_id: id,
+            version,
+            input: to_value(&D::input_of(editor))?,
+            document,
+            author_id: ctx.editor.id,
+            author_email: &ctx.editor.email,
+            was_public: D::was_public(editor),
+        },
+    )?;
+    revisions::prune_item(conn, D::RESOURCE, id, ctx.revisions_keep)?;
+    Ok(())
 }
 
 /// POST: creates an item (once per `Idempotency-Key`).
@@ -165,31 +202,42 @@ pub fn create_by<D: Document, F>(
 where
     F: FnOnce(&mut PgConnection) -> Result<Uuid, ApiError>,
 {
+    // The key stands for one request: the same body sent elsewhere is another one.
+    let request = format!("POST {}\n{request}", D::COLLECTION);
     content_transaction(conn, |conn| {
-        let idempotency = match &ctx.headers.idempotency_key {
-            Some(key) => {
-                // The key stands for one request: the same body sent elsewhere is another one.
-                let request = format!("POST {}\n{request}", D::COLLECTION);
-                let hash: String = Sha256::digest(request.as_bytes())
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect();
-                if let Some(replay) =
-                    idempotency::claim(conn, &ctx.editor, key, &hash, ctx.headers.idempotency_ttl)?
-                {
-                    return Ok(replay);
-                }
-                Some(key)
-            }
-            None => None,
-        };
-        let id = insert(conn)?;
-        let written = created::<D>(conn, ctx, id)?;
-        if let Some(key) = idempotency {
-            idempotency::store(conn, &ctx.editor, key, &written)?;
-        }
-        Ok(written)
+        idempotent(conn, ctx, &request, |conn| {
+            let id = insert(conn)?;
+            created::<D>(conn, ctx, id)
+        })
     })
+}
+
+/// Runs `work` once per `Idempotency-Key` (when the request has one): a repeat of `request`
+/// with the key gets the first answer; the key with another request is a conflict.
+fn idempotent<F>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    request: &str,
+    work: F,
+) -> Result<Written, ApiError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<Written, ApiError>,
+{
+    let Some(key) = &ctx.headers.idempotency_key else {
+        return work(conn);
+    };
+    let hash: String = Sha256::digest(request.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if let Some(replay) =
+        idempotency::claim(conn, &ctx.editor, key, &hash, ctx.headers.idempotency_ttl)?
+    {
+        return Ok(replay);
+    }
+    let written = work(conn)?;
+    idempotency::store(conn, &ctx.editor, key, &written)?;
+    Ok(written)
 }
 
 fn write_over<D: Document>(
@@ -209,10 +257,12 @@ fn write_over<D: Document>(
     let before = to_value(&current)?;
     D::update(conn, &current, input, &ctx.links)?;
     let updated = loaded::<D>(conn, ctx, id)?;
-    let changed = audit::changes(&before, &to_value(&updated)?);
+    let document = to_value(&updated)?;
+    let changed = audit::changes(&before, &document);
     if changed.as_object().is_some_and(|c| !c.is_empty()) {
         audit::record(conn, &ctx.editor, "update", D::RESOURCE, id, changed)?;
     }
+    record_revision::<D>(conn, ctx, &updated, document)?;
     Written::of(StatusCode::OK, &updated, None)
 }
 
@@ -290,7 +340,8 @@ pub fn patch<D: Document>(
     })
 }
 
-/// DELETE: removes the item.
+/// DELETE: removes the item; a resource with a trash (`Document::TRASH`) keeps it there, with
+/// its revisions and its slug, else its revisions go with it.
 pub fn delete<D: Document>(
     conn: &mut PgConnection,
     ctx: &WriteContext,
@@ -302,6 +353,25 @@ pub fn delete<D: Document>(
         let id = D::id(&current);
         let before = to_value(&current)?;
         D::delete(conn, &current)?;
+        if D::TRASH {
+            trash::insert(
+                conn,
+                trash::NewTrashed {
+                    resource: D::RESOURCE,
+                    item_id: id,
+                    slug: text_field(&before, "slug")?,
+                    version: int_field(&before, "version")?,
+                    created_at: serde_json::from_value(before["created_at"].clone())
+                        .map_err(|e| ApiError::Internal(format!("created_at: {e}")))?,
+                    input: to_value(&D::input_of(&current))?,
+                    document: before.clone(),
+                    deleted_by: ctx.editor.id,
+                    deleted_by_email: &ctx.editor.email,
+                },
+            )?;
+        } else {
+            revisions::delete_item(conn, D::RESOURCE, id)?;
+        }
         audit::record(
             conn,
             &ctx.editor,
@@ -312,4 +382,87 @@ pub fn delete<D: Document>(
         )?;
         Ok(Written::deleted())
     })
+}
+
+fn text_field(document: &Value, field: &str) -> Result<String, ApiError> {
+    document[field]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::Internal(format!("the editor view has no {field}")))
+}
+
+fn int_field(document: &Value, field: &str) -> Result<i32, ApiError> {
+    document[field]
+        .as_i64()
+        .and_then(|v| i32::try_from(v).ok())
+        .ok_or_else(|| ApiError::Internal(format!("the editor view has no {field}")))
+}
+
+/// Restores revision `version` of the item `key` names: a new version whose content is the
+/// revision's, written as a PUT of it would be (If-Match, validation, audit, change feed,
+/// webhooks, Idempotency-Key). The item keeps its current publication state unless
+/// `with_publication`.
+pub fn restore_revision<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    key: &ItemKey,
+    version: i32,
+    with_publication: bool,
+) -> Result<Written, ApiError> {
+    let request = format!(
+        "POST {}/{key:?}/revisions/{version}/restore?with_publication={with_publication}",
+        D::COLLECTION
+    );
+    content_transaction(conn, |conn| {
+        idempotent(conn, ctx, &request, |conn| {
+            let current = locked::<D>(conn, ctx, key)?.ok_or_else(not_found::<D>)?;
+            let (_, _, input) = revisions::find(conn, D::RESOURCE, D::id(&current), version)?
+                .ok_or_else(|| ApiError::not_found("the item has no such revision"))?;
+            let mut input = validated::<D>(ctx, input)?;
+            if !with_publication {
+                D::keep_publication(&mut input, &D::input_of(&current));
+            }
+            preconditions::check(ctx.headers.if_match.as_ref(), &current)?;
+            write_over::<D>(conn, ctx, current, input)
+        })
+    })
+}
+
+/// Brings an item of `D` back from the trash (the caller has it locked): its id, its slug, its
+/// content as it was deleted, a draft unless `with_publication`; the next version after the
+/// one deleted, and its revisions, which stayed. An item that can no longer be written as it
+/// was (its mission or cover image is gone) gets the 422 that writing it would.
+pub fn restore_from_trash<D: Document>(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    item_id: Uuid,
+    input: Value,
+    version: i32,
+    created_at: chrono::DateTime<chrono::Utc>,
+    with_publication: bool,
+) -> Result<Written, ApiError> {
+    let mut input = validated::<D>(ctx, input)?;
+    if !with_publication {
+        D::withdraw(&mut input);
+    }
+    trash::remove(conn, item_id)?;
+    D::insert(conn, item_id, input, &ctx.links)?;
+    crate::content::document::stamp(
+        conn,
+        D::RESOURCE,
+        item_id,
+        version.saturating_add(1),
+        created_at,
+        chrono::Utc::now(),
+    )?;
+    created::<D>(conn, ctx, item_id)
+}
+
+/// The transaction of a write that does not start from an item of one resource (a restore
+/// from the trash): the content lock first, as every content write.
+pub fn content_write<F>(conn: &mut PgConnection, work: F) -> Result<Written, ApiError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<Written, ApiError>,
+{
+    content_transaction(conn, work)
 }

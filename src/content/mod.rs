@@ -12,6 +12,8 @@ pub mod locale;
 pub mod markdown;
 pub mod preconditions;
 pub mod request;
+pub mod resource;
+pub mod retention;
 pub mod routes;
 pub mod slugs;
 pub mod validation;

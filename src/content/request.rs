@@ -126,6 +126,7 @@ where
         headers,
         locales: state.locales.clone(),
         links: state.media.links.clone(),
+        revisions_keep: state.retention.revisions_keep,
     };
     let written = crate::db::run(&state.pool, move |conn| operation(conn, &ctx)).await?;
     Ok(written.response())

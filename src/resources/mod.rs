@@ -11,4 +11,6 @@ pub mod news;
 pub mod objectives;
 pub mod organization;
 pub mod previews;
+pub mod revisions;
+pub mod trash;
 pub mod webhooks;

@@ -46,6 +46,8 @@ use shared::{BearerSecurity, ProblemResponses};
         (name = "users", description = "Accounts (administrators only)"),
         (name = "audit", description = "The trail of every write (administrators only)"),
         (name = "assets", description = "The media library: uploads, their metadata and variants"),
+        (name = "revisions", description = "Every version of an item: compare, pin, restore (editors)"),
+        (name = "trash", description = "Deleted items: restore (editors) or purge (administrators)"),
         (name = "webhooks", description = "Subscriptions to events about public content (administrators only)"),
         (name = "api-keys", description = "Partner API keys: read-only credentials (administrators only)"),
         (name = "health", description = "Liveness and readiness probes"),

@@ -172,6 +172,7 @@ fn delete_parts(conn: &mut PgConnection, mission_id: Uuid) -> Result<(), ApiErro
 impl Document for MissionDocument {
     const RESOURCE: &'static str = "missions";
     const COLLECTION: &'static str = "/api/v1/missions";
+    const TRASH: bool = true;
     type Input = MissionInput;
     type Editor = MissionEditor;
 

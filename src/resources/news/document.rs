@@ -114,6 +114,7 @@ impl<'a> NewsForm<'a> {
 impl Document for NewsDocument {
     const RESOURCE: &'static str = "news";
     const COLLECTION: &'static str = "/api/v1/news";
+    const TRASH: bool = true;
     type Input = NewsInput;
     type Editor = NewsEditor;
 
@@ -212,6 +213,21 @@ impl Document for NewsDocument {
         set_uses(conn, "news", current.id, &[])?;
         diesel::delete(news::table.find(current.id)).execute(conn)?;
         Ok(())
+    }
+
+    /// Published, whether or not its time had come (a scheduled version is what readers see
+    /// then).
+    fn was_public(editor: &NewsEditor) -> bool {
+        editor.fields.status == NewsStatus::Published
+    }
+
+    fn keep_publication(restored: &mut NewsInput, current: &NewsInput) {
+        restored.status = current.status;
+        restored.published_at = current.published_at;
+    }
+
+    fn withdraw(input: &mut NewsInput) {
+        input.status = NewsStatus::Draft;
     }
 }
 

@@ -48,6 +48,7 @@ impl<'a> ObjectiveForm<'a> {
 impl Document for ObjectiveDocument {
     const RESOURCE: &'static str = "objectives";
     const COLLECTION: &'static str = "/api/v1/objectives";
+    const TRASH: bool = true;
     type Input = ObjectiveInput;
     type Editor = ObjectiveEditor;
 

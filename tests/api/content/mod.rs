@@ -12,6 +12,8 @@ mod objectives;
 mod organization;
 mod paging;
 mod previews;
+mod revisions;
 mod search;
 mod search_limits;
 mod superlinear;
+mod trash;

@@ -326,6 +326,8 @@ impl TestAppBuilder {
             ("ORGCMS_WEBHOOK_TIMEOUT_MS", "1000".to_owned()),
             // API keys' use is written at once, so tests see it (and a quota across nodes).
             ("ORGCMS_API_KEY_USAGE_FLUSH_MS", "50".to_owned()),
+            // The retention sweep runs where a test turns it on.
+            ("ORGCMS_RETENTION_SWEEP_MS", "0".to_owned()),
         ];
         let (media, media_vars) = media_env(self.backend);
         vars.extend(media_vars);
