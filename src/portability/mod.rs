@@ -1,5 +1,5 @@
 //! Export and import: all the content of a database as one versioned JSON document
-//! ([`format::ExportDocument`]), written by `orgcms export` and
+//! ([`format::ExportDocument`]), written by `orgcms export` (and `GET /api/v1/export`) and
 //! loaded by `orgcms import`.
 //!
 //! The document holds the organization's profile, the objectives, the missions, the news and the
@@ -18,6 +18,7 @@
 pub mod export;
 pub mod format;
 pub mod import;
+pub mod routes;
 
 pub use export::{export, ExportOptions};
 pub use format::{ExportDocument, FORMAT, FORMAT_VERSION};

@@ -1,4 +1,4 @@
-//! `orgcms export` and `orgcms import`: a round trip into a fresh
+//! `orgcms export` and `orgcms import` (and `GET /api/v1/export`): a round trip into a fresh
 //! database exports the same bytes; a second import changes nothing; a document the import
 //! cannot take is refused whole, with a message that says why.
 
@@ -428,4 +428,35 @@ async fn with_files_the_assets_come_with_their_originals() {
     let after = file_of(&fresh.anon(), &content.asset).await;
     assert_eq!(after.0, 200);
     assert_eq!(after, before);
+}
+
+#[tokio::test]
+async fn administrators_get_the_export_over_http() {
+    let app = TestApp::seeded().await;
+    make_content(&app).await;
+    let anonymous = app.anon().get("/api/v1/export").send().await;
+    assert_eq!(anonymous.status(), 401);
+    let editor = app.as_editor().await;
+    editor.get("/api/v1/export").problem(403).await;
+    let admin = app.as_admin().await;
+    admin
+        .get("/api/v1/export?everything=true")
+        .problem(400)
+        .await;
+    let response = admin.get("/api/v1/export").send().await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.header("cache-control"), "no-store");
+    let bytes = response.bytes().await;
+    assert_eq!(text(&bytes), text(&export(&app, &[])));
+    let full = admin
+        .get("/api/v1/export?revisions=true&files=true")
+        .good()
+        .await;
+    assert!(full["revisions"].is_array());
+    assert_eq!(full["files"].as_object().unwrap().len(), 1);
+
+    // The seed content makes the round trip too.
+    let fresh = TestApp::new().await;
+    succeeded(&import(&fresh, &TempFile::new(&bytes)));
+    assert_eq!(text(&export(&fresh, &[])), text(&bytes));
 }
