@@ -15,6 +15,7 @@ pub mod db;
 mod fuzzing;
 pub mod http;
 pub mod media;
+pub mod portability;
 pub mod resources;
 pub mod seed;
 pub mod webhooks;

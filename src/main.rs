@@ -38,6 +38,25 @@ enum Command {
     /// Prune revisions and purge the trash as the retention settings say (every node also does
     /// it periodically, ORGCMS_RETENTION_SWEEP_MS).
     RetentionSweep,
+    /// Write all the content as one JSON document (see `orgcms::portability`): the organization,
+    /// objectives, missions, news and assets; no accounts, keys, webhooks or audit log.
+    Export {
+        /// Write the document to this file (standard output when absent).
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+        /// Include every revision of every item.
+        #[arg(long)]
+        revisions: bool,
+        /// Include the stored original of every asset (base64).
+        #[arg(long)]
+        files: bool,
+    },
+    /// Load a document of `orgcms export` in one transaction: items that are absent are created,
+    /// those that differ are written over, the same ones are left alone.
+    Import {
+        /// The document.
+        file: std::path::PathBuf,
+    },
     /// Create an account. The password is read from the terminal (without echo) or, when
     /// standard input is not a terminal, from its first line; never from an argument.
     CreateUser {
@@ -139,21 +158,87 @@ fn execute(command: Command) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Export {
+            out,
+            revisions,
+            files,
+        } => export(
+            &settings,
+            out,
+            orgcms::portability::ExportOptions { revisions, files },
+        ),
+        Command::Import { file } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            // Checked before anything is written, migrations included.
+            let prepared = orgcms::portability::import::prepare(&bytes, &settings.locales)?;
+            migrate(&mut connect(&settings)?)?;
+            let report = import(&settings, prepared)?;
+            eprintln!("orgcms: import: {report}");
+            Ok(())
+        }
         Command::Openapi => Ok(()),
     }
 }
 
-#[actix_web::main]
-async fn collect_garbage(settings: &Settings, grace_minutes: u32) -> anyhow::Result<()> {
-    let pool = db::build_pool(
+fn pool(settings: &Settings) -> db::DbPool {
+    db::build_pool(
         settings.database_url.expose_secret(),
         2,
         settings.db_timeout,
         settings.db_session,
-    );
+    )
+}
+
+fn media_links(settings: &Settings) -> orgcms::media::links::MediaLinks {
+    orgcms::media::links::MediaLinks::new(
+        settings.public_urls.base(),
+        settings.media.presets.clone(),
+    )
+}
+
+#[actix_web::main]
+async fn export(
+    settings: &Settings,
+    out: Option<std::path::PathBuf>,
+    options: orgcms::portability::ExportOptions,
+) -> anyhow::Result<()> {
+    let storage = orgcms::media::storage::Storage::open(&settings.media.storage)?;
+    let document =
+        orgcms::portability::export(&pool(settings), &storage, &media_links(settings), options)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bytes = orgcms::portability::format::to_bytes(&document)?;
+    match out {
+        Some(path) => std::fs::write(&path, bytes)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&bytes)?;
+            stdout.flush()?;
+        }
+    }
+    Ok(())
+}
+
+#[actix_web::main]
+async fn import(
+    settings: &Settings,
+    prepared: orgcms::portability::import::Prepared,
+) -> anyhow::Result<orgcms::portability::ImportReport> {
+    let storage = orgcms::media::storage::Storage::open(&settings.media.storage)?;
+    Ok(
+        orgcms::portability::import(&pool(settings), &storage, &media_links(settings), prepared)
+            .await?,
+    )
+}
+
+#[actix_web::main]
+async fn collect_garbage(settings: &Settings, grace_minutes: u32) -> anyhow::Result<()> {
     let storage = orgcms::media::storage::Storage::open(&settings.media.storage)?;
     let report = orgcms::resources::assets::gc::collect(
-        &pool,
+        &pool(settings),
         &storage,
         chrono::Duration::minutes(i64::from(grace_minutes)),
     )

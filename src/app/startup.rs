@@ -88,6 +88,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(api_keys::routes::update_api_key)
             .service(api_keys::routes::delete_api_key)
             .service(api_keys::routes::rotate_api_key)
+            .service(crate::portability::routes::get_export)
             .service(previews::routes::create_news_preview)
             .service(previews::routes::revoke_news_previews)
             .service(previews::routes::revoke_news_preview)

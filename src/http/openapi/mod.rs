@@ -50,6 +50,7 @@ use shared::{BearerSecurity, ProblemResponses};
         (name = "trash", description = "Deleted items: restore (editors) or purge (administrators)"),
         (name = "webhooks", description = "Subscriptions to events about public content (administrators only)"),
         (name = "api-keys", description = "Partner API keys: read-only credentials (administrators only)"),
+        (name = "export", description = "All the content as one document, as `orgcms export` writes it (administrators only)"),
         (name = "health", description = "Liveness and readiness probes"),
     ),
     components(schemas(Problem)),

@@ -70,10 +70,11 @@ pub fn list(
     Ok((rows, total))
 }
 
-/// Records one write; called inside the write's transaction.
+/// Records one write; called inside the write's transaction. `user_id` is None for a write of
+/// no account's (`orgcms import`).
 pub fn record(
     conn: &mut PgConnection,
-    user_id: Uuid,
+    user_id: impl Into<Option<Uuid>>,
     user_email: &str,
     action: &str,
     resource: &str,
@@ -82,7 +83,7 @@ pub fn record(
 ) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
         .values((
-            audit_log::user_id.eq(user_id),
+            audit_log::user_id.eq(user_id.into()),
             audit_log::user_email.eq(user_email),
             audit_log::action.eq(action),
             audit_log::resource.eq(resource),

@@ -86,7 +86,8 @@ fn every_operation_is_documented_with_its_problems_and_security() {
                     || path.contains("/api-keys")
                     || path == "/api/v1/assets"
                     || path.ends_with("/me")
-                    || path.ends_with("/audit"),
+                    || path.ends_with("/audit")
+                    || path == "/api/v1/export",
                 "{name}: security"
             );
             if needs_token {

@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 
 use crate::helpers::{TestApp, TestDatabase};
 
-fn orgcms() -> Command {
+pub(super) fn orgcms() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_orgcms"));
     command
         .env_remove("ORGCMS_ENV")
@@ -156,7 +156,7 @@ async fn assets_gc_removes_the_files_no_asset_has() {
     assert_eq!(stored(), 0);
 }
 
-fn walk_files(dir: &std::path::Path) -> usize {
+pub(super) fn walk_files(dir: &std::path::Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };

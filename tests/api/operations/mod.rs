@@ -1,7 +1,8 @@
-//! Running the product: the `orgcms` binary, migrations, the seed content, and the API guide's
-//! examples executed as written.
+//! Running the product: the `orgcms` binary, migrations, the seed content, export and import,
+//! and the API guide's examples executed as written.
 
 mod cli;
 mod guide;
 mod migrations;
+mod portability;
 mod seed;
