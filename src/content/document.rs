@@ -124,7 +124,7 @@ pub(crate) use row_lock;
 /// an export keeps its own.
 pub fn stamp(
     conn: &mut PgConnection,
-    table: &'static str,
+    table: &str,
     id: Uuid,
     version: i32,
     created_at: chrono::DateTime<chrono::Utc>,

@@ -16,7 +16,6 @@ use std::collections::{BTreeMap, HashSet};
 use base64::Engine as _;
 use bytes::Bytes;
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text, Timestamptz, Uuid as SqlUuid};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -394,15 +393,25 @@ pub async fn store_files(prepared: &Prepared, storage: &Storage) -> Result<usize
     Ok(prepared.files.len())
 }
 
-/// Sets the version and times of item `stamp.id` of `table`, past the touch trigger.
-fn stamp(conn: &mut PgConnection, table: &str, stamp: &Stamp) -> Result<(), ApiError> {
-    diesel::sql_query("SELECT orgcms_stamp($1::regclass, $2, $3, $4, $5)")
-        .bind::<Text, _>(table)
-        .bind::<SqlUuid, _>(stamp.id)
-        .bind::<Integer, _>(stamp.version)
-        .bind::<Timestamptz, _>(stamp.created_at)
-        .bind::<Timestamptz, _>(stamp.updated_at)
-        .execute(conn)?;
+/// Sets the version and times of item `stamp.id` of `table`, past the touch trigger. Revisions
+/// newer than that version, if the database has any, describe versions the item no longer has
+/// (it was written to since the export): they go.
+fn stamp(conn: &mut PgConnection, table: &'static str, stamp: &Stamp) -> Result<(), ApiError> {
+    crate::content::document::stamp(
+        conn,
+        table,
+        stamp.id,
+        stamp.version,
+        stamp.created_at,
+        stamp.updated_at,
+    )?;
+    diesel::delete(
+        revisions::table
+            .filter(revisions::resource.eq(table))
+            .filter(revisions::item_id.eq(stamp.id))
+            .filter(revisions::version.gt(stamp.version)),
+    )
+    .execute(conn)?;
     Ok(())
 }
 

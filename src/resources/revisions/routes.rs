@@ -37,8 +37,10 @@ pub struct RevisedItem {
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct RevisionPath {
+    /// The item's resource.
     #[param(inline, example = "news")]
     pub resource: ContentResource,
+    /// The item's UUID or slug (see the list of revisions).
     #[param(example = "winter-response")]
     pub id_or_slug: String,
     /// The version.

@@ -186,7 +186,34 @@ async fn real_keys(admin: &Client) -> Vec<(&'static str, String)> {
         )
         .success()
         .await;
+    // An item with revisions, and one in the trash.
+    let revised = admin
+        .post(
+            "/api/v1/news",
+            serde_json::json!({"title": {"en": "Revised"}}),
+        )
+        .success()
+        .await;
+    let trashed = admin
+        .post(
+            "/api/v1/news",
+            serde_json::json!({"title": {"en": "Trashed"}}),
+        )
+        .success()
+        .await;
+    let trashed_id = trashed["id"].as_str().unwrap().to_owned();
+    admin
+        .delete(&format!("/api/v1/news/{trashed_id}"))
+        .send()
+        .await;
     vec![
+        ("/api/v1/revisions/", "news".to_owned()),
+        (
+            "/api/v1/revisions/news/",
+            revised["id"].as_str().unwrap().to_owned(),
+        ),
+        ("{version}", "1".to_owned()),
+        ("/api/v1/trash/", trashed_id),
         (
             "/api/v1/api-keys/",
             api_key["id"].as_str().unwrap().to_owned(),

@@ -5,4 +5,5 @@ mod cli;
 mod guide;
 mod migrations;
 mod portability;
+mod readme;
 mod seed;
