@@ -107,6 +107,7 @@ fn the_content_operations_are_marked_with_their_resource() {
         "replace_asset",
         "update_asset",
         "delete_asset",
+        "restore_revision",
     ];
     expected.sort();
     assert_eq!(marked, expected);

@@ -215,11 +215,9 @@ pub async fn diff_revisions(
 #[utoipa::path(
     tag = "revisions",
     operation_id = "restore_revision",
-    params(
-        RevisionPath, RestoreQuery,
-        ("If-Match" = Option<String>, Header, description = "The ETag of the item's current version", example = "\"6f1ed002ab5595859014ebf0951522d9\""),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes the restore safe to retry", example = "restore-7f3c"),
-    ),
+    // A write of the engine: If-Match, Idempotency-Key and their answers, documented once.
+    extensions(("x-orgcms-content" = json!("revisions"))),
+    params(RevisionPath, RestoreQuery),
     responses(
         (status = 200, description = "The item as restored (its new version); `ETag` names it", body = Object),
         (status = 404, description = "No such item or revision", body = crate::http::error::Problem, content_type = "application/problem+json"),
