@@ -156,6 +156,68 @@ async fn assets_gc_removes_the_files_no_asset_has() {
     assert_eq!(stored(), 0);
 }
 
+#[tokio::test]
+async fn retention_sweep_prunes_revisions_and_purges_old_trash_as_configured() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::new().await;
+    let editor = app.as_editor().await;
+    let draft = editor
+        .post(
+            "/api/v1/news",
+            serde_json::json!({"title": {"en": "Draft 1"}}),
+        )
+        .success()
+        .await;
+    let path = format!("/api/v1/news/{}", draft["id"].as_str().unwrap());
+    for n in 2..=6 {
+        editor
+            .patch(
+                &path,
+                serde_json::json!({"title": {"en": format!("Draft {n}")}}),
+            )
+            .success()
+            .await;
+    }
+    let old = editor
+        .post("/api/v1/news", serde_json::json!({"title": {"en": "Old"}}))
+        .success()
+        .await;
+    editor
+        .delete(&format!("/api/v1/news/{}", old["id"].as_str().unwrap()))
+        .success()
+        .await;
+    diesel::sql_query("UPDATE trash SET deleted_at = now() - interval '8 days'")
+        .execute(&mut app.conn())
+        .unwrap();
+    let run = || {
+        orgcms()
+            .arg("retention-sweep")
+            .env("DATABASE_URL", &app.db.url)
+            .env("ORGCMS_REVISIONS_KEEP", "2")
+            .env("ORGCMS_TRASH_RETENTION_DAYS", "7")
+            .output()
+            .unwrap()
+    };
+    let swept = run();
+    let said = String::from_utf8_lossy(&swept.stderr);
+    assert!(swept.status.success(), "{said}");
+    // 6 drafts and the trashed item's one revision: 4 drafts pruned, the item purged with its.
+    assert!(
+        said.contains("pruned 4 revision(s), purged 1 item(s)"),
+        "{said}"
+    );
+    let again = run();
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("pruned 0 revision(s), purged 0 item(s)")
+    );
+    editor.get("/api/v1/trash").good().await["data"]
+        .as_array()
+        .unwrap()
+        .is_empty()
+        .then_some(())
+        .expect("the trash is empty");
+}
+
 pub(super) fn walk_files(dir: &std::path::Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
