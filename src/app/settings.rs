@@ -596,8 +596,7 @@ struct Vars {
     revisions_keep: u32,
     #[arg(long, env = "ORGCMS_TRASH_RETENTION_DAYS", default_value_t = 30, value_parser = between(1, 3650))]
     trash_retention_days: u32,
-    /// 0 turns the periodic sweep off (the `orgcms revisions prune` and `orgcms trash purge`
-    /// commands still do it).
+    /// 0 turns the periodic sweep off (`orgcms retention-sweep` still does it).
     #[arg(long, env = "ORGCMS_RETENTION_SWEEP_MS", default_value_t = 3_600_000, value_parser = between(0, 86_400_000))]
     retention_sweep_ms: u32,
 }

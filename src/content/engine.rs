@@ -155,12 +155,32 @@ fn record_revision<D: Document>(
     editor: &D::Editor,
     document: Value,
 ) -> Result<(), ApiError> {
+    store_revision::<D>(
+        conn,
+        Some(ctx.editor.id),
+        &ctx.editor.email,
+        editor,
+        document,
+        true,
+    )?;
+    revisions::prune_item(conn, D::RESOURCE, D::id(editor), ctx.revisions_keep)?;
+    Ok(())
+}
+
+/// Stores `editor` (whose JSON is `document`) as the revision of its version, by `author`. A
+/// revision of that version already stored is replaced when `replace` (a write: the version is
+/// what it wrote; a leftover of an item that came back from elsewhere is not), else it stays
+/// (an import that brought it).
+pub fn store_revision<D: Document>(
+    conn: &mut PgConnection,
+    author_id: Option<Uuid>,
+    author_email: &str,
+    editor: &D::Editor,
+    document: Value,
+    replace: bool,
+) -> Result<(), ApiError> {
     let id = D::id(editor);
-    let version = document
-        .get("version")
-        .and_then(Value::as_i64)
-        .and_then(|v| i32::try_from(v).ok())
-        .ok_or_else(|| ApiError::Internal(format!("{} {id} has no version", D::RESOURCE)))?;
+    let version = int_field(&document, "version")?;
     revisions::insert(
         conn,
         revisions::NewRevision {
@@ -169,12 +189,12 @@ fn record_revision<D: Document>(
             version,
             input: to_value(&D::input_of(editor))?,
             document,
-            author_id: ctx.editor.id,
-            author_email: &ctx.editor.email,
+            author_id,
+            author_email,
             was_public: D::was_public(editor),
         },
+        replace,
     )?;
-    revisions::prune_item(conn, D::RESOURCE, id, ctx.revisions_keep)?;
     Ok(())
 }
 
@@ -428,11 +448,11 @@ pub fn restore_revision<D: Document>(
     })
 }
 
-/// Brings an item of `D` back from the trash (the caller has it locked): its id, its slug, its
+/// Brings an item of `D` back from the trash (locked by the caller): its id, its slug, its
 /// content as it was deleted, a draft unless `with_publication`; the next version after the
 /// one deleted, and its revisions, which stayed. An item that can no longer be written as it
 /// was (its mission or cover image is gone) gets the 422 that writing it would.
-pub fn restore_from_trash<D: Document>(
+fn restore_from_trash<D: Document>(
     conn: &mut PgConnection,
     ctx: &WriteContext,
     item_id: Uuid,
@@ -458,8 +478,32 @@ pub fn restore_from_trash<D: Document>(
     created::<D>(conn, ctx, item_id)
 }
 
-/// The transaction of a write that does not start from an item of one resource (a restore
-/// from the trash): the content lock first, as every content write.
+/// POST /trash/{id}/restore: brings the item `item_id` back from the trash (see
+/// `restore_from_trash`), once per `Idempotency-Key`.
+pub fn restore_trashed(
+    conn: &mut PgConnection,
+    ctx: &WriteContext,
+    item_id: Uuid,
+    with_publication: bool,
+) -> Result<Written, ApiError> {
+    use crate::content::resource::{with_document, ContentResource};
+    let request =
+        format!("POST /api/v1/trash/{item_id}/restore?with_publication={with_publication}");
+    content_transaction(conn, |conn| {
+        idempotent(conn, ctx, &request, |conn| {
+            let (item, input) = trash::find(conn, item_id, true)?
+                .ok_or_else(|| ApiError::not_found("no such item in the trash"))?;
+            let resource = ContentResource::parse(&item.resource)
+                .map_err(|_| ApiError::Internal(format!("trash of {}", item.resource)))?;
+            with_document!(resource, D => restore_from_trash::<D>(
+                conn, ctx, item_id, input, item.version, item.created_at, with_publication,
+            ))
+        })
+    })
+}
+
+/// The transaction of a write that does not start from an item of one resource (a purge of
+/// the trash): the content lock first, as every content write.
 pub fn content_write<F>(conn: &mut PgConnection, work: F) -> Result<Written, ApiError>
 where
     F: FnOnce(&mut PgConnection) -> Result<Written, ApiError>,

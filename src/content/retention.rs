@@ -24,6 +24,9 @@ pub struct Swept {
 pub fn sweep(conn: &mut PgConnection, settings: &RetentionSettings) -> diesel::QueryResult<Swept> {
     use diesel::Connection;
     conn.transaction(|conn| {
+        // In line with the writes (whose pruning deletes the same rows) and with the other
+        // nodes' sweeps: no deadlock, only a wait.
+        crate::resources::changes::queries::lock_content(conn)?;
         let before = chrono::Utc::now() - chrono::Duration::days(i64::from(settings.trash_days));
         let items_purged = trash::queries::purge_before(conn, before)?;
         let revisions_pruned = revisions::queries::prune_all(conn, settings.revisions_keep)?;

@@ -393,9 +393,8 @@ pub async fn store_files(prepared: &Prepared, storage: &Storage) -> Result<usize
     Ok(prepared.files.len())
 }
 
-/// Sets the version and times of item `stamp.id` of `table`, past the touch trigger. Revisions
-/// newer than that version, if the database has any, describe versions the item no longer has
-/// (it was written to since the export): they go.
+/// Sets the version and times of the item `stamp.id` just created in `table`, past the touch
+/// trigger: an item comes in with its own.
 fn stamp(conn: &mut PgConnection, table: &'static str, stamp: &Stamp) -> Result<(), ApiError> {
     crate::content::document::stamp(
         conn,
@@ -404,15 +403,27 @@ fn stamp(conn: &mut PgConnection, table: &'static str, stamp: &Stamp) -> Result<
         stamp.version,
         stamp.created_at,
         stamp.updated_at,
-    )?;
-    diesel::delete(
-        revisions::table
-            .filter(revisions::resource.eq(table))
-            .filter(revisions::item_id.eq(stamp.id))
-            .filter(revisions::version.gt(stamp.version)),
     )
-    .execute(conn)?;
-    Ok(())
+}
+
+/// The revision of what the import wrote (unless the document brought that version's).
+fn store_revision<D: Document>(
+    conn: &mut PgConnection,
+    id: Uuid,
+    links: &MediaLinks,
+) -> Result<Value, ApiError> {
+    let editor = D::load(conn, id, links)?
+        .ok_or_else(|| ApiError::Internal(format!("{} {id} vanished", D::RESOURCE)))?;
+    let document = to_value(&editor)?;
+    crate::content::engine::store_revision::<D>(
+        conn,
+        None,
+        AUDIT_EMAIL,
+        &editor,
+        document.clone(),
+        false,
+    )?;
+    Ok(document)
 }
 
 fn record(
@@ -475,26 +486,26 @@ fn write_item<D: Document>(
             D::RESOURCE
         )));
     }
-    let Some(current) = stamp_of::<D>(conn, id)? else {
+    if stamp_of::<D>(conn, id)?.is_none() {
+        // An item of this database's trash that the document has comes back: it exists.
+        crate::resources::trash::queries::remove(conn, id)?;
         D::insert(conn, id, item.input, links)?;
         stamp(conn, D::RESOURCE, &item.stamp)?;
-        let after = editor_value::<D>(conn, id, links)?;
+        let after = store_revision::<D>(conn, id, links)?;
         record(conn, "create", D::RESOURCE, id, &Value::Null, &after)?;
         return Ok(Outcome::Created);
-    };
+    }
     D::lock(conn, id)?;
     let editor = D::load(conn, id, links)?
         .ok_or_else(|| ApiError::Internal(format!("{} {id} vanished", D::RESOURCE)))?;
-    let same_input = D::input_of(&editor) == item.input;
-    if same_input && current == item.stamp {
+    if D::input_of(&editor) == item.input {
         return Ok(Outcome::Unchanged);
     }
+    // A different item: written over as a new version (history is never rewound), with its
+    // revision and audit entry, as any write.
     let before = to_value(&editor)?;
-    if !same_input {
-        D::update(conn, &editor, item.input, links)?;
-    }
-    stamp(conn, D::RESOURCE, &item.stamp)?;
-    let after = editor_value::<D>(conn, id, links)?;
+    D::update(conn, &editor, item.input, links)?;
+    let after = store_revision::<D>(conn, id, links)?;
     record(conn, "update", D::RESOURCE, id, &before, &after)?;
     Ok(Outcome::Updated)
 }
@@ -536,35 +547,21 @@ fn write_asset(
                 assets::version.eq(item.version),
             ))
             .execute(conn)?;
-        let after = editor_value::<AssetDocument>(conn, item.id, links)?;
+        let after = store_revision::<AssetDocument>(conn, item.id, links)?;
         record(conn, "create", "assets", item.id, &Value::Null, &after)?;
         return Ok(Outcome::Created);
     };
     let exported = asset_item(&current)?;
-    if exported.file == item.file
-        && current.input() == input
-        && exported.version == item.version
-        && exported.created_at == item.created_at
-        && exported.updated_at == item.updated_at
-    {
+    if exported.file == item.file && current.input() == input {
         return Ok(Outcome::Unchanged);
     }
+    // A different asset: written over as a new version, as `write_item` does.
     AssetDocument::lock(conn, item.id)?;
     let before = editor_value::<AssetDocument>(conn, item.id, links)?;
     diesel::update(assets::table.find(item.id))
         .set((file_columns, metadata))
         .execute(conn)?;
-    stamp(
-        conn,
-        "assets",
-        &Stamp {
-            id: item.id,
-            version: item.version,
-            created_at: item.created_at,
-            updated_at: item.updated_at,
-        },
-    )?;
-    let after = editor_value::<AssetDocument>(conn, item.id, links)?;
+    let after = store_revision::<AssetDocument>(conn, item.id, links)?;
     record(conn, "update", "assets", item.id, &before, &after)?;
     Ok(Outcome::Updated)
 }
@@ -633,6 +630,8 @@ pub fn write(
             revisions,
             files: _,
         } = prepared;
+        // The document's revisions first: a version it brings keeps its author and time.
+        report.revisions = write_revisions(conn, &revisions)?;
         fn id<D: Document>(item: &Checked<D>) -> Uuid {
             item.stamp.id
         }
@@ -667,7 +666,6 @@ pub fn write(
         each(&mut report, NewsDocument::RESOURCE, news, id, |item| {
             write_item::<NewsDocument>(conn, item, links)
         })?;
-        report.revisions = write_revisions(conn, &revisions)?;
         Ok(report)
     })
 }

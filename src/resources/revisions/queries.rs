@@ -13,26 +13,43 @@ pub struct NewRevision<'a> {
     pub version: i32,
     pub document: Value,
     pub input: Value,
-    pub author_id: Uuid,
+    pub author_id: Option<Uuid>,
     pub author_email: &'a str,
     pub was_public: bool,
 }
 
-/// Stores a version; called inside the write's transaction. A version already stored (an
-/// import that brought its revisions) stays as it is.
-pub fn insert(conn: &mut PgConnection, revision: NewRevision<'_>) -> QueryResult<()> {
-    diesel::insert_into(revisions::table)
-        .values((
-            revisions::resource.eq(revision.resource),
-            revisions::item_id.eq(revision.item_id),
-            revisions::version.eq(revision.version),
-            revisions::document.eq(revision.document),
-            revisions::input.eq(revision.input),
-            revisions::author_id.eq(revision.author_id),
-            revisions::author_email.eq(revision.author_email),
-            revisions::was_public.eq(revision.was_public),
+/// Stores a version; called inside the write's transaction. A version already stored is
+/// replaced (its pin kept) when `replace`, else it stays as it is.
+pub fn insert(
+    conn: &mut PgConnection,
+    revision: NewRevision<'_>,
+    replace: bool,
+) -> QueryResult<()> {
+    let insert = diesel::insert_into(revisions::table).values((
+        revisions::resource.eq(revision.resource),
+        revisions::item_id.eq(revision.item_id),
+        revisions::version.eq(revision.version),
+        revisions::document.eq(revision.document),
+        revisions::input.eq(revision.input),
+        revisions::author_id.eq(revision.author_id),
+        revisions::author_email.eq(revision.author_email),
+        revisions::was_public.eq(revision.was_public),
+    ));
+    if !replace {
+        return insert.on_conflict_do_nothing().execute(conn).map(|_| ());
+    }
+    use diesel::upsert::excluded;
+    insert
+        .on_conflict((revisions::resource, revisions::item_id, revisions::version))
+        .do_update()
+        .set((
+            revisions::document.eq(excluded(revisions::document)),
+            revisions::input.eq(excluded(revisions::input)),
+            revisions::author_id.eq(excluded(revisions::author_id)),
+            revisions::author_email.eq(excluded(revisions::author_email)),
+            revisions::created_at.eq(excluded(revisions::created_at)),
+            revisions::was_public.eq(excluded(revisions::was_public)),
         ))
-        .on_conflict_do_nothing()
         .execute(conn)
         .map(|_| ())
 }

@@ -10,7 +10,6 @@ use crate::accounts::auth::extractor::{Admin, Editor};
 use crate::app::state::State;
 use crate::content::engine::{self, Written};
 use crate::content::request::{run_write, BodilessWriteRequest};
-use crate::content::resource::{with_document, ContentResource};
 use crate::db;
 use crate::http::error::ApiError;
 use crate::http::pagination::{ListResponse, PageParams};
@@ -88,19 +87,35 @@ pub async fn get_trashed(
     editor_item_response(&req, &item)
 }
 
+/// The `Idempotency-Key` of a restore from the trash.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // Documentation only: `WriteHeaders` reads the header.
+struct IdempotencyHeader {
+    /// Makes the restore safe to retry: a repeat with the same key replays the first answer.
+    #[param(
+        rename = "Idempotency-Key",
+        pattern = "^( *|[\\x21-\\x7E]{1,200})$",
+        example = "restore-winter-kits"
+    )]
+    idempotency_key: Option<String>,
+}
+
 /// Restore a deleted item
 ///
 /// The item comes back at its own URL with its id, its slug, its content as it was deleted and
 /// its revisions (its version is the next after the one deleted), in the change feed and
 /// announced to webhooks. It comes back as a draft unless `with_publication=true`. When it can
 /// no longer be written as it was (its mission or cover image is gone), the answer is the 422
-/// such a write gets, and it stays in the trash.
+/// such a write gets, and it stays in the trash. A retry with the same `Idempotency-Key` gets the
+/// first answer.
 #[utoipa::path(
     tag = "trash",
     operation_id = "restore_trashed",
     params(
         ("id" = Uuid, Path, description = "The deleted item's UUID", example = "757665bd-864d-5dd9-a184-7cad4de31e21"),
         RestoreQuery,
+        IdempotencyHeader,
     ),
     responses(
         (status = 201, description = "The item as restored; `Location` is its URL, `ETag` its version", body = Object),
@@ -119,15 +134,7 @@ pub async fn restore_trashed(
     let id = id_of(&req)?;
     let with_publication = query.0.with_publication.unwrap_or(false);
     run_write(&state, write.editor, write.headers, move |conn, ctx| {
-        engine::content_write(conn, |conn| {
-            let (item, input) = queries::find(conn, id, true)?
-                .ok_or_else(|| ApiError::not_found("no such item in the trash"))?;
-            let resource = ContentResource::parse(&item.resource)
-                .map_err(|_| ApiError::Internal(format!("trash of {}", item.resource)))?;
-            with_document!(resource, D => engine::restore_from_trash::<D>(
-                conn, ctx, id, input, item.version, item.created_at, with_publication,
-            ))
-        })
+        engine::restore_trashed(conn, ctx, id, with_publication)
     })
     .await
 }

@@ -281,6 +281,11 @@ async fn restoring_a_revision_writes_a_new_version_and_keeps_the_publication_sta
         .await;
     assert_eq!(changes["data"][0]["id"], id.as_str());
     assert_eq!(changes["data"][0]["item"]["title"], "Old title");
+    assert_eq!(
+        crate::content::trash::events_of(&app, &id),
+        ["news.published", "news.updated"],
+        "announced to webhooks"
+    );
 
     // With its publication state: back to a draft.
     let with_state = editor

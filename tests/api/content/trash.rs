@@ -198,6 +198,22 @@ async fn an_item_restored_with_its_publication_state_is_public_again_and_announc
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["create", "delete", "create"]);
+    // Announced to webhooks, in order.
+    assert_eq!(
+        events_of(&app, id),
+        ["news.published", "news.deleted", "news.published"]
+    );
+}
+
+/// The types of the webhook events about `id`, oldest first.
+pub fn events_of(app: &TestApp, id: &str) -> Vec<String> {
+    use orgcms::db::schema::webhook_events;
+    webhook_events::table
+        .filter(webhook_events::item_id.eq(uuid::Uuid::parse_str(id).unwrap()))
+        .order(webhook_events::seq.asc())
+        .select(webhook_events::event_type)
+        .load(&mut app.conn())
+        .unwrap()
 }
 
 #[tokio::test]

@@ -275,7 +275,8 @@ async fn a_second_import_changes_nothing_and_a_changed_item_is_put_back() {
     assert_eq!(count(&fresh, "audit_log"), 7);
     assert_eq!(text(&export(&fresh, &["--revisions"])), text(&first));
 
-    // An item changed since is written back as the document has it, version and times too.
+    // An item changed since is written back as the document has it, as a new version with its
+    // revision: history is never rewound.
     let editor = fresh.as_editor().await;
     let objective = &document["objectives"][0];
     let path = format!("/api/v1/objectives/{}", objective["id"].as_str().unwrap());
@@ -289,7 +290,21 @@ async fn a_second_import_changes_nothing_and_a_changed_item_is_put_back() {
     );
     let said = succeeded(&import(&fresh, &file));
     assert!(said.contains("0 created, 1 updated, 6 unchanged"), "{said}");
-    assert_eq!(text(&export(&fresh, &["--revisions"])), text(&first));
+    let back = editor.get(&path).good().await;
+    assert_eq!(back["title"], objective["input"]["title"]);
+    assert_eq!(back["version"], changed["version"].as_i64().unwrap() + 1);
+    let revisions = editor
+        .get(&format!(
+            "/api/v1/revisions/objectives/{}",
+            objective["id"].as_str().unwrap()
+        ))
+        .good()
+        .await;
+    assert_eq!(revisions["data"][0]["version"], back["version"]);
+    assert_eq!(revisions["data"][0]["author_email"], "orgcms import");
+    assert_eq!(revisions["data"][1]["version"], changed["version"]);
+    let said = succeeded(&import(&fresh, &file));
+    assert!(said.contains("0 created, 0 updated, 7 unchanged"), "{said}");
     assert_eq!(
         count(
             &fresh,
@@ -464,4 +479,36 @@ async fn administrators_get_the_export_over_http() {
     let fresh = TestApp::new().await;
     succeeded(&import(&fresh, &TempFile::new(&bytes)));
     assert_eq!(text(&export(&fresh, &[])), text(&bytes));
+}
+
+#[tokio::test]
+async fn an_item_the_trash_holds_comes_back_live_from_an_import() {
+    let app = TestApp::new().await;
+    let editor = app.as_editor().await;
+    let objective = editor
+        .post(
+            "/api/v1/objectives",
+            json!({"slug": "kept", "title": {"en": "Kept"}}),
+        )
+        .success()
+        .await;
+    let id = objective["id"].as_str().unwrap();
+    let file = TempFile::new(&export(&app, &[]));
+    editor.delete("/api/v1/objectives/kept").success().await;
+    let said = succeeded(&import(&app, &file));
+    assert!(said.contains("1 created"), "{said}");
+    assert_eq!(count(&app, "trash"), 0, "live, not also in the trash");
+    assert_eq!(app.get("/api/v1/objectives/kept").good().await["id"], id);
+    // Its revisions stayed, and a delete moves it to the trash again.
+    let revisions = editor
+        .get(&format!("/api/v1/revisions/objectives/{id}"))
+        .good()
+        .await;
+    assert_eq!(
+        revisions["meta"]["total"], 1,
+        "the version it had, written once"
+    );
+    assert_eq!(revisions["data"][0]["version"], 1);
+    editor.delete("/api/v1/objectives/kept").success().await;
+    assert_eq!(count(&app, "trash"), 1);
 }
