@@ -171,13 +171,18 @@ async fn an_item_restored_with_its_publication_state_is_public_again_and_announc
     let id = item["id"].as_str().unwrap();
     editor.delete("/api/v1/news/back-again").send().await;
     let since = cursor_now(&app).await;
+    let restore = format!("/api/v1/trash/{id}/restore?with_publication=true");
     let restored = editor
-        .request(
-            Method::POST,
-            &format!("/api/v1/trash/{id}/restore?with_publication=true"),
-        )
+        .request(Method::POST, &restore)
+        .idempotency_key("back-again")
         .success()
         .await;
+    let retried = editor
+        .request(Method::POST, &restore)
+        .idempotency_key("back-again")
+        .success()
+        .await;
+    assert_eq!(retried, restored, "a retry gets the first answer");
     assert_eq!(restored["status"], "published");
     assert_eq!(app.get("/api/v1/news/back-again").good().await["id"], id);
     let changes = app
