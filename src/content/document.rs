@@ -60,6 +60,14 @@ pub trait Document: 'static {
         links: &MediaLinks,
     ) -> Result<(), ApiError>;
     fn delete(conn: &mut PgConnection, current: &Self::Editor) -> Result<(), ApiError>;
+    /// The items of other resources that deleting this one writes (a mission's news lose their
+    /// mission): the engine stores their new versions' revisions and audit entries.
+    fn written_by_delete(
+        _conn: &mut PgConnection,
+        _current: &Self::Editor,
+    ) -> Result<Vec<(crate::content::resource::ContentResource, Uuid)>, ApiError> {
+        Ok(Vec::new())
+    }
 
     /// Whether readers could see the item as it is (retention keeps such revisions); true for a
     /// resource without drafts.

@@ -14,6 +14,7 @@ use crate::accounts::auth::extractor::Editor;
 use crate::content::document::Document;
 use crate::content::locale::Locales;
 use crate::content::request::WriteHeaders;
+use crate::content::resource::with_document;
 use crate::content::validation::Checker;
 use crate::content::{audit, idempotency, preconditions};
 use crate::http::body::{merge_patch, parse_input, READ_ONLY_FIELDS};
@@ -372,7 +373,25 @@ pub fn delete<D: Document>(
         preconditions::check(ctx.headers.if_match.as_ref(), &current)?;
         let id = D::id(&current);
         let before = to_value(&current)?;
+        let dependents = D::written_by_delete(conn, &current)?;
+        let dependents_before = dependents
+            .iter()
+            .map(|(resource, id)| {
+                with_document!(*resource, T => T::load(conn, *id, &ctx.links)?
+                    .map(|item| to_value(&item)).transpose())
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
         D::delete(conn, &current)?;
+        for ((resource, id), before) in dependents.iter().zip(dependents_before) {
+            with_document!(*resource, T => {
+                if let Some(item) = T::load(conn, *id, &ctx.links)? {
+                    let document = to_value(&item)?;
+                    let changed = audit::changes(&before.unwrap_or_default(), &document);
+                    audit::record(conn, &ctx.editor, "update", T::RESOURCE, *id, changed)?;
+                    record_revision::<T>(conn, ctx, &item, document)?;
+                }
+            });
+        }
         if D::TRASH {
             trash::insert(
                 conn,
@@ -486,7 +505,7 @@ pub fn restore_trashed(
     item_id: Uuid,
     with_publication: bool,
 ) -> Result<Written, ApiError> {
-    use crate::content::resource::{with_document, ContentResource};
+    use crate::content::resource::ContentResource;
     let request =
         format!("POST /api/v1/trash/{item_id}/restore?with_publication={with_publication}");
     content_transaction(conn, |conn| {

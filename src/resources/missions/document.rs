@@ -311,6 +311,22 @@ impl Document for MissionDocument {
         diesel::delete(missions::table.find(current.id)).execute(conn)?;
         Ok(())
     }
+
+    /// Its news, whose `mission_id` the delete sets to null.
+    fn written_by_delete(
+        conn: &mut PgConnection,
+        current: &MissionEditor,
+    ) -> Result<Vec<(crate::content::resource::ContentResource, Uuid)>, ApiError> {
+        use crate::db::schema::news;
+        let ids: Vec<Uuid> = news::table
+            .filter(news::mission_id.eq(current.id))
+            .select(news::id)
+            .load(conn)?;
+        Ok(ids
+            .into_iter()
+            .map(|id| (crate::content::resource::ContentResource::News, id))
+            .collect())
+    }
 }
 
 impl Readable for MissionDocument {

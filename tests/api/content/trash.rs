@@ -257,11 +257,43 @@ async fn missions_and_objectives_go_to_the_trash_and_assets_stay_final() {
         .success()
         .await;
     let news_id = news["id"].as_str().unwrap();
+    let stays = editor
+        .post(
+            "/api/v1/news",
+            json!({"slug": "stays", "title": {"en": "Stays"}, "mission_id": mission_id}),
+        )
+        .success()
+        .await;
     editor.delete("/api/v1/news/mission-news").send().await;
     editor
         .delete(&format!("/api/v1/missions/{mission_id}"))
         .send()
         .await;
+    // The news item that stays lost its mission: a new version, with its revision and audit.
+    let unlinked = editor.get("/api/v1/news/stays").good().await;
+    assert_eq!(unlinked["mission_id"], Value::Null);
+    assert_eq!(unlinked["version"], 2);
+    let stays_id = stays["id"].as_str().unwrap();
+    let revisions = editor
+        .get(&format!("/api/v1/revisions/news/{stays_id}"))
+        .good()
+        .await;
+    assert_eq!(revisions["data"][0]["version"], 2);
+    let diff = editor
+        .get(&format!("/api/v1/revisions/news/{stays_id}/diff?from=1"))
+        .good()
+        .await;
+    assert_eq!(
+        diff["patch"],
+        json!([{"op": "replace", "path": "/mission_id", "value": null}])
+    );
+    let audit = app
+        .as_admin()
+        .await
+        .get(&format!("/api/v1/audit?item={stays_id}"))
+        .good()
+        .await;
+    assert_eq!(audit["data"][0]["action"], "update");
     app.get(&format!("/api/v1/missions/{mission_id}"))
         .problem(404)
         .await;
