@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest};
 use crate::accounts::auth::jwt::JwtKeys;
 use crate::accounts::auth::routes::LoginLimits;
 use crate::app::settings::{ExposeSecret, PublicUrls, Settings};
+use crate::content::clock::ContentClock;
 use crate::content::idempotency::IdempotencyTtl;
 use crate::content::locale::Locales;
 use crate::db::DbPool;
@@ -38,8 +39,10 @@ pub struct AppState {
     pub route_table: RouteTable,
     pub readiness: Readiness,
     pub rate_limits: RateLimits,
+    /// What this node knows of the content's latest change (`content::clock`).
+    pub clock: Arc<ContentClock>,
     /// None when the response cache is off (`ORGCMS_RESPONSE_CACHE_MIB=0`).
-    pub response_cache: Option<Arc<ResponseCache>>,
+    pub response_cache: Option<ResponseCache>,
     /// The OpenAPI document's bytes, as `/openapi.json` serves them.
     pub openapi_json: web::Bytes,
     /// Storage, links and the render limits of the media library.
@@ -90,12 +93,9 @@ impl AppState {
                 settings.login_rate_limit_per_minute,
                 settings.trusted_proxies.clone(),
             ),
-            response_cache: (settings.response_cache_mib > 0).then(|| {
-                crate::http::middleware::response_cache::ResponseCache::start(
-                    settings.response_cache_mib,
-                    settings.database_url.expose_secret().to_owned(),
-                )
-            }),
+            clock: ContentClock::start(settings.database_url.expose_secret().to_owned()),
+            response_cache: (settings.response_cache_mib > 0)
+                .then(|| ResponseCache::new(settings.response_cache_mib)),
             openapi_json,
             media: Arc::new(MediaLibrary::new(
                 settings.media.clone(),

@@ -4,6 +4,7 @@
 //! (`routes`); and the rules of content (locales, markdown, validation, slugs).
 
 pub mod audit;
+pub mod clock;
 pub mod document;
 pub mod embeds;
 pub mod engine;

@@ -128,7 +128,7 @@ where
         links: state.media.links.clone(),
         revisions_keep: state.retention.revisions_keep,
     };
-    let written = crate::db::run(&state.pool, move |conn| operation(conn, &ctx)).await?;
+    let written = crate::db::run_once(&state.pool, move |conn| operation(conn, &ctx)).await?;
     Ok(written.response())
 }
 

@@ -65,8 +65,8 @@ pub async fn get<D: Readable>(
     let locale = (!viewer.is_editor()).then(|| viewer.locale.clone());
     let links = state.media.links.clone();
     let found = db::run(&state.pool, move |conn| {
-        Ok(match locale {
-            Some(locale) => D::find_public(conn, &key, &locale, &links)?.map(Presented::Public),
+        Ok(match &locale {
+            Some(locale) => D::find_public(conn, &key, locale, &links)?.map(Presented::Public),
             None => D::find_editor(conn, &key, &links)?.map(Presented::Editor),
         })
     })

@@ -2,34 +2,37 @@
 //! `db::run`, which takes a pooled connection and runs synchronous diesel code off the async workers.
 
 pub mod keyset;
+pub mod prepared;
 pub mod schema;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
-use diesel::connection::SimpleConnection;
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{self as r2d2, ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::app::settings::DbSessionLimits;
 use crate::http::error::ApiError;
 
-pub type DbPool = Pool<ConnectionManager<PgConnection>>;
-pub type DbConnection = PooledConnection<ConnectionManager<PgConnection>>;
+pub type DbPool = Pool<Manager>;
+pub type DbConnection = PooledConnection<Manager>;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// A pool that connects lazily: the server starts (and `/healthz` answers) even while the
 /// database is down, and every request waits at most `timeout` for a connection.
 ///
-/// Every connection is checked (`SELECT 1`) when it is taken from the pool. A connection the
-/// database closed (a restart, a failover, an idle-session timeout) stays in the pool until it is
-/// used: diesel then sees libpq's unknown transaction status and r2d2 drops it, but that first
-/// use has already failed a request. Without the check, each idle connection that outlived a
-/// database restart fails one request with 503 after the database is back (the resilience suite
-/// measured 4 of 8 requests with a pool of 4); with it, none does. It costs one round trip per
-/// checkout (README, "Resilience").
+/// A connection is not checked when it is taken from the pool (a `SELECT 1` per request was a
+/// third of a cache miss's round trips). A connection the database closed while it sat idle (a
+/// restart, a failover, an idle-session timeout) is found out by its first statement instead:
+/// `db::run` then runs the work again, once, and from that moment every connection older than
+/// the failure is checked on its next checkout, so the retry (and every request after it) gets
+/// a live one (README, "Resilience").
 ///
 /// Every connection runs under `limits` (`statement_timeout`, `lock_timeout`), set once when
 /// the pool opens it: no request holds a connection, or the content lock, for longer than that.
@@ -43,9 +46,72 @@ pub fn build_pool(
         .max_size(size)
         .min_idle(Some(1.min(size)))
         .connection_timeout(timeout)
+        // Free unless a connection was lost since this one was made (`Manager::is_valid`).
         .test_on_check_out(true)
         .connection_customizer(Box::new(SessionLimits(limits)))
-        .build_unchecked(ConnectionManager::new(database_url))
+        .build_unchecked(Manager {
+            inner: ConnectionManager::new(database_url),
+            losses: Arc::new(AtomicU64::new(0)),
+        })
+}
+
+/// diesel's connection manager, plus the count of connections found lost: a connection made
+/// before the latest loss is checked (`SELECT 1`) on its next checkout, any other is not.
+#[derive(Debug)]
+pub struct Manager {
+    inner: ConnectionManager<PgConnection>,
+    losses: Arc<AtomicU64>,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = PgConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<PgConnection, Self::Error> {
+        let mut conn = self.inner.connect()?;
+        conn.set_instrumentation(Statements {
+            succeeded: 0,
+            checked_at_loss: self.losses.load(Ordering::Acquire),
+            losses: self.losses.clone(),
+        });
+        Ok(conn)
+    }
+
+    fn is_valid(&self, conn: &mut PgConnection) -> Result<(), Self::Error> {
+        let losses = self.losses.load(Ordering::Acquire);
+        let stale = statements(conn).is_none_or(|s| s.checked_at_loss < losses);
+        if stale {
+            self.inner.is_valid(conn)?;
+            if let Some(s) = statements(conn) {
+                s.checked_at_loss = losses;
+            }
+        }
+        Ok(())
+    }
+
+    fn has_broken(&self, conn: &mut PgConnection) -> bool {
+        self.inner.has_broken(conn)
+    }
+}
+
+/// What a connection's instrumentation counts: the statements that succeeded since the last
+/// checkout, and the number of losses it was last known alive at.
+struct Statements {
+    succeeded: u64,
+    checked_at_loss: u64,
+    losses: Arc<AtomicU64>,
+}
+
+impl Instrumentation for Statements {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::FinishQuery { error: None, .. } = event {
+            self.succeeded += 1;
+        }
+    }
+}
+
+fn statements(conn: &mut PgConnection) -> Option<&mut Statements> {
+    conn.instrumentation().downcast_mut::<Statements>()
 }
 
 /// Sets the session limits on every connection the pool opens.
@@ -109,16 +175,84 @@ pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, MigrationE
 }
 
 /// Runs `work` with a pooled connection on the blocking thread pool.
-pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+///
+/// When the connection turns out to be lost before any statement of `work` succeeded (the
+/// database closed it while it sat in the pool), nothing of `work` reached the database: it
+/// runs again, once, on a connection that is known to be alive.
+pub async fn run<T, F>(pool: &DbPool, mut work: F) -> Result<T, ApiError>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
     let pool = pool.clone();
     web::block(move || {
         let mut conn = pool.get()?;
-        work(&mut conn)
+        match attempt(&mut conn, &mut work) {
+            Err(Lost) => {
+                drop(conn);
+                let mut conn = pool.get()?;
+                attempt(&mut conn, &mut work).unwrap_or_else(|Lost| {
+                    Err(ApiError::Unavailable(
+                        "the database connection was lost".into(),
+                    ))
+                })
+            }
+            Ok(outcome) => outcome,
+        }
     })
     .await
     .map_err(|e| ApiError::Internal(format!("blocking task failed: {e}")))?
+}
+
+/// `run` for work that consumes what it captures (a write's input), and so runs at most once: a
+/// connection found lost fails it (503, nothing written), and makes the pool check the others.
+pub async fn run_once<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let mut work = Some(work);
+    run(pool, move |conn| match work.take() {
+        Some(work) => work(conn),
+        None => Err(ApiError::Unavailable(
+            "the database connection was lost".into(),
+        )),
+    })
+    .await
+}
+
+/// The connection was lost before any statement succeeded.
+struct Lost;
+
+/// Whether a connection whose work failed is dead. diesel marks it broken when libpq says so
+/// after a statement, but not when preparing a statement found the server gone: then a ping
+/// tells (a round trip, on a failure only). A dead connection that diesel did not mark goes back
+/// to the pool, and is dropped at its next checkout, which the lost count makes check it.
+fn is_lost(conn: &mut DbConnection) -> bool {
+    use diesel::r2d2::R2D2Connection;
+    conn.is_broken() || conn.ping().is_err()
+}
+
+fn attempt<T>(
+    conn: &mut DbConnection,
+    work: &mut impl FnMut(&mut DbConnection) -> Result<T, ApiError>,
+) -> Result<Result<T, ApiError>, Lost> {
+    if let Some(s) = statements(conn) {
+        s.succeeded = 0;
+    }
+    let outcome = work(conn);
+    if matches!(
+        outcome,
+        Err(ApiError::Unavailable(_) | ApiError::Internal(_))
+    ) && is_lost(conn)
+    {
+        if let Some(s) = statements(conn) {
+            // Every connection made before now may be as dead as this one.
+            s.losses.fetch_add(1, Ordering::AcqRel);
+            if s.succeeded == 0 {
+                return Err(Lost);
+            }
+        }
+    }
+    Ok(outcome)
 }

@@ -89,7 +89,7 @@ pub async fn create_user(write: AdminWrite, state: State) -> Result<HttpResponse
     }
     checker.finish()?;
     let hash = password::hash(&input.password)?;
-    let user = db::run(&state.pool, move |conn| {
+    let user = db::run_once(&state.pool, move |conn| {
         conn.transaction(|conn| {
             let user = queries::insert(conn, &email, &input.display_name, input.role, &hash)?;
             let created = serde_json::to_value(User::from(user.clone()))
@@ -185,7 +185,7 @@ pub async fn update_user(
     }
     checker.finish()?;
     let password_hash = input.password.as_deref().map(password::hash).transpose()?;
-    let user = db::run(&state.pool, move |conn| {
+    let user = db::run_once(&state.pool, move |conn| {
         conn.transaction(|conn| {
             let password_changed = password_hash.is_some();
             let changes = UserChanges {

@@ -54,14 +54,18 @@ pub fn now() -> DateTime<Utc> {
 }
 
 /// The page after `since`, of at most `limit` entries, as of `now`. Run it in one repeatable-read
-/// transaction so that the log and the items are read from the same snapshot.
+/// transaction so that the log and the items are read from the same snapshot. `known_latest` is
+/// a position the log is known to have reached (the content clock's), if any: a cursor at or
+/// before it needs no look at the log's end.
 pub fn page(
     conn: &mut PgConnection,
     since: &Cursor,
     limit: usize,
     now: DateTime<Utc>,
+    known_latest: Option<i64>,
 ) -> Result<Page, ApiError> {
-    if since.seq > queries::latest_seq(conn)? {
+    let behind_known = known_latest.is_some_and(|latest| since.seq <= latest);
+    if !behind_known && since.seq > queries::latest_seq(conn)? {
         return Err(ApiError::validation(
             "since",
             "is ahead of the change log: a cursor of another server or an older database; \

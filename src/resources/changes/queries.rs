@@ -1,3 +1,4 @@
+use crate::content::clock::ContentClock;
 use chrono::{DateTime, Utc};
 use diesel::dsl::max;
 use diesel::prelude::*;
@@ -44,15 +45,29 @@ pub fn content_last_modified(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<DateTime<Utc>>> {
-    diesel::sql_query(
-        "SELECT greatest( \
+    crate::db::prepared::prepared(
+        diesel::sql_query(
+            "SELECT greatest( \
            (SELECT changed_at FROM content_changes ORDER BY seq DESC LIMIT 1), \
            (SELECT max(published_at) FROM news \
              WHERE status = 'published' AND published_at <= $1)) AS at",
+        )
+        .bind::<diesel::sql_types::Timestamptz, _>(now),
     )
-    .bind::<diesel::sql_types::Timestamptz, _>(now)
     .get_result::<LastModified>(conn)
     .map(|row| row.at)
+}
+
+/// `content_last_modified`, from what the content clock knows when it does (no query then).
+pub fn public_last_modified(
+    clock: &ContentClock,
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    match clock.known(now) {
+        Some(known) => Ok(known.last_modified),
+        None => content_last_modified(conn, now),
+    }
 }
 
 /// The position of the latest change (0 when nothing ever changed).

@@ -76,12 +76,13 @@ pub async fn list_changes(
     // megabytes of JSON, which must not hold an async worker.
     let locale = viewer.locale.clone();
     let links = state.media.links.clone();
+    let known_latest = state.clock.known(now).map(|known| known.latest_seq);
     let (bytes, language) = db::run(&state.pool, move |conn| {
         let page = conn
             .build_transaction()
             .read_only()
             .repeatable_read()
-            .run(|conn| feed::page(conn, &since, limit as usize, now))?;
+            .run(|conn| feed::page(conn, &since, limit as usize, now, known_latest))?;
         let body = ChangesResponse::new(page, &locale, &links);
         let language = content_language(body.data.iter().filter_map(|c| c.locale()), &locale);
         let bytes =

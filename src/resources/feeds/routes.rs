@@ -84,7 +84,11 @@ async fn news_feed(
         let urls = &shared.public_urls;
         let organization = organization_queries::find(conn)?;
         let rows = news_queries::feed_items(conn, &filter, i64::from(limit))?;
-        let modified = crate::resources::changes::queries::content_last_modified(conn, filter.now)?;
+        let modified = crate::resources::changes::queries::public_last_modified(
+            &shared.clock,
+            conn,
+            filter.now,
+        )?;
         let feed = Feed::new(
             &request,
             organization.as_ref().map(|o| &o.name),

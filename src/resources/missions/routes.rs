@@ -12,7 +12,7 @@ use crate::http::error::ApiError;
 use crate::http::pagination::{ListResponse, PageParams};
 use crate::http::params::{ItemKey, ListQuery};
 use crate::http::viewer::{Presented, Viewer};
-use crate::resources::changes::queries::content_last_modified;
+use crate::resources::changes::queries::public_last_modified;
 
 /// Orders of the mission list; a leading `-` means descending.
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
@@ -97,6 +97,7 @@ pub async fn list_missions(
     let paging = query.paging(viewer.request(), true)?;
     let is_editor = viewer.is_editor();
     let page = paging.clone();
+    let clock = state.clock.clone();
     let (rows, documents, total, modified) = db::run(&state.pool, move |conn| {
         let (rows, total) = queries::list(conn, &filter, &page)?;
         let mut documents = Vec::new();
@@ -107,7 +108,7 @@ pub async fn list_missions(
                 documents.extend(queries::find(conn, &ItemKey::Id(row.id))?);
             }
         }
-        let modified = content_last_modified(conn, chrono::Utc::now())?;
+        let modified = public_last_modified(&clock, conn, chrono::Utc::now())?;
         Ok((rows, documents, total, modified))
     })
     .await?;

@@ -11,6 +11,7 @@ use diesel::sql_types::{Bool, Float, Nullable, Text};
 
 use crate::content::locale::Localized;
 use crate::db::keyset::{nothing, row_compare, Condition};
+use crate::db::prepared::{prepared, prepared_if};
 use crate::db::schema::{missions, news};
 use crate::http::pagination::Paging;
 use crate::http::params::ItemKey;
@@ -331,12 +332,43 @@ fn after(filter: &NewsFilter, key: &NewsKey) -> Condition<NewsSource> {
     }
 }
 
+/// How many matches a search by relevance ranks and lists: the newest this many. Ranking reads
+/// every ranked item's text vector, so a word found in every item would otherwise cost in
+/// proportion to the whole collection; the newest matches are read in the order of the
+/// publication index, and the scan stops after this many. The date orders list every match.
+pub const RELEVANCE_WINDOW: i64 = 100;
+
+/// The rows a list reads: those of the filter, or for a search by relevance, the newest
+/// `RELEVANCE_WINDOW` of them.
+fn candidates(filter: &NewsFilter) -> diesel::dsl::IntoBoxed<'static, NewsJoin, Pg> {
+    match (filter.order, &filter.search) {
+        (NewsOrder::Relevance, Some(_)) => {
+            // Public items always have a date: the publication index's own order.
+            let newest = filtered(filter).select(news::id);
+            let newest = match filter.visibility {
+                Visibility::Public => newest.order((news::published_at.desc(), news::id.desc())),
+                Visibility::Editor(_) => {
+                    newest.order((news::published_at.desc().nulls_last(), news::id.desc()))
+                }
+            }
+            .limit(RELEVANCE_WINDOW);
+            news::table
+                .left_join(missions::table)
+                .filter(news::id.eq_any(newest))
+                .into_boxed()
+        }
+        _ => filtered(filter),
+    }
+}
+
 pub fn list(
     conn: &mut PgConnection,
     filter: &NewsFilter,
     paging: &Paging<NewsKey>,
 ) -> QueryResult<(Vec<NewsWithMission>, Option<i64>)> {
-    let mut query = filtered(filter);
+    // A search is planned for its words every time (see `prepared_if`).
+    let keep = filter.search.is_none();
+    let mut query = candidates(filter);
     if let Some(key) = paging.after() {
         query = query.filter(after(filter, key));
     }
@@ -365,27 +397,31 @@ pub fn list(
         };
     // Editors see bodies in their list; readers' summaries do not need them.
     let rows: Vec<(NewsRow, Option<String>, Option<f32>)> = match filter.visibility {
-        Visibility::Public => query
-            .select((
+        Visibility::Public => prepared_if(
+            keep,
+            query.select((
                 NewsSummaryRow::as_select(),
                 missions::slug.nullable(),
                 rank_or_null,
-            ))
-            .load::<(NewsSummaryRow, Option<String>, Option<f32>)>(conn)?
-            .into_iter()
-            .map(|(row, slug, rank)| (row.into(), slug, rank))
-            .collect(),
-        Visibility::Editor(_) => query
-            .select((
+            )),
+        )
+        .load::<(NewsSummaryRow, Option<String>, Option<f32>)>(conn)?
+        .into_iter()
+        .map(|(row, slug, rank)| (row.into(), slug, rank))
+        .collect(),
+        Visibility::Editor(_) => prepared_if(
+            keep,
+            query.select((
                 NewsRow::as_select(),
                 missions::slug.nullable(),
                 rank_or_null,
-            ))
-            .load(conn)?,
+            )),
+        )
+        .load(conn)?,
     };
     let items = items(conn, rows)?;
     let total = match paging.count_total {
-        true => Some(filtered(filter).count().get_result(conn)?),
+        true => Some(prepared_if(keep, candidates(filter).count()).get_result(conn)?),
         false => None,
     };
     Ok((items, total))
@@ -421,20 +457,22 @@ pub fn snippets(
 ) -> QueryResult<std::collections::HashMap<Uuid, String>> {
     use diesel::sql_types::{Array, Uuid as SqlUuid};
     let (ids, locales): (Vec<Uuid>, Vec<String>) = shown.iter().cloned().unzip();
-    let rows = diesel::sql_query(
-        "SELECT n.id, ts_headline(orgcms_search_config(s.locale), \
+    let rows = prepared(
+        diesel::sql_query(
+            "SELECT n.id, ts_headline(orgcms_search_config(s.locale), \
                   orgcms_search_text(translate(concat_ws(E'\\n', n.summary ->> s.locale, \
                                                          n.body ->> s.locale), \
                                                E'\\uE000\\uE001', ''), $4), \
-                  orgcms_snippet_query(orgcms_search_query($3)), \
+                  (SELECT orgcms_snippet_query(orgcms_search_query($3))), \
                   'StartSel=\u{E000}, StopSel=\u{E001}, MaxWords=30, MinWords=12, \
                    MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet \
          FROM unnest($1::uuid[], $2::text[]) AS s(id, locale) JOIN news n ON n.id = s.id",
+        )
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<Text>, _>(locales)
+        .bind::<Text, _>(q)
+        .bind::<diesel::sql_types::Integer, _>(SNIPPET_SOURCE_CHARS),
     )
-    .bind::<Array<SqlUuid>, _>(ids)
-    .bind::<Array<Text>, _>(locales)
-    .bind::<Text, _>(q)
-    .bind::<diesel::sql_types::Integer, _>(SNIPPET_SOURCE_CHARS)
     .load::<Snippet>(conn)?;
     Ok(rows.into_iter().map(|r| (r.id, r.snippet)).collect())
 }
@@ -477,7 +515,8 @@ pub fn find_public(
         ItemKey::Id(id) => query.filter(news::id.eq(*id)),
         ItemKey::Slug(slug) => query.filter(news::slug.eq(slug.clone())),
     };
-    let row: Option<(NewsRow, Option<String>)> = query.first(conn).optional()?;
+    let row: Option<(NewsRow, Option<String>)> =
+        prepared(query.limit(1)).get_result(conn).optional()?;
     Ok(items(conn, row.map(|(news, slug)| (news, slug, None)))?.pop())
 }
 

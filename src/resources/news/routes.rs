@@ -16,7 +16,7 @@ use crate::http::item_path::ItemPath;
 use crate::http::pagination::{ListResponse, PageParams};
 use crate::http::params::{is_slug, Instant, ItemKey, ListQuery, NoParams, Query};
 use crate::http::viewer::Viewer;
-use crate::resources::changes::queries::content_last_modified;
+use crate::resources::changes::queries::public_last_modified;
 
 /// Orders of the news list; a leading `-` means descending.
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
@@ -25,7 +25,8 @@ pub enum NewsSort {
     PublishedAtDesc,
     #[serde(rename = "published_at")]
     PublishedAt,
-    /// Best match first; only with `q` (and its default there).
+    /// Best match first; only with `q` (and its default there). It ranks and lists the newest
+    /// 100 matches; the date orders list every match.
     #[serde(rename = "relevance")]
     Relevance,
 }
@@ -47,8 +48,9 @@ pub struct NewsQuery {
         example = "health"
     )]
     pub tag: Option<String>,
-    /// Full-text search over title, summary and body in every locale, best match first, each
-    /// hit with a highlighted `snippet`. Web-search syntax: `"exact phrase"`, `or`, `-excluded`;
+    /// Full-text search over title, summary and body in every locale, best match first (of the
+    /// newest 100 matches; `sort=-published_at` lists them all), each hit with a highlighted
+    /// `snippet`. Web-search syntax: `"exact phrase"`, `or`, `-excluded`;
     /// words are matched by their stem in English (`donated` finds `donation`).
     #[param(
         min_length = 1,
@@ -164,6 +166,7 @@ pub async fn list_news(
     let paging = query.paging(viewer.request(), false)?;
     let page = paging.clone();
     let locale = viewer.locale.clone();
+    let clock = state.clock.clone();
     let (rows, total, mut snippets, modified) = db::run(&state.pool, move |conn| {
         let (rows, total) = queries::list(conn, &filter, &page)?;
         // Readers see each hit's matching passage, in the locale the item is shown in.
@@ -178,7 +181,7 @@ pub async fn list_news(
             }
             _ => Default::default(),
         };
-        let modified = content_last_modified(conn, filter.now)?;
+        let modified = public_last_modified(&clock, conn, filter.now)?;
         Ok((rows, total, snippets, modified))
     })
     .await?;
@@ -324,10 +327,11 @@ pub async fn list_tags(
     let paging = query.paging(viewer.request(), true)?;
     let now = Utc::now();
     let page = paging.clone();
+    let clock = state.clock.clone();
     let ((rows, total), modified) = db::run(&state.pool, move |conn| {
         Ok((
             queries::public_tags(conn, now, &page)?,
-            content_last_modified(conn, now)?,
+            public_last_modified(&clock, conn, now)?,
         ))
     })
     .await?;

@@ -47,7 +47,7 @@ pub fn list(
             *id,
         ));
     }
-    let rows = query.load(conn)?;
+    let rows = crate::db::prepared::prepared(query).load(conn)?;
     let total = match paging.count_total {
         true => Some(objectives::table.count().get_result(conn)?),
         false => None,

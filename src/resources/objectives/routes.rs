@@ -10,7 +10,7 @@ use crate::http::error::ApiError;
 use crate::http::pagination::{ListResponse, PageParams};
 use crate::http::params::{ListQuery, LocaleParams};
 use crate::http::viewer::Viewer;
-use crate::resources::changes::queries::content_last_modified;
+use crate::resources::changes::queries::public_last_modified;
 
 /// List the objectives
 ///
@@ -30,10 +30,11 @@ pub async fn list_objectives(
 ) -> Result<HttpResponse, ApiError> {
     let paging = query.paging(viewer.request(), true)?;
     let page = paging.clone();
+    let clock = state.clock.clone();
     let ((rows, total), modified) = db::run(&state.pool, move |conn| {
         Ok((
             queries::list(conn, &page)?,
-            content_last_modified(conn, chrono::Utc::now())?,
+            public_last_modified(&clock, conn, chrono::Utc::now())?,
         ))
     })
     .await?;

@@ -315,3 +315,29 @@ async fn no_search_text_answers_a_server_error() {
     .await;
     assert_eq!(slugs(&even), slugs(&search(&app, "q=equipment").await));
 }
+
+#[tokio::test]
+async fn a_search_by_relevance_ranks_the_newest_matches_and_the_date_orders_list_all() {
+    let app = TestApp::seeded().await;
+    orgcms::seed::synthetic::seed_synthetic_news(&mut app.conn(), 130).unwrap();
+    let window = orgcms::resources::news::queries::RELEVANCE_WINDOW;
+    let ranked = search(&app, "q=synthetic&total=true&per_page=100").await;
+    assert_eq!(ranked["meta"]["total"], window, "{}", ranked["meta"]);
+    let shown = slugs(&ranked);
+    assert_eq!(shown.len() as i64, window);
+    // Item i is published i hours back: the window holds items 1..=100, never the older ones.
+    for slug in &shown {
+        let i: i64 = slug.trim_start_matches("synthetic-news-").parse().unwrap();
+        assert!(
+            (1..=window).contains(&i),
+            "{slug} is not among the newest matches"
+        );
+    }
+    assert!(
+        ranked["meta"]["next_cursor"].is_null(),
+        "{}",
+        ranked["meta"]
+    );
+    let dated = search(&app, "q=synthetic&sort=-published_at&total=true").await;
+    assert_eq!(dated["meta"]["total"], 130);
+}

@@ -7,5 +7,6 @@ mod health;
 mod hostile;
 mod limits;
 mod openapi;
+mod origin;
 mod response_cache;
 mod routes;
