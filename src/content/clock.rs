@@ -79,11 +79,6 @@ impl ContentClock {
         clock
     }
 
-    /// A clock that nobody keeps: it never knows anything (for tests and commands).
-    pub fn unkept() -> Arc<Self> {
-        Arc::new(Self::new())
-    }
-
     fn read(&self) -> ClockState {
         *self.state.read().unwrap_or_else(|e| e.into_inner())
     }
@@ -148,7 +143,7 @@ fn listen(clock: Weak<ContentClock>, database_url: &str) {
         strong.forget();
         match PgConnection::establish(database_url) {
             Ok(mut conn) => {
-                if diesel::sql_query("LISTEN orgcms_content")
+                if diesel::sql_query(format!("LISTEN {CHANNEL}"))
                     .execute(&mut conn)
                     .is_ok()
                 {
