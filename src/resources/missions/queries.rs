@@ -205,7 +205,8 @@ pub fn list(
             missions::id.desc(),
         )),
     };
-    let rows = crate::db::prepared::prepared(query.limit(paging.limit()).offset(paging.offset()))
+    let rows = crate::db::prepared::prepared(query)
+        .page(paging.limit(), paging.offset())
         .load(conn)?;
     let total = match paging.count_total {
         true => Some(filtered(filter).count().get_result(conn)?),

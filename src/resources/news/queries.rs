@@ -215,7 +215,14 @@ fn filtered(filter: &NewsFilter) -> diesel::dsl::IntoBoxed<'static, NewsJoin, Pg
     let mut query = news::table.left_join(missions::table).into_boxed();
     let published = news::status.eq("published");
     match filter.visibility {
-        Visibility::Public | Visibility::Editor(Some(EditorState::Published)) => {
+        // The database's clock, which the planner knows (`db::prepared`), for the public view;
+        // the content clock trusts a generation only while the database's clock agrees.
+        Visibility::Public => {
+            query = query
+                .filter(published)
+                .filter(news::published_at.le(diesel::dsl::now));
+        }
+        Visibility::Editor(Some(EditorState::Published)) => {
             query = query
                 .filter(published)
                 .filter(news::published_at.le(filter.now));
@@ -386,9 +393,8 @@ pub fn list(
         (_, Visibility::Editor(_), _) => {
             query.order((news::published_at.desc().nulls_last(), news::id.desc()))
         }
-    }
-    .limit(paging.limit())
-    .offset(paging.offset());
+    };
+    let (limit, offset) = (paging.limit(), paging.offset());
     // The rank orders a search by relevance (and is its cursor's key); otherwise it is NULL.
     let rank_or_null: Box<dyn BoxableExpression<NewsSource, Pg, SqlType = Nullable<Float>>> =
         match (&filter.search, filter.order) {
@@ -405,6 +411,7 @@ pub fn list(
                 rank_or_null,
             )),
         )
+        .page(limit, offset)
         .load::<(NewsSummaryRow, Option<String>, Option<f32>)>(conn)?
         .into_iter()
         .map(|(row, slug, rank)| (row.into(), slug, rank))
@@ -417,6 +424,7 @@ pub fn list(
                 rank_or_null,
             )),
         )
+        .page(limit, offset)
         .load(conn)?,
     };
     let items = items(conn, rows)?;

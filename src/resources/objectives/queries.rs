@@ -37,8 +37,6 @@ pub fn list(
     let mut query = objectives::table
         .select(ObjectiveRow::as_select())
         .order((objectives::position.asc(), objectives::id.asc()))
-        .limit(paging.limit())
-        .offset(paging.offset())
         .into_boxed();
     if let Some((position, id)) = paging.after() {
         query = query.filter(row_compare::<_, Integer, SqlUuid, _, _>(
@@ -47,7 +45,9 @@ pub fn list(
             *id,
         ));
     }
-    let rows = crate::db::prepared::prepared(query).load(conn)?;
+    let rows = crate::db::prepared::prepared(query)
+        .page(paging.limit(), paging.offset())
+        .load(conn)?;
     let total = match paging.count_total {
         true => Some(objectives::table.count().get_result(conn)?),
         false => None,
