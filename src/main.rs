@@ -9,12 +9,6 @@ use orgcms::app::settings::{ExposeSecret, Settings};
 use orgcms::app::{startup, telemetry};
 use orgcms::{db, seed};
 
-/// A request allocates and frees many small pieces (rows, JSON); mimalloc does that with less
-/// work and less contention between threads than the system allocator (see the README's
-/// "Speed" section for the measured difference).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(name = "orgcms", version, about = "Headless JSON content API")]
 struct Cli {
