@@ -4,9 +4,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use diesel::dsl::sql;
-use diesel::dsl::AsExprOf;
 use diesel::expression::BoxableExpression;
-use diesel::expression::{SqlLiteral, UncheckedBind};
 use diesel::sql_types::{Bool, Float, Nullable, Text};
 
 use crate::content::locale::Localized;
@@ -267,13 +265,6 @@ fn filtered(filter: &NewsFilter) -> diesel::dsl::IntoBoxed<'static, NewsJoin, Pg
     query
 }
 
-/// How well an item matches the search: title words weigh most, then summary, then body.
-fn rank(q: &str) -> SqlLiteral<Float, UncheckedBind<SqlLiteral<Float>, AsExprOf<String, Text>>> {
-    sql::<Float>("ts_rank_cd(news.search, orgcms_search_query(")
-        .bind::<Text, _>(q.to_owned())
-        .sql("))")
-}
-
 /// The key a cursor continues after: publication time (none for undated drafts) and id, or in
 /// a search by relevance, the rank and id.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -382,7 +373,12 @@ pub fn list(
     // The public order is exactly the index's (and public items always have a date); editors
     // see undated drafts last either way.
     let query = match (filter.order, filter.visibility, &filter.search) {
-        (NewsOrder::Relevance, _, Some(q)) => query.order((rank(q).desc(), news::id.desc())),
+        // By the selected rank's name: an ORDER BY expression of its own would be a second
+        // `ts_rank_cd` per row (its bound query is another parameter, so PostgreSQL cannot tell
+        // the two apart).
+        (NewsOrder::Relevance, _, Some(_)) => {
+            query.order((sql::<Float>("relevance").desc(), news::id.desc()))
+        }
         (NewsOrder::OldestFirst, Visibility::Public, _) => {
             query.order((news::published_at.asc(), news::id.asc()))
         }
@@ -396,9 +392,14 @@ pub fn list(
     };
     let (limit, offset) = (paging.limit(), paging.offset());
     // The rank orders a search by relevance (and is its cursor's key); otherwise it is NULL.
+    // Title words weigh most, then summary, then body (the vector's weights).
     let rank_or_null: Box<dyn BoxableExpression<NewsSource, Pg, SqlType = Nullable<Float>>> =
         match (&filter.search, filter.order) {
-            (Some(q), NewsOrder::Relevance) => Box::new(rank(q).nullable()),
+            (Some(q), NewsOrder::Relevance) => Box::new(
+                sql::<Nullable<Float>>("ts_rank_cd(news.search, orgcms_search_query(")
+                    .bind::<Text, _>(q.clone())
+                    .sql(")) AS relevance"),
+            ),
             _ => Box::new(sql::<Nullable<Float>>("NULL::real")),
         };
     // Editors see bodies in their list; readers' summaries do not need them.
@@ -468,9 +469,9 @@ pub fn snippets(
     let rows = prepared(
         diesel::sql_query(
             "SELECT n.id, ts_headline(orgcms_search_config(s.locale), \
-                  orgcms_search_text(translate(concat_ws(E'\\n', n.summary ->> s.locale, \
-                                                         n.body ->> s.locale), \
-                                               E'\\uE000\\uE001', ''), $4), \
+                  orgcms_search_text(replace(replace(concat_ws(E'\\n', n.summary ->> s.locale, \
+                                                               n.body ->> s.locale), \
+                                                     E'\\uE000', ''), E'\\uE001', ''), $4), \
                   (SELECT orgcms_snippet_query(orgcms_search_query($3))), \
                   'StartSel=\u{E000}, StopSel=\u{E001}, MaxWords=30, MinWords=12, \
                    MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet \
