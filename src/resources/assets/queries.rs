@@ -12,7 +12,7 @@ use crate::http::pagination::Paging;
 use crate::media::kind::MediaKind;
 use crate::media::links::LinkFacts;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = assets, check_for_backend(diesel::pg::Pg))]
 pub struct AssetRow {
     pub id: Uuid,

@@ -5,7 +5,9 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::content::locale::Localized;
+use crate::db::json_rows::JsonRows;
 use crate::db::keyset::{nothing, row_compare, Condition};
+use crate::db::prepared::prepared;
 use crate::db::schema::{
     mission_assistance_types, mission_focus_areas, mission_key_figures, mission_milestones,
     missions,
@@ -30,7 +32,7 @@ pub struct MissionRow {
     pub cover_asset_id: Option<Uuid>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Deserialize)]
 #[diesel(table_name = mission_milestones, check_for_backend(diesel::pg::Pg))]
 pub struct MilestoneRow {
     pub id: Uuid,
@@ -43,7 +45,7 @@ pub struct MilestoneRow {
     pub description: Localized,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Deserialize)]
 #[diesel(table_name = mission_focus_areas, check_for_backend(diesel::pg::Pg))]
 pub struct FocusAreaRow {
     pub id: Uuid,
@@ -53,7 +55,7 @@ pub struct FocusAreaRow {
     pub description: Localized,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Deserialize)]
 #[diesel(table_name = mission_key_figures, check_for_backend(diesel::pg::Pg))]
 pub struct KeyFigureRow {
     pub id: Uuid,
@@ -66,7 +68,7 @@ pub struct KeyFigureRow {
     pub as_of: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Deserialize)]
 #[diesel(table_name = mission_assistance_types, check_for_backend(diesel::pg::Pg))]
 pub struct AssistanceTypeRow {
     pub id: Uuid,
@@ -215,14 +217,53 @@ pub fn list(
     Ok((rows, total))
 }
 
+/// A mission's parts and cover, each as one `jsonb` array (in position order) beside the
+/// mission's columns: the whole document in one round trip.
+const PARTS: &str = "\
+    (SELECT coalesce(jsonb_agg(p ORDER BY p.position), '[]') \
+       FROM mission_milestones p WHERE p.mission_id = missions.id), \
+    (SELECT coalesce(jsonb_agg(p ORDER BY p.position), '[]') \
+       FROM mission_focus_areas p WHERE p.mission_id = missions.id), \
+    (SELECT coalesce(jsonb_agg(p ORDER BY p.position), '[]') \
+       FROM mission_key_figures p WHERE p.mission_id = missions.id), \
+    (SELECT coalesce(jsonb_agg(p ORDER BY p.position), '[]') \
+       FROM mission_assistance_types p WHERE p.mission_id = missions.id), \
+    (SELECT coalesce(jsonb_agg(a), '[]') FROM assets a WHERE a.id = missions.cover_asset_id)";
+
+type PartsRow = (
+    MissionRow,
+    (
+        JsonRows<MilestoneRow>,
+        JsonRows<FocusAreaRow>,
+        JsonRows<KeyFigureRow>,
+        JsonRows<AssistanceTypeRow>,
+        JsonRows<crate::resources::assets::queries::AssetRow>,
+    ),
+);
+
 pub fn find(conn: &mut PgConnection, key: &ItemKey) -> QueryResult<Option<MissionDocument>> {
-    let query = missions::table.select(MissionRow::as_select()).into_boxed();
+    use diesel::sql_types::Jsonb;
+    type Parts = (Jsonb, Jsonb, Jsonb, Jsonb, Jsonb);
+    let query = missions::table
+        .select((MissionRow::as_select(), diesel::dsl::sql::<Parts>(PARTS)))
+        .into_boxed();
     let query = match key {
         ItemKey::Id(id) => query.filter(missions::id.eq(*id)),
-        ItemKey::Slug(slug) => query.filter(missions::slug.eq(slug.as_str())),
+        ItemKey::Slug(slug) => query.filter(missions::slug.eq(slug.clone())),
     };
-    let mission: Option<MissionRow> = query.first(conn).optional()?;
-    Ok(with_parts(conn, mission.into_iter().collect())?.pop())
+    let row: Option<PartsRow> = prepared(query.limit(1)).get_result(conn).optional()?;
+    Ok(row.map(
+        |(mission, (milestones, focus_areas, key_figures, assistance_types, cover))| {
+            MissionDocument {
+                mission,
+                milestones: milestones.0,
+                focus_areas: focus_areas.0,
+                key_figures: key_figures.0,
+                assistance_types: assistance_types.0,
+                cover: cover.0.into_iter().next(),
+            }
+        },
+    ))
 }
 
 /// The missions with these ids (those that exist) with all their parts, in no particular order.

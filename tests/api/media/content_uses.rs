@@ -45,6 +45,33 @@ async fn a_cover_gives_what_an_img_srcset_needs() {
     assert_eq!(editor_view["cover_asset_id"], asset["id"]);
 }
 
+/// A mission is read in one statement, its parts and cover with it (as `jsonb`): the cover must
+/// come out as a news item's does (its order of parts: `ukraine_mission_has_its_history_...`).
+#[tokio::test]
+async fn a_missions_cover_is_read_with_it() {
+    let app = TestApp::seeded().await;
+    let editor = app.as_editor().await;
+    let asset = upload(&editor, jpeg(2400, 1600), "image/jpeg", "mission.jpg").await;
+    editor
+        .patch(
+            "/api/v1/missions/ukraine",
+            json!({"cover_asset_id": asset["id"]}),
+        )
+        .success()
+        .await;
+    let mission = app.anon().get("/api/v1/missions/ukraine").good().await;
+    let cover = &mission["cover_image"];
+    assert_eq!(cover["asset_id"], asset["id"]);
+    assert_eq!(cover["alt"], "An image");
+    assert_eq!(
+        (cover["width"].as_u64(), cover["height"].as_u64()),
+        (Some(2400), Some(1600))
+    );
+    assert_eq!(cover["variants"].as_array().map(Vec::len), Some(3));
+    let editor_view = editor.get("/api/v1/missions/ukraine").good().await;
+    assert_eq!(editor_view["cover_asset_id"], asset["id"]);
+}
+
 #[tokio::test]
 async fn only_an_existing_image_can_be_a_cover() {
     let app = TestApp::seeded().await;
