@@ -4,13 +4,18 @@
 //! answers a small JSON object. No middleware, no locale, no validators: what a cache miss
 //! costs at least on this machine, measured in the same run as `/healthz` and the API.
 //!
-//!   floor DATABASE_URL ADDRESS        then GET /news/{slug}
+//! A second route runs the news item's own query (`news::queries::find_public`, the whole row)
+//! in the same bare stack: between the two and the API's item read, what the query costs and
+//! what the API around it costs.
+//!
+//!   floor DATABASE_URL ADDRESS        then GET /news/{slug} or GET /item/{slug}
 
 use actix_web::{get, web, App, HttpResponse, HttpServer};
 use diesel::prelude::*;
 use orgcms::db::schema::news;
 use orgcms::db::{self, DbPool};
 use orgcms::http::error::ApiError;
+use orgcms::http::params::ItemKey;
 
 #[derive(serde::Serialize, Queryable)]
 struct Found {
@@ -39,6 +44,27 @@ async fn news_by_slug(
     })
 }
 
+/// The item read's query, answered with the item's version only.
+#[get("/item/{slug}")]
+async fn item_by_slug(
+    pool: web::Data<DbPool>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    let found = db::run(&pool, move |conn| {
+        Ok(orgcms::resources::news::queries::find_public(
+            conn,
+            &ItemKey::Slug(slug.clone()),
+            chrono::Utc::now(),
+        )?)
+    })
+    .await?;
+    Ok(match found {
+        Some(found) => HttpResponse::Ok().json(found.news.head.version),
+        None => HttpResponse::NotFound().finish(),
+    })
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -56,8 +82,13 @@ async fn main() -> std::io::Result<()> {
         std::time::Duration::from_secs(3),
         limits,
     ));
-    HttpServer::new(move || App::new().app_data(pool.clone()).service(news_by_slug))
-        .bind(address.as_str())?
-        .run()
-        .await
+    HttpServer::new(move || {
+        App::new()
+            .app_data(pool.clone())
+            .service(news_by_slug)
+            .service(item_by_slug)
+    })
+    .bind(address.as_str())?
+    .run()
+    .await
 }
