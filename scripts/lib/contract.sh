@@ -17,6 +17,7 @@ contract_schemathesis() {
     ORGCMS_ADMIN_EMAIL=contract-admin@example.org ORGCMS_ADMIN_PASSWORD=contract-admin-passphrase \
     ORGCMS_LOGIN_MAX_FAILURES=1000 ORGCMS_RATE_LIMIT_PER_MINUTE=0 ORGCMS_LOGIN_RATE_LIMIT_PER_MINUTE=0 \
     ORGCMS_WEBHOOK_ALLOW_HTTP=true ORGCMS_WEBHOOK_ALLOW_LOOPBACK=true ORGCMS_WEBHOOK_POLL_MS=50 \
+    ORGCMS_METRICS_TOKEN=contract-metrics-token \
     target/debug/orgcms serve >"$log" 2>&1 &
   local server=$!
   local base="http://127.0.0.1:$port"
@@ -53,6 +54,11 @@ PY
     run "$base/openapi.json" --checks all --phases examples,coverage,fuzzing,stateful \
     --header "Authorization: Bearer $token" --seed 42 --max-examples 25 --workers 1 \
     --no-color || status=$?
+  # The busy node's metrics, read by an independent parser.
+  if [ "$status" = 0 ]; then
+    "$tools_dir/venv/bin/python" tests/metrics/check.py "$base" contract-metrics-token \
+      openapi/openapi.json || status=$?
+  fi
   kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
   psql "$server_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   return $status

@@ -3,7 +3,7 @@
 
 tools_dir="$repo_root/.tools"
 
-PYTHON_TOOLS=(openapi-spec-validator==0.9.0 schemathesis==4.32.5 standardwebhooks==1.1.0)
+PYTHON_TOOLS=(openapi-spec-validator==0.9.0 schemathesis==4.32.5 standardwebhooks==1.1.0 prometheus_client==0.26.0)
 NODE_TOOLS=(@redocly/cli@2.77.0)
 
 loud_skip() {

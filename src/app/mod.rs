@@ -1,5 +1,6 @@
 //! The application: its settings, its one builder, its logs.
 
+pub mod metrics;
 pub mod settings;
 pub mod startup;
 pub mod state;

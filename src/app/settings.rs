@@ -25,6 +25,8 @@ pub struct Settings {
     pub bind: SocketAddr,
     pub environment: Environment,
     pub jwt_secret: Secret,
+    /// The bearer token `GET /metrics` requires; the endpoint answers 404 without one.
+    pub metrics_token: Option<Secret>,
     pub locales: Locales,
     pub db_pool_size: u32,
     /// How long a request waits for a database connection before it gets 503.
@@ -403,6 +405,8 @@ struct Vars {
     bind: SocketAddr,
     #[arg(long, env = "ORGCMS_JWT_SECRET", value_parser = secret)]
     jwt_secret: Option<Secret>,
+    #[arg(long, env = "ORGCMS_METRICS_TOKEN", value_parser = secret)]
+    metrics_token: Option<Secret>,
     #[arg(long, env = "ORGCMS_ADMIN_EMAIL")]
     admin_email: Option<String>,
     #[arg(long, env = "ORGCMS_ADMIN_PASSWORD", value_parser = secret)]
@@ -1033,6 +1037,16 @@ impl Settings {
             }
             (None, Environment::Development) => random_secret()?,
         };
+        if environment == Environment::Production
+            && vars
+                .metrics_token
+                .as_ref()
+                .is_some_and(|t| t.expose_secret().len() < MIN_PRODUCTION_SECRET_BYTES)
+        {
+            return Err(ConfigError(format!(
+                "ORGCMS_METRICS_TOKEN must be at least {MIN_PRODUCTION_SECRET_BYTES} bytes in production"
+            )));
+        }
         if vars.admin_email.is_some() != vars.admin_password.is_some() {
             return Err(ConfigError(
                 "ORGCMS_ADMIN_EMAIL and ORGCMS_ADMIN_PASSWORD go together".into(),
@@ -1084,6 +1098,7 @@ impl Settings {
             bind,
             environment,
             jwt_secret,
+            metrics_token: vars.metrics_token,
             locales: vars.locales,
             db_pool_size: vars.db_pool_size,
             db_timeout: secs(vars.db_timeout_secs),

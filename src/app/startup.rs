@@ -21,8 +21,8 @@ use crate::db::{self, DbPool};
 use crate::http::openapi::{ApiDoc, SharedBehaviour};
 use crate::resources::health::routes::Readiness;
 use crate::resources::{
-    api_keys, assets, audit, changes, feeds, health, missions, news, objectives, organization,
-    previews, revisions, trash, webhooks,
+    api_keys, assets, audit, changes, feeds, health, metrics, missions, news, objectives,
+    organization, previews, revisions, trash, webhooks,
 };
 
 /// Every documented route. utoipa-actix-web collects the OpenAPI paths from exactly these.
@@ -106,7 +106,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(trash::routes::purge_trashed),
     )
     .service(health::routes::get_healthz)
-    .service(health::routes::get_readyz);
+    .service(health::routes::get_readyz)
+    .service(metrics::routes::get_metrics);
 }
 
 /// The OpenAPI document of the mounted routes.
@@ -214,6 +215,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let gate = ListenerGate(listener.try_clone()?);
         let readiness = Readiness::default();
+        let webhook_attempts = crate::app::metrics::CounterBy::default();
         let relay = match settings.webhooks.relay {
             true => Some(
                 crate::webhooks::relay::Relay::new(
@@ -228,6 +230,7 @@ impl Application {
                 )
                 .map_err(|e| std::io::Error::other(format!("webhook client: {e}")))?
                 .listening(settings.database_url.expose_secret())
+                .counting(webhook_attempts.clone())
                 .start(),
             ),
             false => None,
@@ -239,7 +242,13 @@ impl Application {
                 crate::content::retention::Sweeper::start(pool.clone(), settings.retention, every)
             })
             .transpose()?;
-        let server = run(listener, pool, settings, readiness.clone())?;
+        let server = run(
+            listener,
+            pool,
+            settings,
+            readiness.clone(),
+            webhook_attempts,
+        )?;
         Ok(Self {
             port,
             server,
@@ -330,6 +339,7 @@ fn run(
     pool: DbPool,
     settings: &Settings,
     readiness: Readiness,
+    webhook_attempts: crate::app::metrics::CounterBy<crate::app::metrics::Outcome>,
 ) -> Result<Server, std::io::Error> {
     let spec = openapi();
     let spec_json =
@@ -341,6 +351,7 @@ fn run(
         readiness,
         route_table,
         spec_json.into(),
+        webhook_attempts,
     )?);
     let workers = settings.workers;
     let cors_origins = settings.cors_origins.clone();
@@ -415,10 +426,14 @@ where
 {
     let started = std::time::Instant::now();
     let request_id = req.extensions().get::<RequestId>().copied();
-    let readiness = req.app_data::<State>().map(|state| state.readiness.clone());
+    let state = req.app_data::<State>().cloned();
+    let in_flight = state.as_ref().map(|state| state.metrics.in_flight());
+    let method = req.method().clone();
     let response = service.call(req);
     async move {
         let mut response = response.await?;
+        drop(in_flight);
+        let readiness = state.as_ref().map(|state| &state.readiness);
         // Asked once the response is ready, so that a request that began before the signal and
         // ends after it closes its connection too.
         if readiness.is_some_and(|r| r.is_stopping()) {
@@ -433,9 +448,18 @@ where
                 .headers_mut()
                 .insert(HeaderName::from_static("x-request-id"), id);
         }
+        let elapsed = started.elapsed();
+        if let Some(state) = &state {
+            // The pattern of the route that answered; none for the fallback (404, 405), so
+            // that no path a client invents becomes a series.
+            let route = response.request().match_pattern();
+            state
+                .metrics
+                .observe_request(route, &method, response.status(), elapsed);
+        }
         tracing::info!(
             status = response.status().as_u16(),
-            elapsed_us = started.elapsed().as_micros() as u64,
+            elapsed_us = elapsed.as_micros() as u64,
             "request completed"
         );
         Ok(response)

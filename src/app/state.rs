@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest};
 
 use crate::accounts::auth::jwt::JwtKeys;
 use crate::accounts::auth::routes::LoginLimits;
+use crate::app::metrics::{Components, CounterBy, Metrics, Outcome};
 use crate::app::settings::{ExposeSecret, PublicUrls, Settings};
 use crate::content::clock::ContentClock;
 use crate::content::idempotency::IdempotencyTtl;
@@ -54,6 +55,10 @@ pub struct AppState {
     pub retention: crate::app::settings::RetentionSettings,
     /// This node's budgets of the partner API keys, and their use not yet written.
     pub key_usage: Arc<crate::accounts::keys::usage::KeyUsage>,
+    /// The instruments `GET /metrics` reports.
+    pub metrics: Metrics,
+    /// What `GET /metrics` requires; None: it answers 404.
+    pub metrics_token: Option<crate::app::settings::Secret>,
 }
 
 /// What handlers take: `state: State`.
@@ -67,7 +72,22 @@ impl AppState {
         readiness: Readiness,
         route_table: RouteTable,
         openapi_json: web::Bytes,
+        webhook_attempts: CounterBy<Outcome>,
     ) -> Result<Self, std::io::Error> {
+        let response_cache = (settings.response_cache_mib > 0)
+            .then(|| ResponseCache::new(settings.response_cache_mib));
+        let media = Arc::new(MediaLibrary::new(
+            settings.media.clone(),
+            Storage::open(&settings.media.storage)
+                .map_err(|e| std::io::Error::other(format!("media storage: {e}")))?,
+            MediaLinks::new(settings.public_urls.base(), settings.media.presets.clone()),
+        ));
+        let metrics = Metrics::new(Components {
+            pool: &pool.stats,
+            cache: response_cache.as_ref().map(|cache| &cache.stats),
+            webhook_attempts: &webhook_attempts,
+            media: &media.stats,
+        });
         Ok(Self {
             pool: pool.clone(),
             locales: settings.locales.clone(),
@@ -94,15 +114,9 @@ impl AppState {
                 settings.trusted_proxies.clone(),
             ),
             clock: ContentClock::start(settings.database_url.expose_secret().to_owned()),
-            response_cache: (settings.response_cache_mib > 0)
-                .then(|| ResponseCache::new(settings.response_cache_mib)),
+            response_cache,
             openapi_json,
-            media: Arc::new(MediaLibrary::new(
-                settings.media.clone(),
-                Storage::open(&settings.media.storage)
-                    .map_err(|e| std::io::Error::other(format!("media storage: {e}")))?,
-                MediaLinks::new(settings.public_urls.base(), settings.media.presets.clone()),
-            )),
+            media,
             webhooks: settings.webhooks.clone(),
             api_keys: settings.api_keys,
             retention: settings.retention,
@@ -110,6 +124,8 @@ impl AppState {
                 pool.clone(),
                 settings.api_keys.usage_flush,
             ),
+            metrics,
+            metrics_token: settings.metrics_token.clone(),
         })
     }
 

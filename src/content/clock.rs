@@ -128,6 +128,11 @@ impl ContentClock {
         Some((state.generation, known))
     }
 
+    /// How many times the generation moved on since the clock started.
+    pub fn generation(&self) -> u64 {
+        self.read().generation
+    }
+
     /// What is known of the content at `now`, if it can be trusted.
     pub fn known(&self, now: DateTime<Utc>) -> Option<Known> {
         self.current(now).map(|(_, known)| known)

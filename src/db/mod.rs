@@ -32,6 +32,15 @@ use crate::http::error::ApiError;
 pub struct DbPool {
     connections: Pool<Manager>,
     gate: Arc<tokio::sync::Semaphore>,
+    /// What requests waited for their connections (`app::metrics`).
+    pub stats: PoolStats,
+}
+
+/// The waits of requests for a connection, and the waits that ran out.
+#[derive(Clone, Debug)]
+pub struct PoolStats {
+    pub wait: prometheus_client::metrics::histogram::Histogram,
+    pub timeouts: prometheus_client::metrics::counter::Counter,
 }
 
 impl std::ops::Deref for DbPool {
@@ -78,6 +87,10 @@ pub fn build_pool(
     DbPool {
         connections,
         gate: Arc::new(tokio::sync::Semaphore::new(size as usize)),
+        stats: PoolStats {
+            wait: crate::app::metrics::seconds_histogram(),
+            timeouts: Default::default(),
+        },
     }
 }
 
@@ -215,15 +228,22 @@ where
 {
     let timeout = pool.connection_timeout();
     let arrived = std::time::Instant::now();
+    let stats = pool.stats.clone();
     let place = tokio::time::timeout(timeout, pool.gate.clone().acquire_owned())
         .await
-        .map_err(|_| ApiError::Unavailable("timed out waiting for a database connection".into()))?
+        .map_err(|_| {
+            stats.timeouts.inc();
+            ApiError::Unavailable("timed out waiting for a database connection".into())
+        })?
         .map_err(|e| ApiError::Internal(format!("database gate: {e}")))?;
     let remaining = timeout.saturating_sub(arrived.elapsed());
     let pool = pool.connections.clone();
     web::block(move || {
         let _place = place;
-        let mut conn = pool.get_timeout(remaining)?;
+        let mut conn = pool.get_timeout(remaining).inspect_err(|_| {
+            stats.timeouts.inc();
+        })?;
+        stats.wait.observe(arrived.elapsed().as_secs_f64());
         match attempt(&mut conn, &mut work) {
             Err(Lost) => {
                 drop(conn);

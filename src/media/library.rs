@@ -38,6 +38,15 @@ pub struct MediaLibrary {
     work: Arc<Semaphore>,
     /// One lock per variant being rendered in this process.
     renders: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
+    pub stats: RenderStats,
+}
+
+/// The variants this process rendered (`app::metrics`).
+#[derive(Clone, Debug)]
+pub struct RenderStats {
+    /// By `outcome`: `rendered` or `failed`.
+    pub renders: crate::app::metrics::CounterBy<crate::app::metrics::Outcome>,
+    pub seconds: prometheus_client::metrics::histogram::Histogram,
 }
 
 /// An upload, read and cleaned: what is stored and what the row says of it.
@@ -125,6 +134,10 @@ impl MediaLibrary {
             settings,
             work: Arc::new(Semaphore::new(permits)),
             renders: Mutex::new(HashMap::new()),
+            stats: RenderStats {
+                renders: Default::default(),
+                seconds: crate::app::metrics::seconds_histogram(),
+            },
         }
     }
 
@@ -257,7 +270,17 @@ impl MediaLibrary {
                 }
             }
         }
+        let started = Instant::now();
         let rendered = self.render_claimed(original_key, kind, spec).await;
+        let outcome = match rendered {
+            Ok(_) => "rendered",
+            Err(_) => "failed",
+        };
+        self.stats
+            .renders
+            .get_or_create(&crate::app::metrics::Outcome { outcome })
+            .inc();
+        self.stats.seconds.observe(started.elapsed().as_secs_f64());
         let (sha, p) = (sha256.to_owned(), params.to_owned());
         match rendered {
             Ok(rendered) => {

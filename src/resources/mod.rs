@@ -6,6 +6,7 @@ pub mod audit;
 pub mod changes;
 pub mod feeds;
 pub mod health;
+pub mod metrics;
 pub mod missions;
 pub mod news;
 pub mod objectives;

@@ -251,3 +251,12 @@ pub fn prune(conn: &mut PgConnection, days: u32) -> QueryResult<usize> {
     .bind::<Integer, _>(days as i32)
     .execute(conn)
 }
+
+/// The deliveries waiting to be sent or retried, and when the oldest of them was made.
+pub fn backlog(conn: &mut PgConnection) -> QueryResult<(i64, Option<DateTime<Utc>>)> {
+    use crate::db::schema::webhook_deliveries as d;
+    d::table
+        .filter(d::state.eq("pending"))
+        .select((diesel::dsl::count_star(), diesel::dsl::min(d::created_at)))
+        .first(conn)
+}

@@ -15,6 +15,7 @@ use super::outbox::{self, Attempt, Claimed, Next};
 use super::payload;
 use super::signing::signature_header;
 use super::ssrf::CheckedResolver;
+use crate::app::metrics::{CounterBy, Outcome};
 use crate::app::settings::{PublicUrls, WebhookSettings};
 use crate::content::locale::{Locales, RequestLocale};
 use crate::content::routes::Readable;
@@ -39,6 +40,8 @@ pub struct Relay {
     /// first attempt does not wait for the next poll.
     wake: Arc<tokio::sync::Notify>,
     database_url: Option<String>,
+    /// Attempts by outcome (`app::metrics`).
+    attempts: CounterBy<Outcome>,
 }
 
 /// When a relay last did its chores.
@@ -87,7 +90,15 @@ impl Relay {
             links,
             wake: Arc::new(tokio::sync::Notify::new()),
             database_url: None,
+            attempts: Default::default(),
         })
+    }
+
+    /// Counts the attempts in `attempts`, by outcome: `delivered` (2xx), `rejected` (another
+    /// status), `failed` (no answer).
+    pub fn counting(mut self, attempts: CounterBy<Outcome>) -> Self {
+        self.attempts = attempts;
+        self
     }
 
     /// Listens on a connection of its own to `database_url` for new events, to send them at once
@@ -283,6 +294,14 @@ impl Relay {
         let started = Instant::now();
         let outcome = self.request(claimed, body, at).await;
         let latency_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
+        let counted = match &outcome {
+            Ok((status, ..)) if (200..300).contains(status) => "delivered",
+            Ok(_) => "rejected",
+            Err(_) => "failed",
+        };
+        self.attempts
+            .get_or_create(&Outcome { outcome: counted })
+            .inc();
         match outcome {
             Ok((status, excerpt, retry_after)) => (
                 Attempt {

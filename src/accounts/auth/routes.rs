@@ -125,6 +125,7 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let input: LoginRequest = parse_input(body.0)?;
     if input.password.len() > 4 * password::MAX_PASSWORD_CHARS {
+        state.metrics.login_failed();
         return Err(ApiError::InvalidCredentials);
     }
     // The client as the rate limits see it: `X-Forwarded-For` counts only from trusted proxies.
@@ -192,7 +193,12 @@ pub async fn login(
             issue_tokens(conn, &shared.jwt, &user, session_id)
         })
     })
-    .await?;
+    .await
+    .inspect_err(|error| match error {
+        ApiError::InvalidCredentials => state.metrics.login_failed(),
+        ApiError::TooManyRequests { .. } => state.metrics.refused("account_lockout"),
+        _ => {}
+    })?;
     Ok(private_json(&tokens))
 }
 

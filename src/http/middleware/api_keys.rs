@@ -141,6 +141,7 @@ pub async fn authenticate(
     if let Some(retry_after) = crate::http::middleware::rate_limit::client_of(req.request())
         .and_then(|client| state.rate_limits.key_refused_for(client))
     {
+        state.metrics.refused("api_key");
         return Ok(refuse(req, ApiError::TooManyRequests { retry_after }, None));
     }
     if !token::is_well_formed(&key) {
@@ -188,6 +189,7 @@ pub async fn authenticate(
     let standing = match state.key_usage.charge(&limits, now) {
         Ok(standing) => standing,
         Err(refused) => {
+            state.metrics.refused("api_key");
             let error = ApiError::TooManyRequests {
                 retry_after: refused.retry_after,
             };

@@ -166,8 +166,9 @@ fn is_login(req: &ServiceRequest) -> bool {
             .is_some_and(|pattern| LOGIN_ROUTES.contains(&pattern.as_str()))
 }
 
+/// What load balancers and Prometheus call on a schedule (the metrics have their own token).
 fn is_probe(path: &str) -> bool {
-    path == "/healthz" || path == "/readyz"
+    path == "/healthz" || path == "/readyz" || path == "/metrics"
 }
 
 /// What a request was charged: the budget's name and policy, and what is left.
@@ -222,6 +223,7 @@ pub async fn limit(
             ),
         },
         Err(not_until) => {
+            state.metrics.refused(budget.name);
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             let error = ApiError::TooManyRequests {
@@ -292,7 +294,7 @@ mod tests {
 
     #[test]
     fn probes_are_free() {
-        assert!(is_probe("/healthz") && is_probe("/readyz"));
+        assert!(is_probe("/healthz") && is_probe("/readyz") && is_probe("/metrics"));
         assert!(!is_probe("/healthz/"));
     }
 

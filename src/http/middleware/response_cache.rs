@@ -20,7 +20,9 @@ use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 use chrono::Utc;
+use prometheus_client::metrics::counter::Counter;
 
+use crate::app::metrics::{CounterBy, Outcome};
 use crate::app::state::State;
 use crate::http::caching::is_not_modified;
 
@@ -57,20 +59,57 @@ impl quick_cache::Weighter<String, Arc<Entry>> for EntryWeight {
 
 /// The stored responses; `None` of it when configured off.
 pub struct ResponseCache {
-    entries: quick_cache::sync::Cache<String, Arc<Entry>, EntryWeight>,
+    entries: quick_cache::sync::Cache<
+        String,
+        Arc<Entry>,
+        EntryWeight,
+        quick_cache::DefaultHashBuilder,
+        CountEvictions,
+    >,
+    pub stats: CacheStats,
+}
+
+/// What the cache did (`app::metrics`).
+#[derive(Clone, Debug, Default)]
+pub struct CacheStats {
+    /// By `outcome`: `hit` or `miss`.
+    pub lookups: CounterBy<Outcome>,
+    pub evictions: Counter,
+}
+
+impl CacheStats {
+    fn looked_up(&self, outcome: &'static str) {
+        self.lookups.get_or_create(&Outcome { outcome }).inc();
+    }
+}
+
+/// Counts the entries evicted to make room (replacing an entry is no eviction).
+#[derive(Clone, Debug)]
+struct CountEvictions(Counter);
+
+impl quick_cache::Lifecycle<String, Arc<Entry>> for CountEvictions {
+    type RequestState = ();
+
+    fn on_evict(&self, _state: &mut Self::RequestState, _key: String, _entry: Arc<Entry>) {
+        self.0.inc();
+    }
 }
 
 impl ResponseCache {
     /// A cache of at most `mib` MiB, kept coherent by the content clock.
     pub fn new(mib: u32) -> Self {
         let bytes = u64::from(mib) << 20;
+        let stats = CacheStats::default();
         Self {
             // Responses average a few KiB; the estimate only sizes the tables.
-            entries: quick_cache::sync::Cache::with_weighter(
+            entries: quick_cache::sync::Cache::with(
                 (bytes / 4096).max(16) as usize,
                 bytes,
                 EntryWeight,
+                Default::default(),
+                CountEvictions(stats.evictions.clone()),
             ),
+            stats,
         }
     }
 }
@@ -103,10 +142,12 @@ pub async fn serve(
     let key = cache_key(&req);
     if let Some(entry) = cache.entries.get(&key) {
         if entry.generation == generation {
+            cache.stats.looked_up("hit");
             let response = replay(&req, &entry);
             return Ok(req.into_response(response));
         }
     }
+    cache.stats.looked_up("miss");
     let response = next.call(req).await?;
     let cacheable = response.status() == StatusCode::OK
         && response

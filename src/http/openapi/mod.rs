@@ -52,6 +52,7 @@ use shared::{BearerSecurity, ProblemResponses};
         (name = "api-keys", description = "Partner API keys: read-only credentials (administrators only)"),
         (name = "export", description = "All the content as one document, as `orgcms export` writes it (administrators only)"),
         (name = "health", description = "Liveness and readiness probes"),
+        (name = "metrics", description = "This node's metrics for Prometheus (off unless `ORGCMS_METRICS_TOKEN` is set)"),
     ),
     components(schemas(Problem)),
     modifiers(&BearerSecurity, &ProblemResponses),

@@ -33,6 +33,18 @@ impl Modify for BearerSecurity {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "metrics",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("the ORGCMS_METRICS_TOKEN of the node")
+                    .description(Some(
+                        "The token of the node's configuration (`ORGCMS_METRICS_TOKEN`), which only `GET /metrics` takes",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod cli;
 mod guide;
+mod metrics;
 mod migrations;
 mod portability;
 mod readme;
