@@ -424,8 +424,10 @@ async fn hostile_headers_never_get_a_5xx() {
                     "/healthz",
                     "/readyz",
                 ];
+                // `/metrics` is off (404) in this application, whatever the header.
+                let refused = if path == "/metrics" { 404 } else { 401 };
                 if *name == "authorization" && !public.contains(&path.as_str()) {
-                    assert!(status == 401 || status < 400, "{what}: {status}");
+                    assert!(status == refused || status < 400, "{what}: {status}");
                 }
             }
         }
