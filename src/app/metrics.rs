@@ -78,6 +78,7 @@ struct Live {
 /// The instruments the components own, to be registered beside the request instruments.
 pub struct Components<'a> {
     pub pool: &'a crate::db::PoolStats,
+    pub replicas: &'a crate::db::replicas::ReplicaStats,
     pub cache: Option<&'a crate::http::middleware::response_cache::CacheStats>,
     pub webhook_attempts: &'a CounterBy<Outcome>,
     pub media: &'a crate::media::library::RenderStats,
@@ -138,6 +139,22 @@ impl Metrics {
             "timeouts",
             "Requests that waited the whole ORGCMS_DB_TIMEOUT_SECS for a connection (answered 503)",
             components.pool.timeouts.clone(),
+        );
+        let replicas = registry.sub_registry_with_prefix("db_replica");
+        replicas.register(
+            "reads",
+            "Public reads, by where they ran: `replica`, or `primary` (none fresh enough, or one failed); counted only with replicas configured",
+            components.replicas.reads.clone(),
+        );
+        replicas.register(
+            "up",
+            "1 while the replica serves reads (answers, in recovery, within ORGCMS_REPLICA_MAX_LAG_MS), by its place in ORGCMS_DATABASE_REPLICA_URLS",
+            components.replicas.up.clone(),
+        );
+        replicas.register(
+            "lag_milliseconds",
+            "How long the primary has held data the replica has not replayed, at the last check",
+            components.replicas.lag_ms.clone(),
         );
         let cache = registry.sub_registry_with_prefix("response_cache");
         if let Some(stats) = components.cache {

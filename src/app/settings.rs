@@ -22,6 +22,9 @@ pub use secrecy::{ExposeSecret, SecretString as Secret};
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub database_url: Secret,
+    /// Streaming replicas of the database, which anonymous reads may use (`db::replicas`).
+    pub database_replica_urls: Vec<Secret>,
+    pub replicas: crate::db::replicas::ReplicaPolicy,
     pub bind: SocketAddr,
     pub environment: Environment,
     pub jwt_secret: Secret,
@@ -401,6 +404,22 @@ struct Vars {
     environment: Environment,
     #[arg(long, env = "DATABASE_URL", value_parser = secret)]
     database_url: Option<Secret>,
+    #[arg(long, env = "ORGCMS_DATABASE_REPLICA_URLS", value_parser = secret)]
+    database_replica_urls: Option<Secret>,
+    #[arg(
+        long,
+        env = "ORGCMS_REPLICA_MAX_LAG_MS",
+        default_value_t = 2000,
+        value_parser = between(100, 600_000)
+    )]
+    replica_max_lag_ms: u32,
+    #[arg(
+        long,
+        env = "ORGCMS_REPLICA_CHECK_MS",
+        default_value_t = 250,
+        value_parser = between(10, 60_000)
+    )]
+    replica_check_ms: u32,
     #[arg(long, env = "ORGCMS_BIND", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
     #[arg(long, env = "ORGCMS_JWT_SECRET", value_parser = secret)]
@@ -1093,8 +1112,25 @@ impl Settings {
             concurrency: vars.webhook_concurrency as usize,
             retention_days: vars.webhook_retention_days,
         };
+        // Comma-separated; spaces and empty entries (a trailing comma) are not addresses.
+        let database_replica_urls = vars
+            .database_replica_urls
+            .map(|list| {
+                list.expose_secret()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|url| !url.is_empty())
+                    .map(Secret::from)
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Self {
             database_url,
+            database_replica_urls,
+            replicas: crate::db::replicas::ReplicaPolicy {
+                max_lag: millis(vars.replica_max_lag_ms),
+                check_interval: millis(vars.replica_check_ms),
+            },
             bind,
             environment,
             jwt_secret,
@@ -1165,6 +1201,45 @@ mod tests {
     }
 
     const DB: (&str, &str) = ("DATABASE_URL", "postgres://localhost/x");
+
+    #[test]
+    fn replicas_are_a_comma_separated_list_with_a_lag_bound() {
+        let none = settings(&[DB]).unwrap();
+        assert!(none.database_replica_urls.is_empty());
+        assert_eq!(none.replicas.max_lag, Duration::from_secs(2));
+        let urls = |s: &Settings| -> Vec<String> {
+            s.database_replica_urls
+                .iter()
+                .map(|u| u.expose_secret().to_owned())
+                .collect()
+        };
+        let two = settings(&[
+            DB,
+            (
+                "ORGCMS_DATABASE_REPLICA_URLS",
+                " postgres://r1/x , postgres://r2/x?sslmode=require,",
+            ),
+            ("ORGCMS_REPLICA_MAX_LAG_MS", "500"),
+            ("ORGCMS_REPLICA_CHECK_MS", "100"),
+        ])
+        .unwrap();
+        assert_eq!(
+            urls(&two),
+            ["postgres://r1/x", "postgres://r2/x?sslmode=require"]
+        );
+        assert_eq!(two.replicas.max_lag, Duration::from_millis(500));
+        assert_eq!(two.replicas.check_interval, Duration::from_millis(100));
+        for (name, bad) in [
+            ("ORGCMS_REPLICA_MAX_LAG_MS", "50"),
+            ("ORGCMS_REPLICA_MAX_LAG_MS", "soon"),
+            ("ORGCMS_REPLICA_CHECK_MS", "0"),
+        ] {
+            let error = settings(&[DB, (name, bad)]).unwrap_err().0;
+            assert!(error.contains(name), "{error}");
+        }
+        // The addresses, which may hold passwords, are not printed.
+        assert!(!format!("{two:?}").contains("postgres://r1"));
+    }
 
     #[test]
     fn rate_limits_and_trusted_proxies() {

@@ -372,6 +372,10 @@ fn run(
             .wrap(actix_web::middleware::from_fn(
                 crate::http::middleware::response_cache::serve,
             ))
+            // Outside the cache, which serves a token's read from memory only if fresh enough.
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::middleware::consistency::serve,
+            ))
             .wrap(actix_web::middleware::from_fn(
                 crate::http::middleware::semantics::serve,
             ))

@@ -57,6 +57,8 @@ pub struct AppState {
     pub key_usage: Arc<crate::accounts::keys::usage::KeyUsage>,
     /// The instruments `GET /metrics` reports.
     pub metrics: Metrics,
+    /// The read replicas anonymous reads may use (none unless configured).
+    pub replicas: Arc<crate::db::replicas::Replicas>,
     /// What `GET /metrics` requires; None: it answers 404.
     pub metrics_token: Option<crate::app::settings::Secret>,
 }
@@ -82,7 +84,29 @@ impl AppState {
                 .map_err(|e| std::io::Error::other(format!("media storage: {e}")))?,
             MediaLinks::new(settings.public_urls.base(), settings.media.presets.clone()),
         ));
+        let replica_urls: Vec<String> = settings
+            .database_replica_urls
+            .iter()
+            .map(|url| url.expose_secret().to_owned())
+            .collect();
+        // A replica that does not answer is left for the primary after a second, not after
+        // the primary's whole connection timeout.
+        let replica_timeout = settings.db_timeout.min(std::time::Duration::from_secs(1));
+        let replicas = crate::db::replicas::Replicas::start(
+            settings.database_url.expose_secret(),
+            &replica_urls,
+            settings.replicas,
+            |url| {
+                crate::db::build_pool(
+                    url,
+                    settings.db_pool_size,
+                    replica_timeout,
+                    settings.db_session,
+                )
+            },
+        );
         let metrics = Metrics::new(Components {
+            replicas: &replicas.stats,
             pool: &pool.stats,
             cache: response_cache.as_ref().map(|cache| &cache.stats),
             webhook_attempts: &webhook_attempts,
@@ -125,8 +149,26 @@ impl AppState {
                 settings.api_keys.usage_flush,
             ),
             metrics,
+            replicas,
             metrics_token: settings.metrics_token.clone(),
         })
+    }
+
+    /// Runs a read: a public one (`public`, no token) on a replica that has replayed both the
+    /// change that started the current content generation and the client's
+    /// `Consistency-Token`, when there is one; any other on the primary.
+    pub async fn read<T, F>(&self, req: &HttpRequest, public: bool, work: F) -> Result<T, ApiError>
+    where
+        F: FnMut(&mut crate::db::DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let floor = public
+            .then(|| self.clock.floor(chrono::Utc::now()))
+            .flatten()
+            .map(|floor| {
+                crate::http::middleware::consistency::required(req).map_or(floor, |r| r.max(floor))
+            });
+        self.replicas.read(&self.pool, floor, work).await
     }
 
     /// The state of the application serving `req` (for extractors).

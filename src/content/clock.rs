@@ -38,6 +38,11 @@ pub struct Known {
     /// The position of the latest change (0 when nothing ever changed).
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub latest_seq: i64,
+    /// The primary's write-ahead-log position when this was learnt, after every change of the
+    /// generation committed: what a replica must have replayed to answer for it
+    /// (`db::replicas`).
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub wal_position: i64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -133,6 +138,13 @@ impl ContentClock {
         self.read().generation
     }
 
+    /// The position a replica must have replayed to answer for the current generation; None
+    /// while the generation is not known (then reads go to the primary).
+    pub fn floor(&self, now: DateTime<Utc>) -> Option<crate::db::replicas::Lsn> {
+        self.known(now)
+            .map(|known| crate::db::replicas::Lsn(known.wal_position as u64))
+    }
+
     /// What is known of the content at `now`, if it can be trusted.
     pub fn known(&self, now: DateTime<Utc>) -> Option<Known> {
         self.current(now).map(|(_, known)| known)
@@ -212,7 +224,8 @@ fn learn(conn: &mut PgConnection) -> QueryResult<Known> {
                 greatest((SELECT changed_at FROM content_changes ORDER BY seq DESC LIMIT 1), \
                          (SELECT max(published_at) FROM news \
                            WHERE status = 'published' AND published_at <= now())) AS last_modified, \
-                coalesce((SELECT max(seq) FROM content_changes), 0) AS latest_seq",
+                coalesce((SELECT max(seq) FROM content_changes), 0) AS latest_seq, \
+                (pg_current_wal_lsn() - '0/0')::bigint AS wal_position",
     )
     .get_result::<Known>(conn)
 }
@@ -226,6 +239,7 @@ mod tests {
             next_publication,
             last_modified: None,
             latest_seq: 0,
+            wal_position: 0,
         }
     }
 

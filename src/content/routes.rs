@@ -10,7 +10,6 @@ use crate::accounts::keys::Owner;
 use crate::app::state::State;
 use crate::content::document::Document;
 use crate::content::locale::RequestLocale;
-use crate::db;
 use crate::http::error::ApiError;
 use crate::http::item_path::{ItemPath, NamedByPath};
 use crate::http::params::{ItemKey, LocaleParams, Query};
@@ -64,19 +63,20 @@ pub async fn get<D: Readable>(
     let key = path.key()?;
     let locale = (!viewer.is_editor()).then(|| viewer.locale.clone());
     let links = state.media.links.clone();
-    let found = db::run(&state.pool, move |conn| {
-        Ok(match &locale {
-            Some(locale) => D::find_public(conn, &key, locale, &links)?.map(Presented::Public),
-            None => D::find_editor(conn, &key, &links)?.map(Presented::Editor),
+    let found = viewer
+        .read(&state, move |conn| {
+            Ok(match &locale {
+                Some(locale) => D::find_public(conn, &key, locale, &links)?.map(Presented::Public),
+                None => D::find_editor(conn, &key, &links)?.map(Presented::Editor),
+            })
         })
-    })
-    .await?
-    .filter(|item| {
-        viewer.reaches(match item {
-            Presented::Public(item) => D::owner(item),
-            Presented::Editor(item) => D::editor_owner(item),
-        })
-    });
+        .await?
+        .filter(|item| {
+            viewer.reaches(match item {
+                Presented::Public(item) => D::owner(item),
+                Presented::Editor(item) => D::editor_owner(item),
+            })
+        });
     viewer.answer(found.ok_or_else(|| ApiError::not_found(D::MISSING))?)
 }
 

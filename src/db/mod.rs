@@ -4,6 +4,7 @@
 pub mod json_rows;
 pub mod keyset;
 pub mod prepared;
+pub mod replicas;
 pub mod schema;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -53,6 +53,16 @@ impl Viewer {
                 .is_some_and(|p| p.may(Scope::DraftsRead))
     }
 
+    /// Runs the read's queries: a public reader's on a replica fresh enough for it, when there
+    /// is one (`AppState::read`); an editor's on the primary.
+    pub async fn read<T, F>(&self, state: &AppState, work: F) -> Result<T, ApiError>
+    where
+        F: FnMut(&mut crate::db::DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        state.read(&self.req, !self.is_editor(), work).await
+    }
+
     /// The one mission a key restricted to it may read (its news, itself).
     pub fn only_mission(&self) -> Option<uuid::Uuid> {
         self.partner.as_ref().and_then(|p| p.mission_id)

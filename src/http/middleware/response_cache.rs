@@ -25,6 +25,7 @@ use prometheus_client::metrics::counter::Counter;
 use crate::app::metrics::{CounterBy, Outcome};
 use crate::app::state::State;
 use crate::http::caching::is_not_modified;
+use crate::http::middleware::consistency;
 
 /// A stored response.
 #[derive(Debug)]
@@ -136,9 +137,16 @@ pub async fn serve(
     if method == Method::HEAD || req.headers().contains_key(header::AUTHORIZATION) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    let Some((generation, _)) = state.clock.current(Utc::now()) else {
+    let Some((generation, known)) = state.clock.current(Utc::now()) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    // A client that wrote elsewhere (another node) asks for data this node may not have heard
+    // of yet: the generation in memory is older than its write.
+    if consistency::required(req.request())
+        .is_some_and(|required| required.0 > known.wal_position as u64)
+    {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     let key = cache_key(&req);
     if let Some(entry) = cache.entries.get(&key) {
         if entry.generation == generation {

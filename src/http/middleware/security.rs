@@ -37,17 +37,18 @@ pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; \
 
 /// Request headers a browser client of another origin may send (on top of the CORS-safelisted
 /// ones such as `Accept-Language`).
-pub const CORS_ALLOWED_HEADERS: [&str; 6] = [
+pub const CORS_ALLOWED_HEADERS: [&str; 7] = [
     "Authorization",
     "Content-Type",
     "If-Match",
     "If-None-Match",
     "If-Modified-Since",
     "Idempotency-Key",
+    "Consistency-Token",
 ];
 
 /// Response headers such a client may read.
-pub const CORS_EXPOSED_HEADERS: [&str; 7] = [
+pub const CORS_EXPOSED_HEADERS: [&str; 8] = [
     "ETag",
     "Link",
     "Location",
@@ -55,6 +56,7 @@ pub const CORS_EXPOSED_HEADERS: [&str; 7] = [
     "X-Request-Id",
     "Content-Language",
     "Last-Modified",
+    "Consistency-Token",
 ];
 
 /// How long a browser may reuse a preflight answer, in seconds.

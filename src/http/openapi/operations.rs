@@ -271,6 +271,13 @@ const IF_MODIFIED_SINCE: HeaderParameter = HeaderParameter {
     pattern: None,
 };
 
+const CONSISTENCY_TOKEN: HeaderParameter = HeaderParameter {
+    name: "Consistency-Token",
+    description: "The `Consistency-Token` of your last write: the answer is at least as new as that write, on whichever node and database copy serves it (without it, a public read may trail a write by the documented bound). Opaque; a malformed one is a 400",
+    example: "0/16B3748",
+    pattern: Some("^ *[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8} *$"),
+};
+
 /// The request headers the operation reads, in the order they are documented.
 fn header_parameters(t: &Traits) -> Vec<&'static HeaderParameter> {
     let mut headers = Vec::new();
@@ -285,6 +292,9 @@ fn header_parameters(t: &Traits) -> Vec<&'static HeaderParameter> {
     }
     if t.dated() {
         headers.push(&IF_MODIFIED_SINCE);
+    }
+    if t.is_api && t.is_read {
+        headers.push(&CONSISTENCY_TOKEN);
     }
     headers
 }
@@ -326,6 +336,12 @@ fn success_headers(t: &Traits) -> Vec<(&'static str, &'static str)> {
     // Account and audit reads: the editor's own, never stored by anyone, still validated.
     if t.is_api && t.is_read && t.authenticated {
         headers.extend([READ_ETAG, ("Cache-Control", "`private, no-store`")]);
+    }
+    if t.is_api && !t.is_read {
+        headers.push((
+            "Consistency-Token",
+            "Where the database stood once this write committed; send it back in `Consistency-Token` to read at least this write, on any node (absent only when the database did not answer right after the write)",
+        ));
     }
     if t.content_write() {
         headers.push((

@@ -7,7 +7,6 @@ use super::dto::ChangesResponse;
 use super::feed;
 use crate::app::state::State;
 use crate::content::locale::content_language;
-use crate::db::{self};
 use crate::http::caching::{bytes_read, Representation, JSON};
 use crate::http::error::ApiError;
 use crate::http::params::Query;
@@ -77,19 +76,20 @@ pub async fn list_changes(
     let locale = viewer.locale.clone();
     let links = state.media.links.clone();
     let known_latest = state.clock.known(now).map(|known| known.latest_seq);
-    let (bytes, language) = db::run(&state.pool, move |conn| {
-        let page = conn
-            .build_transaction()
-            .read_only()
-            .repeatable_read()
-            .run(|conn| feed::page(conn, &since, limit as usize, now, known_latest))?;
-        let body = ChangesResponse::new(page, &locale, &links);
-        let language = content_language(body.data.iter().filter_map(|c| c.locale()), &locale);
-        let bytes =
-            serde_json::to_vec(&body).map_err(|e| ApiError::Internal(format!("serialize: {e}")))?;
-        Ok((bytes, language))
-    })
-    .await?;
+    let (bytes, language) = viewer
+        .read(&state, move |conn| {
+            let page = conn
+                .build_transaction()
+                .read_only()
+                .repeatable_read()
+                .run(|conn| feed::page(conn, &since, limit as usize, now, known_latest))?;
+            let body = ChangesResponse::new(page, &locale, &links);
+            let language = content_language(body.data.iter().filter_map(|c| c.locale()), &locale);
+            let bytes = serde_json::to_vec(&body)
+                .map_err(|e| ApiError::Internal(format!("serialize: {e}")))?;
+            Ok((bytes, language))
+        })
+        .await?;
     let representation = Representation {
         content_language: Some(language),
         ..Default::default()

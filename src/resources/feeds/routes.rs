@@ -7,7 +7,6 @@ use super::render::{self, JsonFeed, JSON_EXAMPLE_PATH};
 use super::{Feed, FeedFormat, FeedRequest};
 use crate::app::state::State;
 use crate::content::locale::RequestLocale;
-use crate::db::{self};
 use crate::http::caching::{bytes_read, Audience, Representation};
 use crate::http::error::ApiError;
 use crate::http::params::Query;
@@ -80,29 +79,30 @@ async fn news_feed(
     // Assembled and written on the blocking pool with the queries: a feed of 100 long bodies is
     // megabytes of XML, which must not hold an async worker.
     let shared = state.clone();
-    let (bytes, content_language, modified) = db::run(&state.pool, move |conn| {
-        let urls = &shared.public_urls;
-        let organization = organization_queries::find(conn)?;
-        let rows = news_queries::feed_items(conn, &filter, i64::from(limit))?;
-        let modified = crate::resources::changes::queries::public_last_modified(
-            &shared.clock,
-            conn,
-            filter.now,
-        )?;
-        let feed = Feed::new(
-            &request,
-            organization.as_ref().map(|o| &o.name),
-            &rows,
-            &locale,
-            urls,
-        );
-        Ok((
-            render::render(&feed, format)?,
-            feed.content_language,
-            modified,
-        ))
-    })
-    .await?;
+    let (bytes, content_language, modified) = state
+        .read(&req, true, move |conn| {
+            let urls = &shared.public_urls;
+            let organization = organization_queries::find(conn)?;
+            let rows = news_queries::feed_items(conn, &filter, i64::from(limit))?;
+            let modified = crate::resources::changes::queries::public_last_modified(
+                &shared.clock,
+                conn,
+                filter.now,
+            )?;
+            let feed = Feed::new(
+                &request,
+                organization.as_ref().map(|o| &o.name),
+                &rows,
+                &locale,
+                urls,
+            );
+            Ok((
+                render::render(&feed, format)?,
+                feed.content_language,
+                modified,
+            ))
+        })
+        .await?;
     let representation = Representation {
         content_language: Some(content_language),
         last_modified: modified,

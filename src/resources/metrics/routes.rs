@@ -68,6 +68,7 @@ pub async fn get_metrics(
         });
         (pending, lag)
     });
+    state.replicas.report();
     let text = state
         .metrics
         .render(Readings {

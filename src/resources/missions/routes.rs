@@ -7,7 +7,6 @@ use super::dto::{MissionEditor, MissionInput, MissionListItem, MissionSummary, M
 use super::queries::{self, MissionFilter, MissionOrder};
 use crate::app::state::State;
 use crate::content::routes::document_routes;
-use crate::db;
 use crate::http::error::ApiError;
 use crate::http::pagination::{ListResponse, PageParams};
 use crate::http::params::{ItemKey, ListQuery};
@@ -98,20 +97,21 @@ pub async fn list_missions(
     let is_editor = viewer.is_editor();
     let page = paging.clone();
     let clock = state.clock.clone();
-    let (rows, documents, total, modified) = db::run(&state.pool, move |conn| {
-        let (rows, total) = queries::list(conn, &filter, &page)?;
-        let mut documents = Vec::new();
-        if is_editor {
-            // Editors see every part. The extra row that tells whether a next page exists is
-            // not shown.
-            for row in rows.iter().take(page.per_page as usize) {
-                documents.extend(queries::find(conn, &ItemKey::Id(row.id))?);
+    let (rows, documents, total, modified) = viewer
+        .read(&state, move |conn| {
+            let (rows, total) = queries::list(conn, &filter, &page)?;
+            let mut documents = Vec::new();
+            if is_editor {
+                // Editors see every part. The extra row that tells whether a next page exists is
+                // not shown.
+                for row in rows.iter().take(page.per_page as usize) {
+                    documents.extend(queries::find(conn, &ItemKey::Id(row.id))?);
+                }
             }
-        }
-        let modified = public_last_modified(&clock, conn, chrono::Utc::now())?;
-        Ok((rows, documents, total, modified))
-    })
-    .await?;
+            let modified = public_last_modified(&clock, conn, chrono::Utc::now())?;
+            Ok((rows, documents, total, modified))
+        })
+        .await?;
     let (rows, meta) = paging.finish(rows, total, queries::key_of(order));
     // Editors' items are the documents loaded above, not the page's rows.
     let page = if is_editor {

@@ -9,7 +9,6 @@ use super::queries::{self, EditorState, NewsFilter, NewsOrder, TagCount, Visibil
 use crate::app::state::State;
 use crate::content::locale::{content_language, item_locale};
 use crate::content::routes::document_routes;
-use crate::db;
 use crate::http::caching::{json_read, Representation};
 use crate::http::error::ApiError;
 use crate::http::item_path::ItemPath;
@@ -167,24 +166,25 @@ pub async fn list_news(
     let page = paging.clone();
     let locale = viewer.locale.clone();
     let clock = state.clock.clone();
-    let (rows, total, mut snippets, modified) = db::run(&state.pool, move |conn| {
-        let (rows, total) = queries::list(conn, &filter, &page)?;
-        // Readers see each hit's matching passage, in the locale the item is shown in.
-        let snippets = match (&filter.search, is_editor) {
-            (Some(q), false) => {
-                let shown: Vec<_> = rows
-                    .iter()
-                    .take(page.per_page as usize)
-                    .map(|r| (r.news.head.id, item_locale(&r.news.head.title, &locale).0))
-                    .collect();
-                queries::snippets(conn, q, &shown)?
-            }
-            _ => Default::default(),
-        };
-        let modified = public_last_modified(&clock, conn, filter.now)?;
-        Ok((rows, total, snippets, modified))
-    })
-    .await?;
+    let (rows, total, mut snippets, modified) = viewer
+        .read(&state, move |conn| {
+            let (rows, total) = queries::list(conn, &filter, &page)?;
+            // Readers see each hit's matching passage, in the locale the item is shown in.
+            let snippets = match (&filter.search, is_editor) {
+                (Some(q), false) => {
+                    let shown: Vec<_> = rows
+                        .iter()
+                        .take(page.per_page as usize)
+                        .map(|r| (r.news.head.id, item_locale(&r.news.head.title, &locale).0))
+                        .collect();
+                    queries::snippets(conn, q, &shown)?
+                }
+                _ => Default::default(),
+            };
+            let modified = public_last_modified(&clock, conn, filter.now)?;
+            Ok((rows, total, snippets, modified))
+        })
+        .await?;
     let (rows, meta) = paging.finish(rows, total, queries::key_of(order));
     let page = viewer.present(
         rows,
@@ -279,13 +279,14 @@ pub async fn list_news_related(
         ));
     }
     let now = Utc::now();
-    let related = db::run(&state.pool, move |conn| {
-        let item = queries::find_public(conn, &key, now)?;
-        item.map(|item| queries::related_public(conn, &item.news, now, limit))
-            .transpose()
-            .map_err(ApiError::from)
-    })
-    .await?;
+    let related = viewer
+        .read(&state, move |conn| {
+            let item = queries::find_public(conn, &key, now)?;
+            item.map(|item| queries::related_public(conn, &item.news, now, limit))
+                .transpose()
+                .map_err(ApiError::from)
+        })
+        .await?;
     let related = related.ok_or_else(|| ApiError::not_found("no such news item"))?;
     let data: Vec<NewsSummary> = related
         .iter()
@@ -328,13 +329,14 @@ pub async fn list_tags(
     let now = Utc::now();
     let page = paging.clone();
     let clock = state.clock.clone();
-    let ((rows, total), modified) = db::run(&state.pool, move |conn| {
-        Ok((
-            queries::public_tags(conn, now, &page)?,
-            public_last_modified(&clock, conn, now)?,
-        ))
-    })
-    .await?;
+    let ((rows, total), modified) = viewer
+        .read(&state, move |conn| {
+            Ok((
+                queries::public_tags(conn, now, &page)?,
+                public_last_modified(&clock, conn, now)?,
+            ))
+        })
+        .await?;
     let (data, meta) = paging.finish(rows, total, queries::tag_key_of);
     let (req, audience) = viewer.public_response();
     let representation = Representation {

@@ -5,7 +5,6 @@ use super::dto::{Objective, ObjectiveEditor, ObjectiveInput, ObjectiveView};
 use super::queries;
 use crate::app::state::State;
 use crate::content::routes::document_routes;
-use crate::db;
 use crate::http::error::ApiError;
 use crate::http::pagination::{ListResponse, PageParams};
 use crate::http::params::{ListQuery, LocaleParams};
@@ -31,13 +30,14 @@ pub async fn list_objectives(
     let paging = query.paging(viewer.request(), true)?;
     let page = paging.clone();
     let clock = state.clock.clone();
-    let ((rows, total), modified) = db::run(&state.pool, move |conn| {
-        Ok((
-            queries::list(conn, &page)?,
-            public_last_modified(&clock, conn, chrono::Utc::now())?,
-        ))
-    })
-    .await?;
+    let ((rows, total), modified) = viewer
+        .read(&state, move |conn| {
+            Ok((
+                queries::list(conn, &page)?,
+                public_last_modified(&clock, conn, chrono::Utc::now())?,
+            ))
+        })
+        .await?;
     let (rows, meta) = paging.finish(rows, total, queries::key_of);
     viewer.list(
         viewer.present(rows, Objective::new, ObjectiveEditor::new),

@@ -5,7 +5,6 @@ use super::dto::{Organization, OrganizationEditor, OrganizationInput, Organizati
 use super::queries;
 use crate::app::state::State;
 use crate::content::routes::document_routes;
-use crate::db;
 use crate::http::error::ApiError;
 use crate::http::params::{LocaleParams, Query};
 use crate::http::viewer::Viewer;
@@ -27,7 +26,7 @@ pub async fn get_organization(
     _query: Query<LocaleParams>,
     state: State,
 ) -> Result<HttpResponse, ApiError> {
-    let row = db::run(&state.pool, |conn| Ok(queries::find(conn)?)).await?;
+    let row = viewer.read(&state, |conn| Ok(queries::find(conn)?)).await?;
     let row =
         row.ok_or_else(|| ApiError::not_found("the organization profile is not set up yet"))?;
     viewer.item(row, Organization::new, OrganizationEditor::new)

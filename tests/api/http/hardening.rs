@@ -224,7 +224,7 @@ async fn configured_origins_get_cors_and_others_do_not() {
         assert_eq!(
             names(response.maybe_header("access-control-expose-headers")),
             names(Some(
-                "ETag, Link, Location, Retry-After, X-Request-Id, Content-Language, Last-Modified"
+                "ETag, Link, Location, Retry-After, X-Request-Id, Content-Language, Last-Modified, Consistency-Token"
             ))
         );
         let vary = names(response.maybe_header("vary"));
@@ -262,7 +262,8 @@ async fn configured_origins_get_cors_and_others_do_not() {
         &app,
         ALLOWED,
         "PATCH",
-        "authorization, content-type, if-match, if-none-match, if-modified-since, idempotency-key",
+        "authorization, content-type, if-match, if-none-match, if-modified-since, idempotency-key, \
+         consistency-token",
     )
     .await;
     assert_eq!(response.status(), 200);
@@ -278,6 +279,7 @@ async fn configured_origins_get_cors_and_others_do_not() {
         names(response.maybe_header("access-control-allow-headers")),
         [
             "authorization",
+            "consistency-token",
             "content-type",
             "idempotency-key",
             "if-match",

@@ -1,6 +1,7 @@
 //! What every endpoint owes HTTP: problems for errors, security headers and CORS, hostile input,
 //! body and header limits, caching and validators, the routes, the OpenAPI document, health.
 
+mod consistency;
 mod errors;
 mod hardening;
 mod health;

@@ -1,0 +1,100 @@
+//! Read your writes across replicas and nodes: every successful write answers with a
+//! `Consistency-Token` (the primary's write-ahead-log position once it committed), and a read
+//! that sends the token back is answered from data at least that new. The token is opaque to
+//! clients; it is PostgreSQL's spelling of the position (`0/16B3748`).
+//!
+//! The read side: the token is checked here (a malformed one is a 400, never ignored) and put
+//! in the request as a `RequiredPosition`; the response cache serves from memory only a
+//! generation learnt at or after it, and `AppState::read` takes a replica only if it replayed
+//! it. Editors need no token: their reads go to the primary.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::HttpMessage;
+use diesel::prelude::*;
+
+use crate::app::state::State;
+use crate::db;
+use crate::db::replicas::Lsn;
+use crate::http::error::ApiError;
+
+pub const HEADER: &str = "Consistency-Token";
+
+/// The position a read's data must have reached: its client's `Consistency-Token`.
+#[derive(Clone, Copy, Debug)]
+pub struct RequiredPosition(pub Lsn);
+
+/// What the request asks for, when it sent a token.
+pub fn required(req: &actix_web::HttpRequest) -> Option<Lsn> {
+    req.extensions().get::<RequiredPosition>().map(|p| p.0)
+}
+
+pub async fn serve(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let method = req.method().clone();
+    if method == Method::GET || method == Method::HEAD {
+        let asked = req
+            .headers()
+            .get(HEADER)
+            .filter(|_| req.path().starts_with("/api/"));
+        if let Some(value) = asked {
+            let parsed = value
+                .to_str()
+                .map_err(|_| "is not ASCII")
+                .and_then(|v| v.trim().parse::<Lsn>());
+            match parsed {
+                Ok(position) => {
+                    req.extensions_mut().insert(RequiredPosition(position));
+                }
+                Err(reason) => {
+                    let error =
+                        ApiError::bad_request("invalid-header", format!("{HEADER} {reason}"));
+                    let response = actix_web::ResponseError::error_response(&error);
+                    return Ok(req.into_response(response));
+                }
+            }
+        }
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let state = req.app_data::<State>().cloned();
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    if method == Method::OPTIONS
+        || !response.status().is_success()
+        || !response.request().path().starts_with("/api/")
+    {
+        return Ok(response);
+    }
+    let Some(state) = state else {
+        return Ok(response);
+    };
+    // The write committed before its answer was made: the primary's position now is past it.
+    match db::run(&state.pool, |conn| Ok(written_position(conn)?)).await {
+        Ok(position) => {
+            if let Ok(value) = HeaderValue::from_str(&position.to_string()) {
+                response
+                    .headers_mut()
+                    .insert(HeaderName::from_static("consistency-token"), value);
+            }
+        }
+        // The write stands; its client reads without the guarantee (and an editor needs none).
+        Err(e) => tracing::warn!(error = %e, "no consistency token for a write"),
+    }
+    Ok(response)
+}
+
+#[derive(QueryableByName)]
+struct Position {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    position: i64,
+}
+
+fn written_position(conn: &mut PgConnection) -> QueryResult<Lsn> {
+    let row = diesel::sql_query("SELECT (pg_current_wal_lsn() - '0/0')::bigint AS position")
+        .get_result::<Position>(conn)?;
+    Ok(Lsn(row.position as u64))
+}
