@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""The production-shape suite (issue #16): two orgcms nodes on one primary and a real streaming
-replica, on loopback. Standard library only. Run by scripts/cluster, which makes the replica with
+"""The production-shape suite (issue #16): three orgcms nodes on one primary and a real
+streaming replica, on loopback. Standard library only. Run by scripts/cluster, which makes the replica with
 pg_basebackup and starts, stops and delays it for the suite.
 
 Promises checked (each prints its figures; a broken one fails the run, exit 1):
@@ -11,7 +11,10 @@ Promises checked (each prints its figures; a broken one fails the run, exit 1):
 - a replica lagging past ORGCMS_REPLICA_MAX_LAG_MS is left out within seconds, and taken back
   once it catches up;
 - a replica stopped under load costs no failed read, and serves again once restarted;
-- how long a write on one node takes to reach anonymous readers of the other (p50/p99/max).
+- how long a write on one node takes to reach anonymous readers of the other (p50/p99/max);
+- three nodes behave as one: access tokens, refresh rotation, Idempotency-Key, account
+  deactivation and key revocation hold across them at once; the per-address rate limit is
+  each node's own, as documented.
 Arguments come from the environment: CL_BIN, CL_DB_URL, CL_REPLICA_URL, CL_CTL, CL_LOG_DIR.
 """
 
@@ -122,7 +125,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
 
     def metrics(self):
         status, _, text = request(self, "GET", "/metrics",
@@ -337,7 +341,7 @@ def cross_node_visibility(node1, node2):
     print("a write on node 1, seen by anonymous reads of node 2 (no token)")
     delays = []
     conn2 = http.client.HTTPConnection("127.0.0.1", node2.port, timeout=15)
-    for i in range(40):
+    for i in range(200):
         value = 600 + i
         node1.write(value)
         acknowledged = time.monotonic()
@@ -352,14 +356,92 @@ def cross_node_visibility(node1, node2):
     check(max(ms) < 2000, "every write was visible on the other node within 2 s")
 
 
+def as_user(server, token, method, path, body=None, headers=None):
+    all_headers = {"Authorization": f"Bearer {token}", **(headers or {})}
+    return request(server, method, path, body, headers=all_headers)
+
+
+def three_nodes_behave_as_one(node1, node2, node3):
+    print("three nodes on one primary behave as one")
+    # An access token from node 1 works on node 3.
+    status, _, me = as_user(node3, node1.token, "GET", "/api/v1/auth/me")
+    check(status == 200 and me["email"] == ADMIN[0], f"node 1's access token works on node 3 ({status})")
+
+    # A refresh token rotated on one node is dead on the others.
+    login = request(node1, "POST", "/api/v1/auth/login",
+                    {"email": ADMIN[0], "password": ADMIN[1]})[2]
+    rotated = request(node1, "POST", "/api/v1/auth/refresh",
+                      {"refresh_token": login["refresh_token"]})
+    again = [request(n, "POST", "/api/v1/auth/refresh",
+                     {"refresh_token": login["refresh_token"]})[0] for n in (node2, node3)]
+    check(rotated[0] == 200 and again == [401, 401],
+          f"a refresh token rotated on node 1 is refused on nodes 2 and 3 ({rotated[0]}, {again})")
+
+    # An Idempotency-Key is honoured across nodes: a retry elsewhere replays, a different body
+    # under the key is refused.
+    key = {"Idempotency-Key": f"cluster-{time.time_ns()}"}
+    body = {"title": {"en": "Idempotency across nodes"}, "status": "published"}
+    first = as_user(node1, node1.token, "POST", "/api/v1/news", body, key)
+    retried = as_user(node2, node1.token, "POST", "/api/v1/news", body, key)
+    other = as_user(node3, node1.token, "POST", "/api/v1/news", {**body, "summary": {"en": "x"}}, key)
+    check(first[0] == 201 and retried[0] == 201 and retried[2]["id"] == first[2]["id"],
+          f"a retry on node 2 replays node 1's answer ({first[0]}, {retried[0]})")
+    check(other[0] == 422, f"another body under the key on node 3 is refused ({other[0]})")
+    listed = request(node3, "GET", "/api/v1/news?q=idempotency",
+                     headers={"Consistency-Token": retried[1]["consistency-token"]})[2]["data"]
+    check(len([n for n in listed if n["title"] == "Idempotency across nodes"]) == 1, "one item was made")
+
+    # Deactivating an account holds at once on every node.
+    email = f"editor-{time.time_ns()}@example.org"
+    created = as_user(node1, node1.token, "POST", "/api/v1/users",
+                      {"email": email, "display_name": "Cluster Editor", "role": "editor",
+                       "password": "cluster-editor-passphrase"})
+    editor = request(node2, "POST", "/api/v1/auth/login",
+                     {"email": email, "password": "cluster-editor-passphrase"})[2]["access_token"]
+    before = [as_user(n, editor, "GET", "/api/v1/auth/me")[0] for n in (node1, node2, node3)]
+    deactivated = as_user(node1, node1.token, "PATCH", f"/api/v1/users/{created[2]['id']}",
+                          {"active": False})
+    after = [as_user(n, editor, "GET", "/api/v1/auth/me")[0] for n in (node2, node3, node1)]
+    check(before == [200] * 3 and deactivated[0] == 200 and after == [401] * 3,
+          f"a deactivated account is refused on every node at once ({before} -> {after})")
+
+    # Revoking an API key holds at once on every node.
+    issued = as_user(node1, node1.token, "POST", "/api/v1/api-keys",
+                     {"name": "Cluster partner", "scopes": ["content:read"]})[2]
+    before = [as_user(n, issued["key"], "GET", "/api/v1/organization")[0]
+              for n in (node1, node2, node3)]
+    revoked = as_user(node2, node1.token, "DELETE", f"/api/v1/api-keys/{issued['id']}")
+    after = [as_user(n, issued["key"], "GET", "/api/v1/organization")[0]
+             for n in (node3, node1, node2)]
+    check(before == [200] * 3 and revoked[0] == 204 and after == [401] * 3,
+          f"a revoked key is refused on every node at once ({before} -> {after})")
+
+
+def rate_limits_are_per_node():
+    print("the per-address rate limit is each node's own (as documented)")
+    limited = [Server(f"limited{i}", ORGCMS_RATE_LIMIT_PER_MINUTE=20) for i in (1, 2)]
+    # Start-up spent one login of each node's budget; the rest is spent on node A.
+    statuses = [request(limited[0], "GET", "/api/v1/objectives")[0] for _ in range(25)]
+    elsewhere = request(limited[1], "GET", "/api/v1/objectives")[0]
+    check(200 in statuses and statuses[-1] == 429,
+          f"node A refuses the address once its 20 a minute are spent "
+          f"({statuses.count(200)} answered, {statuses.count(429)} refused)")
+    check(elsewhere == 200, f"node B still answers the same address ({elsewhere})")
+    for server in limited:
+        server.stop()
+
+
 def main():
     try:
         node1 = Server("node1")
         node2 = Server("node2")
+        node3 = Server("node3")
         for scenario in (replica_serves_public_reads, read_your_writes_under_lag,
                          a_lagging_replica_is_left_out, a_replica_stopped_under_load,
                          cross_node_visibility):
             scenario(node1, node2)
+        three_nodes_behave_as_one(node1, node2, node3)
+        rate_limits_are_per_node()
     finally:
         for server in servers:
             server.stop()

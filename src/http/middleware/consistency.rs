@@ -3,8 +3,8 @@
 //! that sends the token back is answered from data at least that new. The token is opaque to
 //! clients; it is PostgreSQL's spelling of the position (`0/16B3748`).
 //!
-//! The read side: the token is checked here (a malformed one is a 400, never ignored) and put
-//! in the request as a `RequiredPosition`; the response cache serves from memory only a
+//! The read side: the token is read here (one that is not a position is ignored, as
+//! `If-None-Match` ignores what is not a tag) and put in the request as a `RequiredPosition`; the response cache serves from memory only a
 //! generation learnt at or after it, and `AppState::read` takes a replica only if it replayed
 //! it. Editors need no token: their reads go to the primary.
 
@@ -19,7 +19,6 @@ use diesel::prelude::*;
 use crate::app::state::State;
 use crate::db;
 use crate::db::replicas::Lsn;
-use crate::http::error::ApiError;
 
 pub const HEADER: &str = "Consistency-Token";
 
@@ -43,20 +42,14 @@ pub async fn serve(
             .get(HEADER)
             .filter(|_| req.path().starts_with("/api/"));
         if let Some(value) = asked {
+            // Like `If-None-Match`, a value that is not a token is ignored (the read is answered
+            // without the guarantee), never refused.
             let parsed = value
                 .to_str()
-                .map_err(|_| "is not ASCII")
-                .and_then(|v| v.trim().parse::<Lsn>());
-            match parsed {
-                Ok(position) => {
-                    req.extensions_mut().insert(RequiredPosition(position));
-                }
-                Err(reason) => {
-                    let error =
-                        ApiError::bad_request("invalid-header", format!("{HEADER} {reason}"));
-                    let response = actix_web::ResponseError::error_response(&error);
-                    return Ok(req.into_response(response));
-                }
+                .ok()
+                .and_then(|v| v.trim().parse::<Lsn>().ok());
+            if let Some(position) = parsed {
+                req.extensions_mut().insert(RequiredPosition(position));
             }
         }
         return Ok(next.call(req).await?.map_into_boxed_body());

@@ -273,9 +273,9 @@ const IF_MODIFIED_SINCE: HeaderParameter = HeaderParameter {
 
 const CONSISTENCY_TOKEN: HeaderParameter = HeaderParameter {
     name: "Consistency-Token",
-    description: "The `Consistency-Token` of your last write: the answer is at least as new as that write, on whichever node and database copy serves it (without it, a public read may trail a write by the documented bound). Opaque; a malformed one is a 400",
+    description: "The `Consistency-Token` of your last write: the answer is at least as new as that write, on whichever node and database copy serves it (without it, a public read may trail a write by the documented bound). Opaque; a value that is not a token is ignored",
     example: "0/16B3748",
-    pattern: Some("^ *[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8} *$"),
+    pattern: None,
 };
 
 /// The request headers the operation reads, in the order they are documented.

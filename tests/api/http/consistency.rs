@@ -123,9 +123,9 @@ async fn a_token_ahead_of_the_cache_is_answered_from_the_database() {
 }
 
 #[tokio::test]
-async fn a_malformed_token_is_a_bad_request() {
+async fn a_value_that_is_not_a_token_is_ignored() {
     let app = TestApp::builder().spawn().await;
-    for bad in [
+    for value in [
         "",
         "latest",
         "0/",
@@ -133,35 +133,13 @@ async fn a_malformed_token_is_a_bad_request() {
         "0/16B3748/1",
         "123456789/0",
         "0/xyz",
+        " 0/0 ",
     ] {
-        let problem = app
+        let answer = app
             .get("/api/v1/news")
-            .header("Consistency-Token", bad)
-            .problem(400)
+            .header("Consistency-Token", value)
+            .send()
             .await;
-        assert_eq!(
-            problem["type"], "urn:orgcms:problem:invalid-header",
-            "{bad:?}: {problem}"
-        );
-        assert!(
-            problem["detail"]
-                .as_str()
-                .unwrap()
-                .starts_with("Consistency-Token"),
-            "{problem}"
-        );
+        assert_eq!(answer.status(), 200, "{value:?}");
     }
-    let padded = app
-        .get("/api/v1/news")
-        .header("Consistency-Token", " 0/0 ")
-        .send()
-        .await;
-    assert_eq!(padded.status(), 200);
-    // Outside the API (probes, documents) the header means nothing.
-    let probe = app
-        .get("/healthz")
-        .header("Consistency-Token", "latest")
-        .send()
-        .await;
-    assert_eq!(probe.status(), 200);
 }
