@@ -292,7 +292,8 @@ struct Position {
     position: Option<i64>,
 }
 
-fn primary_position(conn: &mut PgConnection) -> QueryResult<Lsn> {
+/// Where the primary's write-ahead log stands now (past every commit acknowledged so far).
+pub fn primary_position(conn: &mut PgConnection) -> QueryResult<Lsn> {
     let row = diesel::sql_query("SELECT (pg_current_wal_lsn() - '0/0')::bigint AS position")
         .get_result::<Position>(conn)?;
     Ok(Lsn(row.position.unwrap_or(0) as u64))

@@ -14,7 +14,6 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::HttpMessage;
-use diesel::prelude::*;
 
 use crate::app::state::State;
 use crate::db;
@@ -66,7 +65,11 @@ pub async fn serve(
         return Ok(response);
     };
     // The write committed before its answer was made: the primary's position now is past it.
-    match db::run(&state.pool, |conn| Ok(written_position(conn)?)).await {
+    match db::run(&state.pool, |conn| {
+        Ok(db::replicas::primary_position(conn)?)
+    })
+    .await
+    {
         Ok(position) => {
             if let Ok(value) = HeaderValue::from_str(&position.to_string()) {
                 response
@@ -78,16 +81,4 @@ pub async fn serve(
         Err(e) => tracing::warn!(error = %e, "no consistency token for a write"),
     }
     Ok(response)
-}
-
-#[derive(QueryableByName)]
-struct Position {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    position: i64,
-}
-
-fn written_position(conn: &mut PgConnection) -> QueryResult<Lsn> {
-    let row = diesel::sql_query("SELECT (pg_current_wal_lsn() - '0/0')::bigint AS position")
-        .get_result::<Position>(conn)?;
-    Ok(Lsn(row.position as u64))
 }
